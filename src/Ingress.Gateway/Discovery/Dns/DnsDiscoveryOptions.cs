@@ -1,0 +1,72 @@
+namespace Ingress.Gateway.Discovery.Dns;
+
+/// <summary>Settings of the DNS discovery source (<c>Ingress:Discovery:Dns</c>), which needs no Docker socket.</summary>
+/// <remarks>
+/// Defaults: disabled; <c>tasks.&lt;name&gt;</c> resolved every 2 s (Swarm's DNS has a TTL of 0, so there is nothing to
+/// honour); a lookup times out after 2 s; failures back off from 1 s to 30 s.
+/// </remarks>
+public sealed class DnsDiscoveryOptions
+{
+    /// <summary>The configuration section these options bind from.</summary>
+    public const string SectionName = "Ingress:Discovery:Dns";
+
+    /// <summary>Switches the source on.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>How often every service's <c>tasks.&lt;name&gt;</c> is resolved.</summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The timeout of one lookup.</summary>
+    public TimeSpan LookupTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The longest delay between retries during an outage.</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The name queried is <c>{QueryPrefix}{Name}</c>; Swarm answers <c>tasks.</c> names with every task IP.</summary>
+    public string QueryPrefix { get; set; } = "tasks.";
+
+    /// <summary>The services to resolve, with the routing that the Docker API source would read from labels.</summary>
+    public List<DnsServiceOptions> Services { get; set; } = [];
+}
+
+/// <summary>One service resolved through DNS. Its routing uses the same schema as the <c>ingress.*</c> labels.</summary>
+public sealed class DnsServiceOptions
+{
+    /// <summary>The Swarm service name (the <c>tasks.</c> name), e.g. <c>hostname</c> within a stack network.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>As the <c>ingress.publish</c> label: <c>published:target</c>[,...].</summary>
+    public string? Publish { get; set; }
+
+    /// <summary>As the <c>ingress.host</c> label.</summary>
+    public string? Host { get; set; }
+
+    /// <summary>As the <c>ingress.path</c> label.</summary>
+    public string? Path { get; set; }
+
+    /// <summary>As the <c>ingress.port</c> label.</summary>
+    public int? Port { get; set; }
+
+    /// <summary>As the <c>ingress.lb</c> label.</summary>
+    public string? LoadBalancing { get; set; }
+
+    /// <summary>The labels this entry stands for, so DNS services are validated and routed exactly like labelled ones.</summary>
+    public IReadOnlyDictionary<string, string> ToLabels()
+    {
+        var labels = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        Add(Reconciliation.IngressLabels.Publish, Publish);
+        Add(Reconciliation.IngressLabels.Host, Host);
+        Add(Reconciliation.IngressLabels.Path, Path);
+        Add(Reconciliation.IngressLabels.Port, Port?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Add(Reconciliation.IngressLabels.LoadBalancing, LoadBalancing);
+        return labels;
+
+        void Add(string key, string? value)
+        {
+            if (!string.IsNullOrWhiteSpace(value))
+            {
+                labels[key] = value;
+            }
+        }
+    }
+}

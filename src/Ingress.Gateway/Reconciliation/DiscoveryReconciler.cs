@@ -1,0 +1,240 @@
+using System.Collections.Immutable;
+using Ingress.Gateway.Discovery;
+using Ingress.Gateway.Hosting;
+using Ingress.Gateway.ProxyConfig;
+using Ingress.Gateway.Telemetry;
+using Microsoft.Extensions.Options;
+
+namespace Ingress.Gateway.Reconciliation;
+
+/// <summary>
+/// Merges the latest snapshot of every discovery source, rebuilds the route table and hands it to YARP only when the
+/// proxy config actually changed, so destination health and connection pools survive every unchanged poll.
+/// </summary>
+internal sealed partial class DiscoveryReconciler : IDiscoverySink
+{
+    private readonly Lock _gate = new();
+    private readonly SwarmProxyConfigProvider _provider;
+    private readonly GatewayMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<DiscoveryReconciler> _logger;
+    private readonly int[] _entryPorts;
+    private readonly Dictionary<string, DiscoverySnapshot> _snapshots = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DiscoverySourceStatus> _sources = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _reportedInvalid = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _taskGauges = new(StringComparer.Ordinal);
+    private RouteTable _table = RouteTable.Empty;
+
+    public DiscoveryReconciler(
+        SwarmProxyConfigProvider provider,
+        IEnumerable<DiscoverySourceRegistration> sources,
+        IOptions<GatewayOptions> options,
+        GatewayMetrics metrics,
+        TimeProvider time,
+        ILogger<DiscoveryReconciler> logger)
+    {
+        _provider = provider;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _entryPorts = [.. options.Value.EntryPorts];
+        foreach (var source in sources)
+        {
+            _sources[source.Name] = new DiscoverySourceStatus(source.Name, DiscoverySourceState.Pending, null, null, null, 0);
+        }
+    }
+
+    /// <summary>The route table built from the latest snapshots, including skipped services.</summary>
+    public RouteTable Table
+    {
+        get { lock (_gate) { return _table; } }
+    }
+
+    /// <summary>The status of every enabled source.</summary>
+    public ImmutableArray<DiscoverySourceStatus> Sources
+    {
+        get { lock (_gate) { return [.. _sources.Values.OrderBy(s => s.Source, StringComparer.Ordinal)]; } }
+    }
+
+    /// <summary>True once every enabled source has completed a listing and its routes were handed to YARP.</summary>
+    public bool IsReady
+    {
+        get
+        {
+            lock (_gate)
+            {
+                foreach (var status in _sources.Values)
+                {
+                    if (status.LastSuccess is null)
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
+        }
+    }
+
+    public void Publish(DiscoverySnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        lock (_gate)
+        {
+            var previous = _sources.GetValueOrDefault(snapshot.Source);
+            if (previous is { State: DiscoverySourceState.Failing, FailingSince: { } since })
+            {
+                LogSourceRecovered(snapshot.Source, _time.GetUtcNow() - since, previous.ConsecutiveFailures);
+            }
+
+            _sources[snapshot.Source] = new DiscoverySourceStatus(snapshot.Source, DiscoverySourceState.Up, snapshot.TakenAt, null, null, 0);
+            _metrics.DiscoverySourceUp.WithLabels(snapshot.Source).Set(1);
+
+            var first = previous?.LastSuccess is null;
+            if (!first && snapshot.HasSameContent(_snapshots.GetValueOrDefault(snapshot.Source)))
+            {
+                return;
+            }
+
+            _snapshots[snapshot.Source] = snapshot;
+            Rebuild(force: first);
+        }
+    }
+
+    public void ReportFailure(string source, string reason)
+    {
+        lock (_gate)
+        {
+            _metrics.DiscoveryErrors.WithLabels(source).Inc();
+            _metrics.DiscoverySourceUp.WithLabels(source).Set(0);
+            var previous = _sources.GetValueOrDefault(source)
+                ?? new DiscoverySourceStatus(source, DiscoverySourceState.Pending, null, null, null, 0);
+            if (previous.State != DiscoverySourceState.Failing)
+            {
+                // Once per outage: the source's own loop retries with backoff and would otherwise log every attempt.
+                LogSourceFailing(source, reason, _snapshots.ContainsKey(source));
+            }
+
+            _sources[source] = previous with
+            {
+                State = DiscoverySourceState.Failing,
+                FailingSince = previous.FailingSince ?? _time.GetUtcNow(),
+                LastError = reason,
+                ConsecutiveFailures = previous.ConsecutiveFailures + 1,
+            };
+        }
+    }
+
+    private void Rebuild(bool force)
+    {
+        var table = RouteTableBuilder.Build(Merge(), _entryPorts);
+        ReportInvalid(table);
+        UpdateTaskGauges(table);
+
+        var proxyChanged = !table.HasSameProxyConfig(_table);
+        _table = table;
+        if (proxyChanged || force)
+        {
+            _provider.Update(table);
+            _metrics.ConfigReloads.Inc();
+            _metrics.ConfigLastReloadSuccess.Set(_time.GetUtcNow().ToUnixTimeMilliseconds() / 1000d);
+            LogConfigPublished(_provider.Revision, table.Routes.Length, table.Clusters.Length, CountDestinations(table));
+        }
+    }
+
+    /// <summary>The Docker API is authoritative; DNS fills in the services the API does not see.</summary>
+    private List<SwarmService> Merge()
+    {
+        var merged = new List<SwarmService>();
+        var apiNames = new HashSet<string>(StringComparer.Ordinal);
+        if (_snapshots.TryGetValue(Discovery.Docker.DockerSwarmSource.SourceName, out var api))
+        {
+            foreach (var service in api.Services)
+            {
+                merged.Add(service);
+                apiNames.Add(service.Name);
+                var underscore = service.Name.IndexOf('_', StringComparison.Ordinal);
+                if (underscore > 0)
+                {
+                    apiNames.Add(service.Name[(underscore + 1)..]);
+                }
+            }
+        }
+
+        foreach (var (source, snapshot) in _snapshots)
+        {
+            if (source == Discovery.Docker.DockerSwarmSource.SourceName)
+            {
+                continue;
+            }
+
+            foreach (var service in snapshot.Services)
+            {
+                if (!apiNames.Contains(service.Name))
+                {
+                    merged.Add(service);
+                }
+            }
+        }
+
+        return merged;
+    }
+
+    private void ReportInvalid(RouteTable table)
+    {
+        var current = new HashSet<string>(StringComparer.Ordinal);
+        var invalid = 0;
+        foreach (var state in table.Services)
+        {
+            if (state.Status != ServiceRouteStatus.Invalid)
+            {
+                continue;
+            }
+
+            invalid++;
+            var errors = string.Join("; ", state.Errors);
+            var key = state.Service.Name + "\n" + errors;
+            current.Add(key);
+            if (_reportedInvalid.Add(key))
+            {
+                LogServiceSkipped(state.Service.Name, errors);
+                _metrics.InvalidLabels.WithLabels(state.Service.Name).Inc();
+            }
+        }
+
+        _reportedInvalid.IntersectWith(current);
+        _metrics.InvalidServices.Set(invalid);
+    }
+
+    private void UpdateTaskGauges(RouteTable table)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var state in table.Services)
+        {
+            seen.Add(state.Service.Name);
+            _metrics.DiscoveredTasks.WithLabels(state.Service.Name).Set(state.Service.Tasks.Length);
+        }
+
+        foreach (var gone in _taskGauges)
+        {
+            if (!seen.Contains(gone))
+            {
+                _metrics.DiscoveredTasks.RemoveLabelled(gone);
+            }
+        }
+
+        _taskGauges.Clear();
+        _taskGauges.UnionWith(seen);
+    }
+
+    private static int CountDestinations(RouteTable table)
+    {
+        var count = 0;
+        foreach (var cluster in table.Clusters)
+        {
+            count += cluster.Destinations?.Count ?? 0;
+        }
+
+        return count;
+    }
+}

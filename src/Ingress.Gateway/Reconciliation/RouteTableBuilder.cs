@@ -1,0 +1,184 @@
+using System.Collections.Immutable;
+using System.Net;
+using Ingress.Gateway.Discovery;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Ingress.Gateway.Reconciliation;
+
+/// <summary>
+/// The pure mapping from discovered services to YARP routes and clusters. Deterministic: the same services give
+/// equal configs, so an unchanged swarm never reloads YARP. Never throws for any labels.
+/// </summary>
+public static class RouteTableBuilder
+{
+    /// <summary>Route metadata key holding the entry port a route is bound to.</summary>
+    public const string EntryPortMetadataKey = "ingress.entryPort";
+
+    /// <summary>Route and cluster metadata key holding the service name, for telemetry.</summary>
+    public const string ServiceMetadataKey = "ingress.service";
+
+    /// <summary>Builds the table for <paramref name="services"/> on a gateway listening on <paramref name="entryPorts"/>.</summary>
+    /// <param name="services">Every labelled service from every source.</param>
+    /// <param name="entryPorts">The gateway's entry ports; the first one is the default entry port.</param>
+    public static RouteTable Build(IEnumerable<SwarmService> services, IReadOnlyList<int> entryPorts)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(entryPorts);
+        if (entryPorts.Count == 0)
+        {
+            throw new ArgumentException("At least one entry port is required.", nameof(entryPorts));
+        }
+
+        var defaultEntryPort = entryPorts[0];
+
+        // Older services claim routes first, so a newly deployed service can never take a route from a working one.
+        var ordered = services
+            .OrderBy(s => s.CreatedAt)
+            .ThenBy(s => s.Name, StringComparer.Ordinal)
+            .ThenBy(s => s.Id, StringComparer.Ordinal);
+
+        var claims = new Dictionary<RouteKey, string>();
+        var routes = new List<RouteConfig>();
+        var clusters = new Dictionary<string, ClusterConfig>(StringComparer.Ordinal);
+        var states = new List<ServiceRouteState>();
+
+        foreach (var service in ordered)
+        {
+            var routing = LabelParser.Parse(service.Labels, out var errors);
+            if (routing is null)
+            {
+                states.Add(new ServiceRouteState(service, ServiceRouteStatus.Invalid, errors, [], null));
+                continue;
+            }
+
+            if (!routing.Enabled)
+            {
+                states.Add(new ServiceRouteState(service, ServiceRouteStatus.Disabled, [], [], null));
+                continue;
+            }
+
+            var candidates = Plan(service, routing, defaultEntryPort);
+            var problems = ImmutableArray.CreateBuilder<LabelError>();
+            foreach (var candidate in candidates)
+            {
+                if (!entryPorts.Contains(candidate.Key.EntryPort))
+                {
+                    problems.Add(new LabelError(candidate.Label, service.Labels.GetValueOrDefault(candidate.Label),
+                        $"the gateway does not listen on entry port {candidate.Key.EntryPort} (it listens on {string.Join(", ", entryPorts)}); add it to Ingress:EntryPorts and publish it in the gateway's ports"));
+                }
+                else if (claims.TryGetValue(candidate.Key, out var owner))
+                {
+                    problems.Add(new LabelError(candidate.Label, service.Labels.GetValueOrDefault(candidate.Label),
+                        $"clashes with service '{owner}', which already routes {candidate.Key}"));
+                }
+            }
+
+            if (problems.Count > 0)
+            {
+                states.Add(new ServiceRouteState(service, ServiceRouteStatus.Invalid, problems.ToImmutable(), [], null));
+                continue;
+            }
+
+            var entries = ImmutableArray.CreateBuilder<string>();
+            foreach (var candidate in candidates)
+            {
+                claims[candidate.Key] = service.Name;
+                var clusterId = ClusterId(service, candidate.TargetPort);
+                if (!clusters.ContainsKey(clusterId))
+                {
+                    clusters[clusterId] = BuildCluster(clusterId, service, candidate.TargetPort, routing.LoadBalancingPolicy);
+                }
+
+                routes.Add(candidate.ToRoute(service, clusterId));
+                entries.Add($"{candidate.Key} -> :{candidate.TargetPort}");
+            }
+
+            states.Add(new ServiceRouteState(service, ServiceRouteStatus.Routed, [], entries.ToImmutable(), routing.LoadBalancingPolicy));
+        }
+
+        return new RouteTable(
+            [.. routes.OrderBy(r => r.RouteId, StringComparer.Ordinal)],
+            [.. clusters.Values.OrderBy(c => c.ClusterId, StringComparer.Ordinal)],
+            [.. states.OrderBy(s => s.Service.Name, StringComparer.Ordinal).ThenBy(s => s.Service.Id, StringComparer.Ordinal)]);
+    }
+
+    private static List<RouteCandidate> Plan(SwarmService service, ServiceRouting routing, int defaultEntryPort)
+    {
+        var candidates = new List<RouteCandidate>();
+        foreach (var mapping in routing.Publish)
+        {
+            candidates.Add(new RouteCandidate(
+                new RouteKey(mapping.Published, "*", "/"),
+                $"{service.Name}/publish/{mapping.Published}",
+                IngressLabels.Publish,
+                mapping.Target,
+                Hosts: []));
+        }
+
+        if (routing.Rule is { } rule)
+        {
+            var hostKey = rule.Hosts.IsEmpty ? "*" : string.Join(",", rule.Hosts);
+            candidates.Add(new RouteCandidate(
+                new RouteKey(defaultEntryPort, hostKey, rule.PathPrefix),
+                $"{service.Name}/rule",
+                rule.Hosts.IsEmpty ? IngressLabels.Path : IngressLabels.Host,
+                rule.Target,
+                rule.Hosts));
+        }
+
+        return candidates;
+    }
+
+    private static ClusterConfig BuildCluster(string clusterId, SwarmService service, int targetPort, string policy)
+    {
+        var destinations = new Dictionary<string, DestinationConfig>(StringComparer.Ordinal);
+        foreach (var task in service.Tasks)
+        {
+            destinations[task.Id] = new DestinationConfig
+            {
+                Address = DestinationAddress(task.Address, targetPort),
+                Host = null,
+            };
+        }
+
+        return new ClusterConfig
+        {
+            ClusterId = clusterId,
+            LoadBalancingPolicy = policy,
+            Destinations = destinations,
+            Metadata = new Dictionary<string, string> { [ServiceMetadataKey] = service.Name },
+        };
+    }
+
+    internal static string DestinationAddress(string ip, int port) =>
+        IPAddress.TryParse(ip, out var parsed) && parsed.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? $"http://[{ip}]:{port}/"
+            : $"http://{ip}:{port}/";
+
+    private static string ClusterId(SwarmService service, int targetPort) => $"{service.Name}/{targetPort}";
+
+    /// <summary>What a route claims: no two services may claim the same entry port, host and path.</summary>
+    private readonly record struct RouteKey(int EntryPort, string Host, string Path)
+    {
+        public override string ToString() => Host == "*" ? $":{EntryPort}{Path}" : $"{Host}:{EntryPort}{Path}";
+    }
+
+    private sealed record RouteCandidate(RouteKey Key, string RouteId, string Label, int TargetPort, ImmutableArray<string> Hosts)
+    {
+        public RouteConfig ToRoute(SwarmService service, string clusterId) => new()
+        {
+            RouteId = RouteId,
+            ClusterId = clusterId,
+            Match = new RouteMatch
+            {
+                Hosts = Hosts.IsEmpty ? null : [.. Hosts],
+                Path = Key.Path == "/" ? "/{**catch-all}" : $"{Key.Path}/{{**catch-all}}",
+            },
+            Metadata = new Dictionary<string, string>
+            {
+                [EntryPortMetadataKey] = Key.EntryPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                [ServiceMetadataKey] = service.Name,
+            },
+        };
+    }
+}

@@ -1,0 +1,48 @@
+using Prometheus;
+
+namespace Ingress.Gateway.Telemetry;
+
+/// <summary>
+/// The gateway's Prometheus metrics, in a registry owned by this gateway instance (so several gateways in one
+/// test process never share counters). Names follow Traefik's where one exists, with the <c>ingress_</c> prefix.
+/// </summary>
+internal sealed class GatewayMetrics
+{
+    public GatewayMetrics()
+    {
+        Registry = Metrics.NewCustomRegistry();
+        var factory = Metrics.WithCustomRegistry(Registry);
+
+        ConfigReloads = factory.CreateCounter(
+            "ingress_config_reloads_total", "Proxy configurations published to YARP from discovery.");
+        ConfigLastReloadSuccess = factory.CreateGauge(
+            "ingress_config_last_reload_success_timestamp_seconds", "Unix time of the last published proxy configuration.");
+        DiscoveryErrors = factory.CreateCounter(
+            "ingress_discovery_errors_total", "Failed discovery listings, by source.", ["source"]);
+        DiscoverySourceUp = factory.CreateGauge(
+            "ingress_discovery_source_up", "1 while a discovery source's last listing succeeded, 0 during an outage.", ["source"]);
+        DiscoveredTasks = factory.CreateGauge(
+            "ingress_discovered_tasks", "Routable tasks per discovered service.", ["service"]);
+        InvalidServices = factory.CreateGauge(
+            "ingress_invalid_services", "Labelled services skipped because of invalid labels or route clashes.");
+        InvalidLabels = factory.CreateCounter(
+            "ingress_invalid_labels_total", "Times a service was found with invalid labels (counted once per distinct error).", ["service"]);
+    }
+
+    /// <summary>The registry served on the admin port's <c>/metrics</c>.</summary>
+    public CollectorRegistry Registry { get; }
+
+    public Counter ConfigReloads { get; }
+
+    public Gauge ConfigLastReloadSuccess { get; }
+
+    public Counter DiscoveryErrors { get; }
+
+    public Gauge DiscoverySourceUp { get; }
+
+    public Gauge DiscoveredTasks { get; }
+
+    public Gauge InvalidServices { get; }
+
+    public Counter InvalidLabels { get; }
+}

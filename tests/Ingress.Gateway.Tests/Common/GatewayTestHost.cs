@@ -1,0 +1,91 @@
+using Ingress.Gateway.Discovery;
+using Ingress.Gateway.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+
+namespace Ingress.Gateway.Tests.Common;
+
+/// <summary>The real gateway, in process, on real loopback ports: one entry port (or more) and an admin port.</summary>
+internal sealed class GatewayTestHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private GatewayTestHost(WebApplication app, int[] entryPorts, int adminPort)
+    {
+        _app = app;
+        EntryPorts = entryPorts;
+        AdminPort = adminPort;
+        Public = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{entryPorts[0]}/"), Timeout = TimeSpan.FromSeconds(10) };
+        Admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}/"), Timeout = TimeSpan.FromSeconds(10) };
+    }
+
+    public int[] EntryPorts { get; }
+
+    public int AdminPort { get; }
+
+    public HttpClient Public { get; }
+
+    public HttpClient Admin { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>The reconciler, so tests can publish discovery snapshots exactly as a source would.</summary>
+    public IDiscoverySink Sink => Services.GetRequiredService<IDiscoverySink>();
+
+    public HttpClient ClientFor(int entryPort) =>
+        new() { BaseAddress = new Uri($"http://127.0.0.1:{entryPort}/"), Timeout = TimeSpan.FromSeconds(10) };
+
+    /// <summary>Starts a gateway with <paramref name="entryPortCount"/> free entry ports and the given extra settings.</summary>
+    public static async Task<GatewayTestHost> StartAsync(IDictionary<string, string?>? settings = null, int entryPortCount = 1, Action<WebApplicationBuilder>? configure = null)
+    {
+        var entryPorts = Enumerable.Range(0, entryPortCount).Select(_ => FreePort.Next()).ToArray();
+        var adminPort = FreePort.Next();
+        var args = new List<string> { "--Ingress:ListenAddress=127.0.0.1", $"--Ingress:AdminPort={adminPort}" };
+        for (var i = 0; i < entryPorts.Length; i++)
+        {
+            args.Add($"--Ingress:EntryPorts:{i}={entryPorts[i]}");
+        }
+
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            args.Add($"--{key}={value}");
+        }
+
+        var app = GatewayApplication.Build([.. args], builder =>
+        {
+            builder.Logging.ClearProviders();
+            configure?.Invoke(builder);
+        });
+        await app.StartAsync();
+        return new GatewayTestHost(app, entryPorts, adminPort);
+    }
+
+    /// <summary>Static YARP settings for one catch-all route over <paramref name="backends"/>.</summary>
+    public static Dictionary<string, string?> StaticRoute(IEnumerable<TestBackend> backends, string? policy = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["ReverseProxy:Routes:all:ClusterId"] = "backends",
+            ["ReverseProxy:Routes:all:Match:Path"] = "{**catch-all}",
+        };
+        foreach (var backend in backends)
+        {
+            settings[$"ReverseProxy:Clusters:backends:Destinations:{backend.Name}:Address"] = backend.Address;
+        }
+
+        if (policy is not null)
+        {
+            settings["ReverseProxy:Clusters:backends:LoadBalancingPolicy"] = policy;
+        }
+
+        return settings;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Public.Dispose();
+        Admin.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

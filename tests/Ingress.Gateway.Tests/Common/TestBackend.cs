@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Ingress.Gateway.Tests.Common;
+
+/// <summary>A real Kestrel destination on 127.0.0.1 that answers every path with its name and records what it received.</summary>
+internal sealed class TestBackend : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private TestBackend(string name, WebApplication app, string ip, int port)
+    {
+        Name = name;
+        _app = app;
+        Ip = ip;
+        Port = port;
+    }
+
+    public string Name { get; }
+
+    public string Ip { get; }
+
+    public int Port { get; }
+
+    public string Address => $"http://{Ip}:{Port}/";
+
+    public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
+
+    public static async Task<TestBackend> StartAsync(string name, int port = 0, string ip = "127.0.0.1")
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://{ip}:{port}");
+        var app = builder.Build();
+        TestBackend? self = null;
+        app.Run(async context =>
+        {
+            self!.Requests.Enqueue(new RecordedRequest(
+                context.Request.Method,
+                context.Request.Path + context.Request.QueryString,
+                context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+                context.Connection.RemoteIpAddress?.ToString()));
+            context.Response.ContentType = "text/plain";
+            await context.Response.WriteAsync(name);
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        self = new TestBackend(name, app, ip, new Uri(address).Port);
+        return self;
+    }
+
+    public static async Task<TestBackend[]> StartManyAsync(params string[] names) =>
+        await Task.WhenAll(names.Select(n => StartAsync(n)));
+
+    /// <summary>Starts one backend per name on the same port of 127.0.0.2, .3, ...: a service's tasks share their target port.</summary>
+    public static async Task<TestBackend[]> StartReplicasAsync(params string[] names)
+    {
+        var port = FreePort.Next();
+        return await Task.WhenAll(names.Select((n, i) => StartAsync(n, port, $"127.0.0.{i + 2}")));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
+
+internal sealed record RecordedRequest(string Method, string PathAndQuery, IReadOnlyDictionary<string, string> Headers, string? RemoteIp);

@@ -1,0 +1,74 @@
+using Docker.DotNet.Models;
+using Ingress.Gateway.Discovery.Docker;
+using ApiService = Docker.DotNet.Models.SwarmService;
+
+namespace Ingress.Gateway.Tests.Discovery;
+
+public sealed class DockerTaskMappingTests
+{
+    private static readonly List<string> s_noConfiguredNetworks = [];
+
+    private static ApiService Service(string id, string name, Dictionary<string, string> labels) =>
+        new() { ID = id, Spec = new ServiceSpec { Name = name, Labels = labels }, CreatedAt = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc) };
+
+    private static TaskResponse Task(string id, string serviceId, TaskState desired, TaskState actual, params (string Network, string Address, bool Ingress)[] networks) => new()
+    {
+        ID = id,
+        ServiceID = serviceId,
+        Slot = 1,
+        DesiredState = desired,
+        Status = new Docker.DotNet.Models.TaskStatus { State = actual, ContainerStatus = new ContainerStatus { ContainerID = "c-" + id } },
+        NetworksAttachments = [.. networks.Select(n => new NetworkAttachment
+        {
+            Network = new Network { ID = "id-" + n.Network, Spec = new NetworkSpec { Name = n.Network, Ingress = n.Ingress } },
+            Addresses = [n.Address + "/24"],
+        })],
+    };
+
+    [Fact]
+    public void MapServices_KeepsOnlyTasksRunningAndMeantToRun()
+    {
+        var services = new[] { Service("s1", "ingress_web", new() { ["ingress.publish"] = "8888:80", ["com.docker.stack.namespace"] = "ingress" }) };
+        var tasks = new[]
+        {
+            Task("running", "s1", TaskState.Running, TaskState.Running, ("ingress_backend", "10.0.1.5", false)),
+            Task("starting", "s1", TaskState.Running, TaskState.Starting, ("ingress_backend", "10.0.1.6", false)),
+            Task("draining", "s1", TaskState.Shutdown, TaskState.Running, ("ingress_backend", "10.0.1.7", false)),
+            Task("other-service", "s2", TaskState.Running, TaskState.Running, ("ingress_backend", "10.0.1.8", false)),
+        };
+
+        var mapped = DockerSwarmSource.MapServices(services, tasks, gatewayNetworks: null, s_noConfiguredNetworks);
+
+        var service = Assert.Single(mapped);
+        Assert.Equal("ingress_web", service.Name);
+        Assert.Equal(["ingress.publish"], service.Labels.Keys);
+        var task = Assert.Single(service.Tasks);
+        Assert.Equal(("running", "10.0.1.5", "c-running"), (task.Id, task.Address, task.ContainerId));
+    }
+
+    [Fact]
+    public void PickAddress_SkipsTheRoutingMeshNetwork()
+    {
+        var task = Task("t", "s", TaskState.Running, TaskState.Running, ("ingress", "10.255.0.5", true), ("ingress_backend", "10.0.1.5", false));
+
+        Assert.Equal("10.0.1.5", DockerSwarmSource.PickAddress(task, null, null, s_noConfiguredNetworks));
+    }
+
+    [Fact]
+    public void PickAddress_PrefersTheNetworkSharedWithTheGateway()
+    {
+        var task = Task("t", "s", TaskState.Running, TaskState.Running, ("ingress_db", "10.0.2.5", false), ("ingress_backend", "10.0.1.5", false));
+
+        Assert.Equal("10.0.1.5", DockerSwarmSource.PickAddress(task, null, new HashSet<string> { "id-ingress_backend" }, s_noConfiguredNetworks));
+        Assert.Null(DockerSwarmSource.PickAddress(task, null, new HashSet<string> { "id-elsewhere" }, s_noConfiguredNetworks));
+    }
+
+    [Fact]
+    public void PickAddress_NetworkLabel_MatchesStackPrefixedName()
+    {
+        var task = Task("t", "s", TaskState.Running, TaskState.Running, ("ingress_backend", "10.0.1.5", false), ("ingress_public", "10.0.3.5", false));
+
+        Assert.Equal("10.0.3.5", DockerSwarmSource.PickAddress(task, "public", null, s_noConfiguredNetworks));
+        Assert.Null(DockerSwarmSource.PickAddress(task, "missing", null, s_noConfiguredNetworks));
+    }
+}

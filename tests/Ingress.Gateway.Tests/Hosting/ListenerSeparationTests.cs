@@ -1,0 +1,62 @@
+using System.Net;
+using Ingress.Gateway.Tests.Common;
+
+namespace Ingress.Gateway.Tests.Hosting;
+
+public sealed class ListenerSeparationTests
+{
+    [Theory]
+    [InlineData("/healthz")]
+    [InlineData("/readyz")]
+    [InlineData("/metrics")]
+    [InlineData("/api/state")]
+    public async Task AdminPath_OnPublicPort_IsProxiedNotServed(string path)
+    {
+        var backends = await TestBackend.StartManyAsync("backend");
+        await using var gateway = await GatewayTestHost.StartAsync(GatewayTestHost.StaticRoute(backends));
+
+        var body = await gateway.Public.GetStringAsync(path);
+
+        Assert.Equal("backend", body);
+        Assert.Equal(path, Assert.Single(backends[0].Requests).PathAndQuery);
+        await backends[0].DisposeAsync();
+    }
+
+    [Fact]
+    public async Task AdminPort_NeverProxies()
+    {
+        var backends = await TestBackend.StartManyAsync("backend");
+        await using var gateway = await GatewayTestHost.StartAsync(GatewayTestHost.StaticRoute(backends));
+
+        using var response = await gateway.Admin.GetAsync("/anything");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Empty(backends[0].Requests);
+        await backends[0].DisposeAsync();
+    }
+
+    [Fact]
+    public async Task PublicPort_WithoutRoutes_Returns404()
+    {
+        await using var gateway = await GatewayTestHost.StartAsync();
+
+        using var response = await gateway.Public.GetAsync("/healthz");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task AdminEndpoints_OnAdminPort_Answer()
+    {
+        await using var gateway = await GatewayTestHost.StartAsync();
+
+        Assert.Equal("ok", await gateway.Admin.GetStringAsync("/healthz"));
+        using var ready = await gateway.Admin.GetAsync("/readyz");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        var metrics = await gateway.Admin.GetStringAsync("/metrics");
+        Assert.Contains("# TYPE ingress_config_reloads_total counter", metrics);
+        Assert.Contains("ingress_invalid_services 0", metrics);
+        var state = await gateway.Admin.GetStringAsync("/api/state");
+        Assert.Contains($"\"adminPort\":{gateway.AdminPort}", state);
+    }
+}

@@ -1,0 +1,139 @@
+using System.Net;
+using Ingress.Gateway.Tests.Common;
+using static Ingress.Gateway.Tests.Common.Swarm;
+
+namespace Ingress.Gateway.Tests.ProxyConfig;
+
+/// <summary>Discovery snapshots through the real reconciler, YARP and Kestrel, to replicas on 127.0.0.2, .3 and .4.</summary>
+public sealed class DiscoveredRoutingTests
+{
+    [Fact]
+    public async Task PublishedService_RotatesOverItsTasks()
+    {
+        var replicas = await TestBackend.StartReplicasAsync("r1", "r2", "r3");
+        await using var gateway = await GatewayTestHost.StartAsync();
+        var port = replicas[0].Port;
+
+        gateway.Sink.Publish(Snapshot("docker", Service("web", Labels($"ingress.publish={gateway.EntryPorts[0]}:{port}"), Tasks(replicas))));
+
+        var names = await GetMany(gateway.Public, 30);
+        Assert.All(names.GroupBy(n => n), g => Assert.Equal(10, g.Count()));
+        Assert.Equal(["r1", "r2", "r3"], names.Distinct().Order());
+        await DisposeAll(replicas);
+    }
+
+    [Fact]
+    public async Task TwoEntryPorts_EachRoutesToItsOwnService()
+    {
+        var web = await TestBackend.StartReplicasAsync("web");
+        var api = await TestBackend.StartAsync("api", ip: "127.0.0.9");
+        await using var gateway = await GatewayTestHost.StartAsync(entryPortCount: 2);
+        var (first, second) = (gateway.EntryPorts[0], gateway.EntryPorts[1]);
+
+        gateway.Sink.Publish(Snapshot("docker",
+            Service("web", Labels($"ingress.publish={first}:{web[0].Port}"), Tasks(web)),
+            Service("api", Labels($"ingress.publish={second}:{api.Port}"), [Task("api-1", api.Ip)])));
+
+        using var secondClient = gateway.ClientFor(second);
+        Assert.Equal("web", await gateway.Public.GetStringAsync("/x"));
+        Assert.Equal("api", await secondClient.GetStringAsync("/x"));
+        await DisposeAll([.. web, api]);
+    }
+
+    [Fact]
+    public async Task HostRule_WinsOverPortMapping_ForItsHost()
+    {
+        var web = await TestBackend.StartReplicasAsync("web");
+        var shop = await TestBackend.StartAsync("shop", ip: "127.0.0.9");
+        await using var gateway = await GatewayTestHost.StartAsync();
+
+        gateway.Sink.Publish(Snapshot("docker",
+            Service("web", Labels($"ingress.publish={gateway.EntryPorts[0]}:{web[0].Port}"), Tasks(web)),
+            Service("shop", Labels("ingress.host=shop.example.com", "ingress.path=/cart", $"ingress.port={shop.Port}"), [Task("s1", shop.Ip)])));
+
+        Assert.Equal("shop", await GetWithHost(gateway.Public, "/cart/items", "shop.example.com"));
+        Assert.Equal("web", await GetWithHost(gateway.Public, "/other", "shop.example.com"));
+        Assert.Equal("web", await GetWithHost(gateway.Public, "/cart/items", "elsewhere.example.com"));
+        await DisposeAll([.. web, shop]);
+    }
+
+    [Fact]
+    public async Task InvalidService_IsSkippedWhileOthersServe_AndIsVisibleInStateAndMetrics()
+    {
+        var web = await TestBackend.StartReplicasAsync("web");
+        await using var gateway = await GatewayTestHost.StartAsync();
+
+        gateway.Sink.Publish(Snapshot("docker",
+            Service("web", Labels($"ingress.publish={gateway.EntryPorts[0]}:{web[0].Port}"), Tasks(web)),
+            Service("broken", Labels("ingress.publish=8888:abc"), [Task("b1", "127.0.0.50")])));
+
+        Assert.Equal("web", await gateway.Public.GetStringAsync("/"));
+        var state = await gateway.Admin.GetStringAsync("/api/state");
+        Assert.Contains("\"name\":\"broken\"", state);
+        Assert.Contains("\"status\":\"invalid\"", state);
+        Assert.Contains("ingress.publish=8888:abc", state);
+        Assert.Contains("ingress_invalid_services 1", await gateway.Admin.GetStringAsync("/metrics"));
+        await DisposeAll(web);
+    }
+
+    [Fact]
+    public async Task LabelChange_ChangesRouting()
+    {
+        var a = await TestBackend.StartAsync("a", ip: "127.0.0.11");
+        var b = await TestBackend.StartAsync("b", ip: "127.0.0.12");
+        await using var gateway = await GatewayTestHost.StartAsync();
+        var entry = gateway.EntryPorts[0];
+
+        gateway.Sink.Publish(Snapshot("docker",
+            Service("a", Labels($"ingress.publish={entry}:{a.Port}"), [Task("a1", a.Ip)], ageRank: 1),
+            Service("b", Labels("ingress.enable=false", $"ingress.publish={entry}:{b.Port}"), [Task("b1", b.Ip)], ageRank: 2)));
+        Assert.Equal("a", await gateway.Public.GetStringAsync("/"));
+
+        gateway.Sink.Publish(Snapshot("docker",
+            Service("a", Labels("ingress.enable=false", $"ingress.publish={entry}:{a.Port}"), [Task("a1", a.Ip)], ageRank: 1),
+            Service("b", Labels($"ingress.publish={entry}:{b.Port}"), [Task("b1", b.Ip)], ageRank: 2)));
+        Assert.Equal("b", await gateway.Public.GetStringAsync("/"));
+        await DisposeAll([a, b]);
+    }
+
+    [Fact]
+    public async Task ServiceWithoutTasks_Answers503()
+    {
+        await using var gateway = await GatewayTestHost.StartAsync();
+
+        gateway.Sink.Publish(Snapshot("docker", Service("empty", Labels($"ingress.publish={gateway.EntryPorts[0]}:80"))));
+
+        using var response = await gateway.Public.GetAsync("/");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+    }
+
+    private static IEnumerable<Ingress.Gateway.Discovery.SwarmTask> Tasks(IEnumerable<TestBackend> replicas) =>
+        replicas.Select((r, i) => Task($"task-{r.Name}", r.Ip, i + 1));
+
+    private static async Task<List<string>> GetMany(HttpClient client, int count)
+    {
+        var names = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            names.Add(await client.GetStringAsync("/"));
+        }
+
+        return names;
+    }
+
+    private static async Task<string> GetWithHost(HttpClient client, string path, string host)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Host = host;
+        using var response = await client.SendAsync(request);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    private static async Task DisposeAll(IEnumerable<TestBackend> backends)
+    {
+        foreach (var backend in backends)
+        {
+            await backend.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,154 @@
+using CsCheck;
+using Ingress.Gateway.Reconciliation;
+using static Ingress.Gateway.Tests.Common.Swarm;
+
+namespace Ingress.Gateway.Tests.Reconciliation;
+
+public sealed class RouteTableBuilderTests
+{
+    private static readonly int[] s_entryPorts = [8888, 9000];
+
+    [Fact]
+    public void Build_Publish_RoutesEntryPortToEveryTaskOnTargetPort()
+    {
+        var service = Service("web", Labels("ingress.publish=8888:80"), [Task("t1", "10.0.0.5", 1), Task("t2", "10.0.0.6", 2)]);
+
+        var table = RouteTableBuilder.Build([service], s_entryPorts);
+
+        var route = Assert.Single(table.Routes);
+        Assert.Equal("8888", route.Metadata![RouteTableBuilder.EntryPortMetadataKey]);
+        Assert.Equal("/{**catch-all}", route.Match.Path);
+        var cluster = Assert.Single(table.Clusters);
+        Assert.Equal(route.ClusterId, cluster.ClusterId);
+        Assert.Equal("RoundRobin", cluster.LoadBalancingPolicy);
+        Assert.Equal(["http://10.0.0.5:80/", "http://10.0.0.6:80/"], cluster.Destinations!.Values.Select(d => d.Address));
+        Assert.Equal(ServiceRouteStatus.Routed, Assert.Single(table.Services).Status);
+    }
+
+    [Fact]
+    public void Build_HostAndPath_RoutesOnDefaultEntryPort()
+    {
+        var service = Service("api", Labels("ingress.host=api.example.com", "ingress.path=/v1", "ingress.port=5000"), [Task("t1")]);
+
+        var table = RouteTableBuilder.Build([service], s_entryPorts);
+
+        var route = Assert.Single(table.Routes);
+        Assert.Equal("8888", route.Metadata![RouteTableBuilder.EntryPortMetadataKey]);
+        Assert.Equal(["api.example.com"], route.Match.Hosts);
+        Assert.Equal("/v1/{**catch-all}", route.Match.Path);
+        Assert.Equal("http://10.0.0.1:5000/", Assert.Single(Assert.Single(table.Clusters).Destinations!.Values).Address);
+    }
+
+    [Fact]
+    public void Build_PortTheGatewayDoesNotListenOn_IsReportedAndSkipped()
+    {
+        var service = Service("web", Labels("ingress.publish=7777:80"), [Task("t1")]);
+
+        var table = RouteTableBuilder.Build([service], s_entryPorts);
+
+        Assert.Empty(table.Routes);
+        var state = Assert.Single(table.Services);
+        Assert.Equal(ServiceRouteStatus.Invalid, state.Status);
+        Assert.Contains("does not listen on entry port 7777", Assert.Single(state.Errors).Reason);
+    }
+
+    [Fact]
+    public void Build_TwoServicesOnOnePort_OlderKeepsItNewerIsSkipped()
+    {
+        var older = Service("old", Labels("ingress.publish=8888:80"), [Task("t1")], ageRank: 1);
+        var newer = Service("new", Labels("ingress.publish=8888:80"), [Task("t2")], ageRank: 2);
+
+        var table = RouteTableBuilder.Build([newer, older], s_entryPorts);
+
+        Assert.Equal("old/publish/8888", Assert.Single(table.Routes).RouteId);
+        var skipped = Assert.Single(table.Invalid);
+        Assert.Equal("new", skipped.Service.Name);
+        Assert.Contains("clashes with service 'old'", Assert.Single(skipped.Errors).Reason);
+    }
+
+    [Fact]
+    public void Build_SameHostAndPath_Clashes_DifferentPathsDoNot()
+    {
+        var a = Service("a", Labels("ingress.host=x.io", "ingress.port=80"), ageRank: 1);
+        var b = Service("b", Labels("ingress.host=x.io", "ingress.port=81"), ageRank: 2);
+        var c = Service("c", Labels("ingress.host=x.io", "ingress.path=/c", "ingress.port=80"), ageRank: 3);
+
+        var table = RouteTableBuilder.Build([a, b, c], s_entryPorts);
+
+        Assert.Equal(["a/rule", "c/rule"], table.Routes.Select(r => r.RouteId));
+        Assert.Equal("b", Assert.Single(table.Invalid).Service.Name);
+    }
+
+    [Fact]
+    public void Build_InvalidService_LeavesOthersRouted()
+    {
+        var good = Service("good", Labels("ingress.publish=8888:80"), [Task("t1")]);
+        var bad = Service("bad", Labels("ingress.publish=9000:nope"), [Task("t2")]);
+
+        var table = RouteTableBuilder.Build([good, bad], s_entryPorts);
+
+        Assert.Equal("good/publish/8888", Assert.Single(table.Routes).RouteId);
+        Assert.Equal("bad", Assert.Single(table.Invalid).Service.Name);
+    }
+
+    [Fact]
+    public void Build_Disabled_HasNoRoutes()
+    {
+        var table = RouteTableBuilder.Build([Service("off", Labels("ingress.enable=false", "ingress.publish=8888:80"))], s_entryPorts);
+
+        Assert.Empty(table.Routes);
+        Assert.Equal(ServiceRouteStatus.Disabled, Assert.Single(table.Services).Status);
+    }
+
+    [Fact]
+    public void Build_SameInput_GivesEqualProxyConfig()
+    {
+        var services = new[] { Service("web", Labels("ingress.publish=8888:80"), [Task("t1"), Task("t2", "10.0.0.2")]) };
+
+        var first = RouteTableBuilder.Build(services, s_entryPorts);
+        var second = RouteTableBuilder.Build(services.Reverse(), s_entryPorts);
+
+        Assert.True(first.HasSameProxyConfig(second));
+    }
+
+    [Fact]
+    public void Build_TaskAddedOrRemoved_ChangesProxyConfig()
+    {
+        var before = RouteTableBuilder.Build([Service("web", Labels("ingress.publish=8888:80"), [Task("t1")])], s_entryPorts);
+        var after = RouteTableBuilder.Build([Service("web", Labels("ingress.publish=8888:80"), [Task("t1"), Task("t2", "10.0.0.2")])], s_entryPorts);
+
+        Assert.False(before.HasSameProxyConfig(after));
+    }
+
+    [Fact]
+    public void Build_Ipv6Task_BracketsTheAddress()
+    {
+        var table = RouteTableBuilder.Build([Service("v6", Labels("ingress.publish=8888:80"), [Task("t1", "fd00::5")])], s_entryPorts);
+
+        Assert.Equal("http://[fd00::5]:80/", Assert.Single(Assert.Single(table.Clusters).Destinations!.Values).Address);
+    }
+
+    [Fact]
+    public void Build_RandomLabels_NeverThrowsAndEveryServiceIsAccountedFor()
+    {
+        var keys = Gen.OneOf("ingress.publish", "ingress.host", "ingress.path", "ingress.port", "ingress.lb", "ingress.enable", "ingress.network", "ingress.x", "other");
+        var values = Gen.OneOf(
+            Gen.String,
+            Gen.OneOf("8888:80", "9000:9000", "8888", "0:1", "80:80,80:81", "a.b", "*.x.io", "/", "/api/", "round_robin", "true", "false", ":", ",", ""),
+            Gen.Int[-5, 70000].Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var labels = Gen.Dictionary(keys, values)[0, 6].Select(d => (IReadOnlyDictionary<string, string>)d);
+        var services = labels.Select(Gen.Int[0, 4], (l, tasks) => (l, tasks)).List[0, 8];
+
+        services.Sample(list =>
+        {
+            var swarm = list.Select((s, i) => Service($"svc{i}", s.l, Enumerable.Range(0, s.tasks).Select(t => Task($"t{i}-{t}", $"10.0.{i}.{t + 1}")), ageRank: i)).ToList();
+
+            var table = RouteTableBuilder.Build(swarm, s_entryPorts);
+
+            Assert.Equal(swarm.Count, table.Services.Length);
+            Assert.Equal(table.Routes.Length, table.Routes.Select(r => r.RouteId).Distinct().Count());
+            Assert.All(table.Routes, r => Assert.Contains(table.Clusters, c => c.ClusterId == r.ClusterId));
+            Assert.All(table.Invalid, s => Assert.NotEmpty(s.Errors));
+        }, iter: 2000);
+    }
+}
