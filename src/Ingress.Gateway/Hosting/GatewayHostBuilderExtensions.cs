@@ -1,16 +1,22 @@
 using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Docker.DotNet;
 using Ingress.Gateway.Admin;
 using Ingress.Gateway.Discovery;
 using Ingress.Gateway.Discovery.Dns;
 using Ingress.Gateway.Discovery.Docker;
+using Ingress.Gateway.Forwarding;
 using Ingress.Gateway.ProxyConfig;
 using Ingress.Gateway.Reconciliation;
 using Ingress.Gateway.Telemetry;
 using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Health;
 
 namespace Ingress.Gateway.Hosting;
 
@@ -31,28 +37,43 @@ public static class GatewayHostBuilderExtensions
         var dns = Bind<DnsDiscoveryOptions>(configuration, DnsDiscoveryOptions.SectionName);
         ThrowIfInvalid(new DnsDiscoveryOptionsValidator().Validate(null, dns));
         ThrowIfInvalid(ValidateDocker(docker));
+        var resilience = Bind<ResilienceOptions>(configuration, ResilienceOptions.SectionName);
+        var limits = Bind<GatewayLimitsOptions>(configuration, GatewayLimitsOptions.SectionName);
+        ThrowIfInvalid(ValidateResilienceAndLimits(resilience, limits));
+        var metrics = new GatewayMetrics();
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestHeadersTotalSize = limits.MaxRequestHeadersTotalSize;
+            kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBodySize;
+            kestrel.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
+            kestrel.Limits.KeepAliveTimeout = limits.KeepAliveTimeout;
+            kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(limits.MinRequestBodyBytesPerSecond, limits.MinRequestBodyGracePeriod);
             foreach (var port in gateway.EntryPorts)
             {
-                Listen(kestrel, gateway.ListenAddress, port);
+                var limiter = new EntryConnectionLimiter(port, limits.MaxConnectionsPerEntryPort, metrics);
+                Listen(kestrel, gateway.ListenAddress, port, listen => listen.Use(limiter.Wrap));
             }
 
-            Listen(kestrel, gateway.ListenAddress, gateway.AdminPort);
+            Listen(kestrel, gateway.ListenAddress, gateway.AdminPort, _ => { });
         });
 
         var services = builder.Services;
         services.AddSingleton(Options.Create(gateway));
         services.AddSingleton(Options.Create(docker));
         services.AddSingleton(Options.Create(dns));
+        services.AddSingleton(Options.Create(resilience));
+        services.AddSingleton(Options.Create(limits));
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton(metrics);
         services.AddSingleton<SwarmProxyConfigProvider>();
         services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<SwarmProxyConfigProvider>());
         services.AddSingleton<DiscoveryReconciler>();
         services.AddSingleton<IDiscoverySink>(sp => sp.GetRequiredService<DiscoveryReconciler>());
         services.AddSingleton<MatcherPolicy, EntryPortMatcherPolicy>();
+        services.ConfigureHttpJsonOptions(json =>
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
 
         if (docker.Enabled)
         {
@@ -69,7 +90,10 @@ public static class GatewayHostBuilderExtensions
 
         services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection("ReverseProxy"))
-            .AddConfigFilter<DefaultRoundRobinFilter>();
+            .AddConfigFilter<ClusterDefaultsFilter>();
+        services.AddSingleton<IForwarderHttpClientFactory, IngressForwarderHttpClientFactory>();
+        services.AddSingleton<IPassiveHealthCheckPolicy, TransportFailurePolicy>();
+        services.AddSingleton<IActiveHealthCheckPolicy, ProbeRecoveryPolicy>();
 
         return builder;
     }
@@ -81,7 +105,13 @@ public static class GatewayHostBuilderExtensions
         var options = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
 
         app.MapAdminEndpoints(options.AdminPort);
-        app.MapReverseProxy().ConfigureEndpoints((endpoint, route) =>
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.UseMiddleware<RetryMiddleware>();
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        }).ConfigureEndpoints((endpoint, route) =>
         {
             if (route.Metadata?.TryGetValue(RouteTableBuilder.EntryPortMetadataKey, out var value) == true
                 && int.TryParse(value, out var port))
@@ -127,18 +157,46 @@ public static class GatewayHostBuilderExtensions
         }
     }
 
-    private static void Listen(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, string address, int port)
+    private static ValidateOptionsResult ValidateResilienceAndLimits(ResilienceOptions resilience, GatewayLimitsOptions limits)
+    {
+        var failures = new List<string>();
+        Check(resilience.MaxAttempts is >= 1 and <= 10, ResilienceOptions.SectionName, nameof(resilience.MaxAttempts), resilience.MaxAttempts, "must be 1-10");
+        Check(resilience.RetryBudgetRatio is >= 0 and <= 1, ResilienceOptions.SectionName, nameof(resilience.RetryBudgetRatio), resilience.RetryBudgetRatio, "must be 0-1");
+        Check(resilience.RetryBudgetReserve >= 0, ResilienceOptions.SectionName, nameof(resilience.RetryBudgetReserve), resilience.RetryBudgetReserve, "must not be negative");
+        Check(resilience.ReactivationPeriod > TimeSpan.Zero, ResilienceOptions.SectionName, nameof(resilience.ReactivationPeriod), resilience.ReactivationPeriod, "must be positive");
+        Check(resilience.ConnectTimeout > TimeSpan.Zero, ResilienceOptions.SectionName, nameof(resilience.ConnectTimeout), resilience.ConnectTimeout, "must be positive");
+        Check(resilience.RequestTimeout > TimeSpan.Zero, ResilienceOptions.SectionName, nameof(resilience.RequestTimeout), resilience.RequestTimeout, "must be positive");
+        Check(resilience.RetryAfterSeconds >= 0, ResilienceOptions.SectionName, nameof(resilience.RetryAfterSeconds), resilience.RetryAfterSeconds, "must not be negative");
+        Check(limits.MaxConnectionsPerEntryPort > 0, GatewayLimitsOptions.SectionName, nameof(limits.MaxConnectionsPerEntryPort), limits.MaxConnectionsPerEntryPort, "must be positive");
+        Check(limits.MaxRequestHeadersTotalSize >= 1024, GatewayLimitsOptions.SectionName, nameof(limits.MaxRequestHeadersTotalSize), limits.MaxRequestHeadersTotalSize, "must be at least 1024");
+        Check(limits.MaxRequestBodySize is null or > 0, GatewayLimitsOptions.SectionName, nameof(limits.MaxRequestBodySize), limits.MaxRequestBodySize, "must be positive (or empty for no limit)");
+        Check(limits.RequestHeadersTimeout > TimeSpan.Zero, GatewayLimitsOptions.SectionName, nameof(limits.RequestHeadersTimeout), limits.RequestHeadersTimeout, "must be positive");
+        Check(limits.MinRequestBodyBytesPerSecond > 0, GatewayLimitsOptions.SectionName, nameof(limits.MinRequestBodyBytesPerSecond), limits.MinRequestBodyBytesPerSecond, "must be positive");
+        Check(limits.MinRequestBodyGracePeriod >= TimeSpan.FromSeconds(1), GatewayLimitsOptions.SectionName, nameof(limits.MinRequestBodyGracePeriod), limits.MinRequestBodyGracePeriod, "must be at least 1 s");
+        Check(limits.KeepAliveTimeout > TimeSpan.Zero, GatewayLimitsOptions.SectionName, nameof(limits.KeepAliveTimeout), limits.KeepAliveTimeout, "must be positive");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+
+        void Check(bool ok, string section, string name, object? value, string rule)
+        {
+            if (!ok)
+            {
+                failures.Add($"{section}:{name} = {value} {rule}.");
+            }
+        }
+    }
+
+    private static void Listen(KestrelServerOptions kestrel, string address, int port, Action<ListenOptions> configure)
     {
         switch (address)
         {
             case "*":
-                kestrel.ListenAnyIP(port);
+                kestrel.ListenAnyIP(port, configure);
                 break;
             case "localhost":
-                kestrel.ListenLocalhost(port);
+                kestrel.ListenLocalhost(port, configure);
                 break;
             default:
-                kestrel.Listen(IPAddress.Parse(address), port);
+                kestrel.Listen(IPAddress.Parse(address), port, configure);
                 break;
         }
     }

@@ -27,8 +27,20 @@ public static class IngressLabels
     /// <summary>The network whose task addresses are used, when tasks sit on several networks shared with the gateway.</summary>
     public const string Network = "ingress.network";
 
+    /// <summary>An HTTP path probed on every task; a non-2xx answer twice in a row takes the task out of rotation.</summary>
+    public const string HealthCheckPath = "ingress.healthcheck.path";
+
+    /// <summary>How often the health check path is probed, e.g. <c>5s</c> (default 5 s).</summary>
+    public const string HealthCheckInterval = "ingress.healthcheck.interval";
+
+    /// <summary>How long a probe may take, e.g. <c>2s</c> (default 2 s).</summary>
+    public const string HealthCheckTimeout = "ingress.healthcheck.timeout";
+
+    /// <summary>How long a replica may stay silent on a request, e.g. <c>30s</c>, before the gateway answers 504 (default 60 s).</summary>
+    public const string Timeout = "ingress.timeout";
+
     /// <summary>True for labels in the <c>ingress.</c> namespace.</summary>
     public static bool IsIngressLabel(string key) => key.StartsWith(Prefix, StringComparison.Ordinal);
 
-    internal static readonly string[] Known = [Enable, Publish, Host, Path, Port, LoadBalancing, Network];
+    internal static readonly string[] Known = [Enable, Publish, Host, Path, Port, LoadBalancing, Network, HealthCheckPath, HealthCheckInterval, HealthCheckTimeout, Timeout];
 }

@@ -33,6 +33,8 @@ public static class LabelParser
         var publish = ParsePublish(labels, found);
         var rule = ParseRule(labels, found);
         var policy = ParsePolicy(labels, found);
+        var probe = ParseHealthCheck(labels, found);
+        var timeout = ParseDuration(labels, IngressLabels.Timeout, found);
 
         if (enabled && publish.IsEmpty && rule is null && found.Count == 0)
         {
@@ -40,7 +42,7 @@ public static class LabelParser
         }
 
         errors = found.ToImmutable();
-        return errors.IsEmpty ? new ServiceRouting(enabled, publish, rule, policy) : null;
+        return errors.IsEmpty ? new ServiceRouting(enabled, publish, rule, policy, probe, timeout) : null;
     }
 
     private static bool ParseEnable(IReadOnlyDictionary<string, string> labels, ImmutableArray<LabelError>.Builder errors)
@@ -175,6 +177,70 @@ public static class LabelParser
 
         errors.Add(new LabelError(IngressLabels.LoadBalancing, value, "expected round_robin, least_requests, power_of_two or random"));
         return LoadBalancingPolicies.RoundRobin;
+    }
+
+    private static HealthProbe? ParseHealthCheck(IReadOnlyDictionary<string, string> labels, ImmutableArray<LabelError>.Builder errors)
+    {
+        var interval = ParseDuration(labels, IngressLabels.HealthCheckInterval, errors);
+        var timeout = ParseDuration(labels, IngressLabels.HealthCheckTimeout, errors);
+        if (!labels.TryGetValue(IngressLabels.HealthCheckPath, out var path))
+        {
+            if (interval is not null || timeout is not null)
+            {
+                errors.Add(new LabelError(IngressLabels.HealthCheckPath, null, "required with ingress.healthcheck.interval/timeout"));
+            }
+
+            return null;
+        }
+
+        if (!IsValidPathPrefix(path.Split('?', 2)[0]))
+        {
+            errors.Add(new LabelError(IngressLabels.HealthCheckPath, path, "expected a path starting with '/', e.g. /healthz"));
+            return null;
+        }
+
+        return new HealthProbe(path, interval ?? HealthProbe.DefaultInterval, timeout ?? HealthProbe.DefaultTimeout);
+    }
+
+    private static TimeSpan? ParseDuration(IReadOnlyDictionary<string, string> labels, string key, ImmutableArray<LabelError>.Builder errors)
+    {
+        if (!labels.TryGetValue(key, out var value))
+        {
+            return null;
+        }
+
+        if (TryParseDuration(value, out var duration) && duration > TimeSpan.Zero && duration <= TimeSpan.FromHours(1))
+        {
+            return duration;
+        }
+
+        errors.Add(new LabelError(key, value, "expected a duration between 1ms and 1h, such as 500ms, 5s, 2m or 00:00:05"));
+        return null;
+    }
+
+    /// <summary>Parses <c>500ms</c>, <c>5s</c>, <c>2m</c>, <c>1h</c>, plain seconds, or a TimeSpan such as <c>00:00:05</c>.</summary>
+    internal static bool TryParseDuration(string text, out TimeSpan duration)
+    {
+        text = text.Trim();
+        duration = default;
+        (string Suffix, double Milliseconds)[] units = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)];
+        foreach (var (suffix, ms) in units)
+        {
+            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)
+                && double.TryParse(text[..^suffix.Length], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount))
+            {
+                duration = TimeSpan.FromMilliseconds(amount * ms);
+                return true;
+            }
+        }
+
+        if (double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds))
+        {
+            duration = TimeSpan.FromSeconds(seconds);
+            return true;
+        }
+
+        return text.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out duration);
     }
 
     internal static bool TryParsePort(string text, out int port) =>

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Net;
 using Ingress.Gateway.Discovery;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace Ingress.Gateway.Reconciliation;
 
@@ -86,7 +87,7 @@ public static class RouteTableBuilder
                 var clusterId = ClusterId(service, candidate.TargetPort);
                 if (!clusters.ContainsKey(clusterId))
                 {
-                    clusters[clusterId] = BuildCluster(clusterId, service, candidate.TargetPort, routing.LoadBalancingPolicy);
+                    clusters[clusterId] = BuildCluster(clusterId, service, candidate.TargetPort, routing);
                 }
 
                 routes.Add(candidate.ToRoute(service, clusterId));
@@ -129,7 +130,7 @@ public static class RouteTableBuilder
         return candidates;
     }
 
-    private static ClusterConfig BuildCluster(string clusterId, SwarmService service, int targetPort, string policy)
+    private static ClusterConfig BuildCluster(string clusterId, SwarmService service, int targetPort, ServiceRouting routing)
     {
         var destinations = new Dictionary<string, DestinationConfig>(StringComparer.Ordinal);
         foreach (var task in service.Tasks)
@@ -144,8 +145,22 @@ public static class RouteTableBuilder
         return new ClusterConfig
         {
             ClusterId = clusterId,
-            LoadBalancingPolicy = policy,
+            LoadBalancingPolicy = routing.LoadBalancingPolicy,
             Destinations = destinations,
+            HealthCheck = routing.HealthCheck is { } probe
+                ? new HealthCheckConfig
+                {
+                    Active = new ActiveHealthCheckConfig
+                    {
+                        Enabled = true,
+                        Path = probe.Path,
+                        Interval = probe.Interval,
+                        Timeout = probe.Timeout,
+                    },
+                }
+                : null,
+            // YARP's activity timeout: the replica must send something within it, or the request fails with 504.
+            HttpRequest = routing.Timeout is { } timeout ? new ForwarderRequestConfig { ActivityTimeout = timeout } : null,
             Metadata = new Dictionary<string, string> { [ServiceMetadataKey] = service.Name },
         };
     }

@@ -7,11 +7,28 @@ namespace Ingress.Gateway.Reconciliation;
 /// <param name="Publish">Port mappings from <c>ingress.publish</c>.</param>
 /// <param name="Rule">The host/path rule on the default entry port, if any.</param>
 /// <param name="LoadBalancingPolicy">The YARP load-balancing policy name.</param>
+/// <param name="HealthCheck">The active health check, if <c>ingress.healthcheck.path</c> is set.</param>
+/// <param name="Timeout">The request timeout of the service's routes, if <c>ingress.timeout</c> is set.</param>
 public sealed record ServiceRouting(
     bool Enabled,
     ImmutableArray<PortMapping> Publish,
     HttpRule? Rule,
-    string LoadBalancingPolicy);
+    string LoadBalancingPolicy,
+    HealthProbe? HealthCheck = null,
+    TimeSpan? Timeout = null);
+
+/// <summary>An active HTTP probe of every task of a service.</summary>
+/// <param name="Path">The path probed on the task's target port.</param>
+/// <param name="Interval">Time between probes.</param>
+/// <param name="Timeout">How long one probe may take.</param>
+public sealed record HealthProbe(string Path, TimeSpan Interval, TimeSpan Timeout)
+{
+    /// <summary>The probe interval when <c>ingress.healthcheck.interval</c> is not set.</summary>
+    public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>The probe timeout when <c>ingress.healthcheck.timeout</c> is not set.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(2);
+}
 
 /// <summary>Requests reaching entry port <paramref name="Published"/> go to port <paramref name="Target"/> of every task.</summary>
 public readonly record struct PortMapping(int Published, int Target)

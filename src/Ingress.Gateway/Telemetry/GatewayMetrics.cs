@@ -25,6 +25,16 @@ internal sealed class GatewayMetrics
             "ingress_discovered_tasks", "Routable tasks per discovered service.", ["service"]);
         InvalidServices = factory.CreateGauge(
             "ingress_invalid_services", "Labelled services skipped because of invalid labels or route clashes.");
+        Retries = factory.CreateCounter(
+            "ingress_retries_total", "Requests retried on another replica, by service.", ["service"]);
+        RetriesRefused = factory.CreateCounter(
+            "ingress_retries_refused_total", "Retriable failures passed to the client because the retry budget was spent.", ["service"]);
+        NoHealthyReplica = factory.CreateCounter(
+            "ingress_no_healthy_replica_total", "Requests answered 503 because no replica of the service was healthy.", ["service"]);
+        OpenConnections = factory.CreateGauge(
+            "ingress_open_connections", "Open client connections, by entry port.", ["entrypoint"]);
+        RefusedConnections = factory.CreateCounter(
+            "ingress_refused_connections_total", "Client connections refused at the connection cap, by entry port.", ["entrypoint"]);
         InvalidLabels = factory.CreateCounter(
             "ingress_invalid_labels_total", "Times a service was found with invalid labels (counted once per distinct error).", ["service"]);
     }
@@ -45,4 +55,14 @@ internal sealed class GatewayMetrics
     public Gauge InvalidServices { get; }
 
     public Counter InvalidLabels { get; }
+
+    public Gauge OpenConnections { get; }
+
+    public Counter RefusedConnections { get; }
+
+    public Counter Retries { get; }
+
+    public Counter RetriesRefused { get; }
+
+    public Counter NoHealthyReplica { get; }
 }

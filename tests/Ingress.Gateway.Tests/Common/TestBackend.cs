@@ -31,6 +31,14 @@ internal sealed class TestBackend : IAsyncDisposable
 
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 
+    /// <summary>The status <c>/healthz</c> answers with; tests flip it to make active probes fail.</summary>
+    public int HealthStatus { get; set; } = 200;
+
+    public string? LastBody { get; private set; }
+
+    /// <summary>Requests other than health probes.</summary>
+    public int ServedCount => Requests.Count(r => !r.PathAndQuery.StartsWith("/healthz", StringComparison.Ordinal));
+
     public static async Task<TestBackend> StartAsync(string name, int port = 0, string ip = "127.0.0.1")
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -45,6 +53,22 @@ internal sealed class TestBackend : IAsyncDisposable
                 context.Request.Path + context.Request.QueryString,
                 context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
                 context.Connection.RemoteIpAddress?.ToString()));
+            if (context.Request.Query.TryGetValue("delay", out var delay))
+            {
+                await Task.Delay(int.Parse(delay!, System.Globalization.CultureInfo.InvariantCulture), context.RequestAborted);
+            }
+
+            if (context.Request.Path == "/healthz")
+            {
+                context.Response.StatusCode = self.HealthStatus;
+            }
+
+            if (context.Request.ContentLength > 0 || context.Request.Headers.ContainsKey("Transfer-Encoding"))
+            {
+                using var reader = new StreamReader(context.Request.Body);
+                self.LastBody = await reader.ReadToEndAsync(context.RequestAborted);
+            }
+
             context.Response.ContentType = "text/plain";
             await context.Response.WriteAsync(name);
         });

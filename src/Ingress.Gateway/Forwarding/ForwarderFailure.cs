@@ -1,0 +1,64 @@
+using System.Net.Sockets;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Ingress.Gateway.Forwarding;
+
+/// <summary>Classifies YARP forwarding errors: whose fault they are, and whether a retry is safe.</summary>
+internal static class ForwarderFailure
+{
+    /// <summary>
+    /// True when the replica (not the client) failed: a refused, reset or timed-out connection. A request that merely
+    /// ran past its activity timeout is not counted: that is a slow request, and ejecting the replica for it would
+    /// turn one slow endpoint into an outage of the whole service.
+    /// </summary>
+    public static bool IsDestinationFault(IForwarderErrorFeature error, HttpContext context)
+    {
+        // A client that hangs up makes YARP report errors too; they say nothing about the replica (yarp#2062).
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            return false;
+        }
+
+        return error.Error is ForwarderError.Request
+            or ForwarderError.ResponseHeaders
+            or ForwarderError.RequestBodyDestination
+            or ForwarderError.ResponseBodyDestination
+            or ForwarderError.UpgradeRequestDestination
+            or ForwarderError.UpgradeResponseDestination;
+    }
+
+    /// <summary>
+    /// True when retrying on another replica is safe: the request never reached a replica (connect refused or timed
+    /// out), or it is a bodiless idempotent request whose connection failed before response headers arrived.
+    /// </summary>
+    public static bool IsRetriable(IForwarderErrorFeature error, HttpContext context)
+    {
+        if (error.Error != ForwarderError.Request || context.RequestAborted.IsCancellationRequested || context.Response.HasStarted)
+        {
+            return false;
+        }
+
+        return NeverReachedDestination(error.Exception) || IsBodilessIdempotent(context.Request);
+    }
+
+    internal static bool IsBodilessIdempotent(HttpRequest request) =>
+        (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method))
+        && request.ContentLength is null or 0
+        && !request.Headers.ContainsKey("Transfer-Encoding");
+
+    internal static bool NeverReachedDestination(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError }:
+                    return true;
+                case SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.TimedOut or SocketError.HostNotFound }:
+                    return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,17 @@
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Ingress.Gateway.Forwarding;
+
+/// <summary>YARP's client factory with a short connect timeout, so a vanished task fails fast and can be retried.</summary>
+internal sealed class IngressForwarderHttpClientFactory(IOptions<ResilienceOptions> options, ILogger<ForwarderHttpClientFactory> logger)
+    : ForwarderHttpClientFactory(logger)
+{
+    private readonly TimeSpan _connectTimeout = options.Value.ConnectTimeout;
+
+    protected override void ConfigureHandler(ForwarderHttpClientContext context, SocketsHttpHandler handler)
+    {
+        base.ConfigureHandler(context, handler);
+        handler.ConnectTimeout = _connectTimeout;
+    }
+}

@@ -1,0 +1,109 @@
+using System.Collections.Concurrent;
+using Ingress.Gateway.Reconciliation;
+using Ingress.Gateway.Telemetry;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Model;
+
+namespace Ingress.Gateway.Forwarding;
+
+/// <summary>
+/// The first step of the proxy pipeline. It answers a clear 503 when a service has no healthy replica, and re-runs
+/// load balancing and forwarding on another replica when an attempt failed in a way that is safe to retry.
+/// </summary>
+/// <remarks>
+/// The common path (first attempt succeeds) costs one budget deposit and one feature lookup: no allocation.
+/// </remarks>
+internal sealed partial class RetryMiddleware
+{
+    private readonly RequestDelegate _next;
+    private readonly ResilienceOptions _options;
+    private readonly GatewayMetrics _metrics;
+    private readonly ILogger<RetryMiddleware> _logger;
+    private readonly ConcurrentDictionary<string, RetryBudget> _budgets = new(StringComparer.Ordinal);
+    private readonly string _retryAfter;
+
+    public RetryMiddleware(RequestDelegate next, IOptions<ResilienceOptions> options, GatewayMetrics metrics, ILogger<RetryMiddleware> logger)
+    {
+        _next = next;
+        _options = options.Value;
+        _metrics = metrics;
+        _logger = logger;
+        _retryAfter = _options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var proxy = context.GetReverseProxyFeature();
+        var available = proxy.AvailableDestinations;
+        if (available.Count == 0)
+        {
+            await WriteNoReplicaAsync(context, proxy);
+            return;
+        }
+
+        if (!_options.Retries || _options.MaxAttempts <= 1)
+        {
+            await _next(context);
+            return;
+        }
+
+        var budget = _budgets.GetOrAdd(proxy.Cluster.Config.ClusterId, _ => new RetryBudget(_options.RetryBudgetRatio, _options.RetryBudgetReserve));
+        budget.Deposit();
+
+        List<DestinationState>? remaining = null;
+        for (var attempt = 1; ; attempt++)
+        {
+            await _next(context);
+
+            var error = context.Features.Get<IForwarderErrorFeature>();
+            if (error is null || attempt >= _options.MaxAttempts || !ForwarderFailure.IsRetriable(error, context))
+            {
+                return;
+            }
+
+            remaining ??= [.. available];
+            if (proxy.ProxiedDestination is { } failed)
+            {
+                remaining.Remove(failed);
+            }
+
+            if (remaining.Count == 0)
+            {
+                return;
+            }
+
+            var service = ServiceName(proxy.Cluster.Config);
+            if (!budget.TryWithdraw())
+            {
+                _metrics.RetriesRefused.WithLabels(service).Inc();
+                LogBudgetExhausted(service);
+                return;
+            }
+
+            _metrics.Retries.WithLabels(service).Inc();
+            LogRetrying(service, proxy.ProxiedDestination?.DestinationId, error.Error, attempt + 1);
+
+            // Nothing was sent to the client yet: forget the failed attempt and let load balancing pick again.
+            context.Features.Set<IForwarderErrorFeature>(null);
+            context.Response.Clear();
+            proxy.ProxiedDestination = null;
+            proxy.AvailableDestinations = remaining;
+        }
+    }
+
+    private Task WriteNoReplicaAsync(HttpContext context, IReverseProxyFeature proxy)
+    {
+        var service = ServiceName(proxy.Cluster.Config);
+        _metrics.NoHealthyReplica.WithLabels(service).Inc();
+        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        context.Response.Headers[HeaderNames.RetryAfter] = _retryAfter;
+        context.Response.Headers[HeaderNames.CacheControl] = "no-store";
+        return context.Response.WriteAsync($"503 Service Unavailable: no healthy replica of '{service}' right now; retry shortly.\n");
+    }
+
+    internal static string ServiceName(Yarp.ReverseProxy.Configuration.ClusterConfig cluster) =>
+        cluster.Metadata?.TryGetValue(RouteTableBuilder.ServiceMetadataKey, out var name) == true ? name : cluster.ClusterId;
+}

@@ -1,0 +1,215 @@
+using System.Net;
+using Ingress.Gateway.Tests.Common;
+using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Model;
+using static Ingress.Gateway.Tests.Common.Swarm;
+
+namespace Ingress.Gateway.Tests.Forwarding;
+
+public sealed class ResilienceTests
+{
+    [Fact]
+    public async Task DeadDestination_WithResilienceOff_FailsItsShareOfRequestsWith502()
+    {
+        // Plain YARP round-robin: every request sent to a dead replica fails. This is the behaviour the defaults fix.
+        var backends = await TestBackend.StartManyAsync("a", "b");
+        var settings = WithDeadDestination(backends);
+        settings["Ingress:Resilience:Retries"] = "false";
+        settings["Ingress:Resilience:PassiveHealth"] = "false";
+        await using var gateway = await GatewayTestHost.StartAsync(settings);
+
+        var statuses = await StatusesAsync(gateway.Public, 9);
+
+        Assert.Equal(3, statuses.Count(s => s == HttpStatusCode.BadGateway));
+        Assert.Equal(6, statuses.Count(s => s == HttpStatusCode.OK));
+        await DisposeAll(backends);
+    }
+
+    [Fact]
+    public async Task DeadDestination_ByDefault_IsRetriedThenEjected_AndClientsSeeNoFailure()
+    {
+        var backends = await TestBackend.StartManyAsync("a", "b");
+        await using var gateway = await GatewayTestHost.StartAsync(WithDeadDestination(backends));
+
+        var statuses = await StatusesAsync(gateway.Public, 30);
+
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+        Assert.Equal(15, backends[0].ServedCount);
+        Assert.Equal(15, backends[1].ServedCount);
+        var dead = Destination(gateway, "backends", "dead");
+        Assert.Equal(DestinationHealth.Unhealthy, dead.Health.Passive);
+        var metrics = await gateway.Admin.GetStringAsync("/metrics");
+        Assert.Contains("ingress_retries_total{service=\"backends\"} 1", metrics);
+        await DisposeAll(backends);
+    }
+
+    [Fact]
+    public async Task ConnectRefused_PostWithBody_IsRetriedBecauseNoByteWasSent()
+    {
+        var backends = await TestBackend.StartManyAsync("a");
+        var settings = WithDeadDestination(backends);
+        settings["Ingress:Resilience:PassiveHealth"] = "false";
+        await using var gateway = await GatewayTestHost.StartAsync(settings);
+
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await gateway.Public.PostAsync("/orders", new StringContent($"order-{i}"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal($"order-{i}", backends[0].LastBody);
+        }
+
+        await DisposeAll(backends);
+    }
+
+    [Fact]
+    public async Task ResetBeforeResponse_Get_IsRetried_Post_IsNot()
+    {
+        var good = await TestBackend.StartAsync("good", ip: "127.0.0.21");
+        await using var resetting = new ResettingServer("127.0.0.22", good.Port);
+        await using var gateway = await GatewayTestHost.StartAsync();
+
+        // Two services, each with a resetting replica first in rotation and a good one. Passive health ejects the
+        // resetting replica after one failure, so each method gets a service of its own.
+        gateway.Sink.Publish(Snapshot("docker",
+            Service("get", Labels("ingress.host=get.test", $"ingress.port={good.Port}"), [Task("a-resets", resetting.Ip, 1), Task("b-good", good.Ip, 2)], ageRank: 1),
+            Service("post", Labels("ingress.host=post.test", $"ingress.port={good.Port}"), [Task("a-resets", resetting.Ip, 1), Task("b-good", good.Ip, 2)], ageRank: 2)));
+        using (var get = new HttpRequestMessage(HttpMethod.Get, "/") { Headers = { Host = "get.test" } })
+        using (var response = await gateway.Public.SendAsync(get))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        using (var post = new HttpRequestMessage(HttpMethod.Post, "/") { Headers = { Host = "post.test" }, Content = new StringContent("pay") })
+        using (var response = await gateway.Public.SendAsync(post))
+        {
+            Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        }
+
+        Assert.True(resetting.Accepted >= 2);
+        await good.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task EveryReplicaDown_Answers503WithBodyAndRetryAfter()
+    {
+        await using var gateway = await GatewayTestHost.StartAsync();
+        gateway.Sink.Publish(Snapshot("docker", Service("web", Labels($"ingress.publish={gateway.EntryPorts[0]}:{FreePort.Next()}"), [Task("t1", "127.0.0.31"), Task("t2", "127.0.0.32")])));
+
+        // The first request finds both replicas dead (502); passive health then ejects them, asynchronously.
+        using var first = await gateway.Public.GetAsync("/");
+        Assert.Equal(HttpStatusCode.BadGateway, first.StatusCode);
+        HttpResponseMessage response = null!;
+        await WaitUntilAsync(async () => (response = await gateway.Public.GetAsync("/")).StatusCode == HttpStatusCode.ServiceUnavailable, "503");
+        Assert.Equal("1", response.Headers.GetValues("Retry-After").Single());
+        Assert.Contains("no healthy replica of 'web'", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task ClientCancels_DestinationIsNotMarkedUnhealthy()
+    {
+        var backends = await TestBackend.StartManyAsync("slow");
+        await using var gateway = await GatewayTestHost.StartAsync(GatewayTestHost.StaticRoute(backends));
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => gateway.Public.GetAsync("/?delay=3000", cts.Token));
+        await System.Threading.Tasks.Task.Delay(200);
+
+        Assert.NotEqual(DestinationHealth.Unhealthy, Destination(gateway, "backends", "slow").Health.Passive);
+        Assert.Equal("slow", await gateway.Public.GetStringAsync("/"));
+        await DisposeAll(backends);
+    }
+
+    [Fact]
+    public async Task ActiveHealthCheck_FailingProbe_TakesReplicaOut_PassingProbeBringsItBack()
+    {
+        var replicas = await TestBackend.StartReplicasAsync("a", "b");
+        await using var gateway = await GatewayTestHost.StartAsync();
+        gateway.Sink.Publish(Snapshot("docker", Service("web",
+            Labels($"ingress.publish={gateway.EntryPorts[0]}:{replicas[0].Port}", "ingress.healthcheck.path=/healthz", "ingress.healthcheck.interval=200ms", "ingress.healthcheck.timeout=1s"),
+            [Task("a", replicas[0].Ip, 1), Task("b", replicas[1].Ip, 2)])));
+
+        replicas[1].HealthStatus = 500;
+        await WaitUntilAsync(async () => (await StatusesBodies(gateway.Public, 6)).All(b => b == "a"), "b to leave rotation");
+
+        replicas[1].HealthStatus = 200;
+        await WaitUntilAsync(async () => (await StatusesBodies(gateway.Public, 6)).Contains("b"), "b to return");
+        await DisposeAll(replicas);
+    }
+
+    [Fact]
+    public async Task TimeoutLabel_SlowReplica_Answers504()
+    {
+        var replicas = await TestBackend.StartReplicasAsync("slow");
+        await using var gateway = await GatewayTestHost.StartAsync();
+        gateway.Sink.Publish(Snapshot("docker", Service("web",
+            Labels($"ingress.publish={gateway.EntryPorts[0]}:{replicas[0].Port}", "ingress.timeout=300ms"), [Task("a", replicas[0].Ip)])));
+
+        using var slow = await gateway.Public.GetAsync("/?delay=2000");
+        using var fast = await gateway.Public.GetAsync("/");
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, slow.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, fast.StatusCode);
+        await DisposeAll(replicas);
+    }
+
+    private static Dictionary<string, string?> WithDeadDestination(IEnumerable<TestBackend> backends)
+    {
+        var settings = GatewayTestHost.StaticRoute(backends);
+        settings["ReverseProxy:Clusters:backends:Destinations:dead:Address"] = $"http://127.0.0.1:{FreePort.Next()}/";
+        return settings;
+    }
+
+    private static DestinationState Destination(GatewayTestHost gateway, string cluster, string destination)
+    {
+        var lookup = gateway.Services.GetRequiredService<IProxyStateLookup>();
+        Assert.True(lookup.TryGetCluster(cluster, out var state));
+        return state.Destinations[destination];
+    }
+
+    private static async Task<List<HttpStatusCode>> StatusesAsync(HttpClient client, int count)
+    {
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < count; i++)
+        {
+            using var response = await client.GetAsync("/");
+            statuses.Add(response.StatusCode);
+        }
+
+        return statuses;
+    }
+
+    private static async Task<List<string>> StatusesBodies(HttpClient client, int count)
+    {
+        var bodies = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            bodies.Add(await client.GetStringAsync("/"));
+        }
+
+        return bodies;
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            await System.Threading.Tasks.Task.Delay(100);
+        }
+
+        Assert.Fail("Timed out waiting for " + what);
+    }
+
+    private static async Task DisposeAll(IEnumerable<TestBackend> backends)
+    {
+        foreach (var backend in backends)
+        {
+            await backend.DisposeAsync();
+        }
+    }
+}
