@@ -1,0 +1,45 @@
+using CsCheck;
+using Ingress.Gateway.Discovery;
+using Ingress.Gateway.Hosting;
+using Ingress.Gateway.ProxyConfig;
+using Ingress.Gateway.Reconciliation;
+using Ingress.Gateway.Telemetry;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using static Ingress.Gateway.Tests.Common.Swarm;
+
+namespace Ingress.Gateway.Tests.Reconciliation;
+
+public sealed class DiscoveryFuzzTests
+{
+    [Fact]
+    public void LabelParser_ArbitraryStrings_NeverThrows()
+    {
+        var key = Gen.OneOf(Gen.Const("ingress.publish"), Gen.Const("ingress.host"), Gen.Const("ingress.path"), Gen.Const("ingress.port"),
+            Gen.Const("ingress.lb"), Gen.Const("ingress.enable"), Gen.Const("ingress.timeout"), Gen.Const("ingress.healthcheck.path"),
+            Gen.Const("ingress.healthcheck.interval"), Gen.Const("ingress.healthcheck.timeout"), Gen.String);
+        Gen.Dictionary(key, Gen.String)[0, 8].Sample(labels =>
+        {
+            var routing = LabelParser.Parse(labels, out var errors);
+            Assert.True(routing is null ^ errors.IsEmpty);
+        }, iter: 5000);
+    }
+
+    [Fact]
+    public void Reconciler_RandomSnapshots_NeverThrowsAndAlwaysPublishesAValidTable()
+    {
+        var provider = new SwarmProxyConfigProvider();
+        var reconciler = new DiscoveryReconciler(provider, [new("docker")], Options.Create(new GatewayOptions { EntryPorts = [8888, 9000] }),
+            new GatewayMetrics(), TimeProvider.System, NullLogger<DiscoveryReconciler>.Instance);
+        var values = Gen.OneOf(Gen.String, Gen.Const("8888:80"), Gen.Const("9000"), Gen.Const("x.io"), Gen.Const("/a"), Gen.Const("80"), Gen.Const("2s"));
+        var labels = Gen.Dictionary(Gen.OneOf(Gen.Const("ingress.publish"), Gen.Const("ingress.host"), Gen.Const("ingress.path"), Gen.Const("ingress.port"), Gen.Const("ingress.timeout")), values)[0, 5];
+
+        labels.List[0, 6].Sample(list =>
+        {
+            var services = list.Select((l, i) => Service($"s{i % 3}-{i}", l, [Task($"t{i}", $"10.1.0.{i + 1}")], ageRank: i)).ToArray();
+            reconciler.Publish(Snapshot("docker", services));
+            Assert.Equal(services.Length, reconciler.Table.Services.Length);
+            Assert.All(provider.GetConfig().Routes, r => Assert.Contains(provider.GetConfig().Clusters, c => c.ClusterId == r.ClusterId));
+        }, iter: 500, threads: 1);
+    }
+}
