@@ -83,6 +83,14 @@ internal sealed partial class RetryMiddleware
             }
 
             _metrics.Retries.WithLabels(service).Inc();
+            var retries = context.Features.Get<Telemetry.RetryCountFeature>();
+            if (retries is null)
+            {
+                retries = new Telemetry.RetryCountFeature();
+                context.Features.Set(retries);
+            }
+
+            retries.Retries++;
             LogRetrying(service, proxy.ProxiedDestination?.DestinationId, error.Error, attempt + 1);
 
             // Nothing was sent to the client yet: forget the failed attempt and let load balancing pick again.

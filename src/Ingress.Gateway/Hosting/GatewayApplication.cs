@@ -12,8 +12,9 @@ public static class GatewayApplication
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
-        configure?.Invoke(builder);
         builder.AddIngressGateway();
+        // After the gateway's registrations, so a caller (a test) can replace any of them.
+        configure?.Invoke(builder);
         var app = builder.Build();
         app.MapIngressGateway();
         return app;

@@ -39,6 +39,7 @@ public static class GatewayHostBuilderExtensions
         ThrowIfInvalid(ValidateDocker(docker));
         var resilience = Bind<ResilienceOptions>(configuration, ResilienceOptions.SectionName);
         var limits = Bind<GatewayLimitsOptions>(configuration, GatewayLimitsOptions.SectionName);
+        var telemetry = Bind<TelemetryOptions>(configuration, TelemetryOptions.SectionName);
         ThrowIfInvalid(ValidateResilienceAndLimits(resilience, limits));
         var metrics = new GatewayMetrics();
 
@@ -65,6 +66,15 @@ public static class GatewayHostBuilderExtensions
         services.AddSingleton(Options.Create(dns));
         services.AddSingleton(Options.Create(resilience));
         services.AddSingleton(Options.Create(limits));
+        services.AddSingleton(Options.Create(telemetry));
+        services.AddSingleton<ReplicaStats>();
+        services.AddSingleton<AccessLogWriter>();
+        if (telemetry.AccessLog)
+        {
+            services.AddHostedService(sp => sp.GetRequiredService<AccessLogWriter>());
+        }
+
+        services.AddHostedService<ScrapeTimeCollector>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(metrics);
         services.AddSingleton<SwarmProxyConfigProvider>();
@@ -107,6 +117,7 @@ public static class GatewayHostBuilderExtensions
         app.MapAdminEndpoints(options.AdminPort);
         app.MapReverseProxy(proxy =>
         {
+            proxy.UseMiddleware<RequestTelemetryMiddleware>();
             proxy.UseMiddleware<RetryMiddleware>();
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();

@@ -35,6 +35,17 @@ internal sealed class GatewayMetrics
             "ingress_open_connections", "Open client connections, by entry port.", ["entrypoint"]);
         RefusedConnections = factory.CreateCounter(
             "ingress_refused_connections_total", "Client connections refused at the connection cap, by entry port.", ["entrypoint"]);
+        Requests = factory.CreateCounter(
+            "ingress_requests_total", "Proxied requests, by entry port, service, method and status code.", ["entrypoint", "service", "method", "code"]);
+        RequestDuration = factory.CreateHistogram(
+            "ingress_request_duration_seconds", "Time from receiving a request to the end of its response, by entry port and service.", ["entrypoint", "service"],
+            new HistogramConfiguration { Buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
+        BackendRequests = factory.CreateCounter(
+            "ingress_backend_requests_total", "Requests answered by each replica, by service and destination (task ID).", ["service", "destination"]);
+        BackendUp = factory.CreateGauge(
+            "ingress_backend_up", "1 while a replica is in rotation, 0 while health checks keep it out.", ["service", "destination"]);
+        AccessLogDropped = factory.CreateCounter(
+            "ingress_access_log_dropped_total", "Access log lines dropped because the writer fell behind.");
         InvalidLabels = factory.CreateCounter(
             "ingress_invalid_labels_total", "Times a service was found with invalid labels (counted once per distinct error).", ["service"]);
     }
@@ -55,6 +66,16 @@ internal sealed class GatewayMetrics
     public Gauge InvalidServices { get; }
 
     public Counter InvalidLabels { get; }
+
+    public Counter Requests { get; }
+
+    public Histogram RequestDuration { get; }
+
+    public Counter BackendRequests { get; }
+
+    public Gauge BackendUp { get; }
+
+    public Counter AccessLogDropped { get; }
 
     public Gauge OpenConnections { get; }
 
