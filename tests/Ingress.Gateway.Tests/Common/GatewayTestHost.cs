@@ -38,6 +38,21 @@ internal sealed class GatewayTestHost : IAsyncDisposable
     /// <summary>Starts a gateway with <paramref name="entryPortCount"/> free entry ports and the given extra settings.</summary>
     public static async Task<GatewayTestHost> StartAsync(IDictionary<string, string?>? settings = null, int entryPortCount = 1, Action<WebApplicationBuilder>? configure = null)
     {
+        // A port found free can be taken by a parallel test before the gateway binds it; then try other ports.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryStartAsync(settings, entryPortCount, configure);
+            }
+            catch (IOException ex) when (attempt < 5 && ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+            }
+        }
+    }
+
+    private static async Task<GatewayTestHost> TryStartAsync(IDictionary<string, string?>? settings, int entryPortCount, Action<WebApplicationBuilder>? configure)
+    {
         var entryPorts = Enumerable.Range(0, entryPortCount).Select(_ => FreePort.Next()).ToArray();
         var adminPort = FreePort.Next();
         var args = new List<string> { "--Ingress:ListenAddress=127.0.0.1", $"--Ingress:AdminPort={adminPort}" };
@@ -56,7 +71,16 @@ internal sealed class GatewayTestHost : IAsyncDisposable
             builder.Logging.ClearProviders();
             configure?.Invoke(builder);
         });
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         return new GatewayTestHost(app, entryPorts, adminPort);
     }
 

@@ -84,8 +84,28 @@ internal sealed class TestBackend : IAsyncDisposable
     /// <summary>Starts one backend per name on the same port of 127.0.0.2, .3, ...: a service's tasks share their target port.</summary>
     public static async Task<TestBackend[]> StartReplicasAsync(params string[] names)
     {
-        var port = FreePort.Next();
-        return await Task.WhenAll(names.Select((n, i) => StartAsync(n, port, $"127.0.0.{i + 2}")));
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreePort.Next();
+            var started = new List<TestBackend>();
+            try
+            {
+                for (var i = 0; i < names.Length; i++)
+                {
+                    started.Add(await StartAsync(names[i], port, $"127.0.0.{i + 2}"));
+                }
+
+                return [.. started];
+            }
+            catch (IOException) when (attempt < 5)
+            {
+                // The port was taken meanwhile: release what started and pick another.
+                foreach (var backend in started)
+                {
+                    await backend.DisposeAsync();
+                }
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()
