@@ -21,8 +21,14 @@ internal static class AdminEndpoints
             return Results.Json(body, statusCode: reconciler.IsReady ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
 
-        admin.MapGet("/api/state", (DiscoveryReconciler reconciler, SwarmProxyConfigProvider provider, Microsoft.Extensions.Options.IOptions<Hosting.GatewayOptions> options) =>
-            Results.Json(GatewayState.From(reconciler, provider.Revision, options.Value)));
+        admin.MapGet("/api/state", (
+            DiscoveryReconciler reconciler,
+            SwarmProxyConfigProvider provider,
+            Microsoft.Extensions.Options.IOptions<Hosting.GatewayOptions> options,
+            Yarp.ReverseProxy.IProxyStateLookup proxy,
+            ReplicaStats stats,
+            TimeProvider time) =>
+            Results.Json(GatewayState.From(reconciler, provider.Revision, options.Value, proxy, stats, time)));
 
         var registry = app.Services.GetRequiredService<GatewayMetrics>().Registry;
         admin.MapMetrics("/metrics", registry);

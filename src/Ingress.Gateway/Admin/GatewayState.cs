@@ -1,24 +1,42 @@
 using Ingress.Gateway.Discovery;
 using Ingress.Gateway.Hosting;
 using Ingress.Gateway.Reconciliation;
+using Ingress.Gateway.Telemetry;
+using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Model;
 
 namespace Ingress.Gateway.Admin;
 
-/// <summary>The JSON document served on <c>/api/state</c>: listeners, sources and every labelled service.</summary>
+/// <summary>The JSON document served on <c>/api/state</c>: listeners, sources, every labelled service and its replicas.</summary>
 internal sealed record GatewayState(
+    DateTimeOffset Time,
     IReadOnlyList<int> EntryPorts,
     int AdminPort,
     long ConfigRevision,
     bool Ready,
     IReadOnlyList<DiscoverySourceStatus> Sources,
-    IReadOnlyList<ServiceView> Services)
+    IReadOnlyList<ServiceView> Services,
+    IReadOnlyList<DiscoveryEvent> Events)
 {
-    public static GatewayState From(DiscoveryReconciler reconciler, long revision, GatewayOptions options)
+    public static GatewayState From(DiscoveryReconciler reconciler, long revision, GatewayOptions options, IProxyStateLookup proxy, ReplicaStats stats, TimeProvider time)
     {
+        var clustersByService = new Dictionary<string, List<ClusterState>>(StringComparer.Ordinal);
+        foreach (var cluster in proxy.GetClusters())
+        {
+            var service = Forwarding.RetryMiddleware.ServiceName(cluster.Model.Config);
+            if (!clustersByService.TryGetValue(service, out var list))
+            {
+                clustersByService[service] = list = [];
+            }
+
+            list.Add(cluster);
+        }
+
         var table = reconciler.Table;
         var services = new List<ServiceView>(table.Services.Length);
         foreach (var state in table.Services)
         {
+            var clusters = clustersByService.GetValueOrDefault(state.Service.Name) ?? [];
             services.Add(new ServiceView(
                 state.Service.Name,
                 state.Service.Source,
@@ -27,10 +45,10 @@ internal sealed record GatewayState(
                 state.LoadBalancingPolicy,
                 [.. state.Errors.Select(e => e.ToString())],
                 state.Service.Labels,
-                state.Service.Tasks));
+                [.. state.Service.Tasks.Select(t => ReplicaView.From(t, clusters, stats))]));
         }
 
-        return new GatewayState(options.EntryPorts, options.AdminPort, revision, reconciler.IsReady, reconciler.Sources, services);
+        return new GatewayState(time.GetUtcNow(), options.EntryPorts, options.AdminPort, revision, reconciler.IsReady, reconciler.Sources, services, reconciler.Events.Recent());
     }
 }
 
@@ -43,4 +61,50 @@ internal sealed record ServiceView(
     string? LoadBalancing,
     IReadOnlyList<string> Errors,
     IReadOnlyDictionary<string, string> Labels,
-    IReadOnlyList<SwarmTask> Tasks);
+    IReadOnlyList<ReplicaView> Tasks);
+
+/// <summary>One replica: what discovery knows, what health checks think, and what it has served.</summary>
+internal sealed record ReplicaView(
+    string Id,
+    string Address,
+    int Slot,
+    string? NodeId,
+    string? ContainerId,
+    string? Hostname,
+    string State,
+    string Health,
+    long Requests,
+    long Failures,
+    double TotalSeconds)
+{
+    public static ReplicaView From(SwarmTask task, List<ClusterState> clusters, ReplicaStats stats)
+    {
+        var health = "unknown";
+        long requests = 0, failures = 0;
+        double seconds = 0;
+        foreach (var cluster in clusters)
+        {
+            if (!cluster.Destinations.TryGetValue(task.Id, out var destination))
+            {
+                continue;
+            }
+
+            var available = false;
+            foreach (var candidate in cluster.DestinationsState.AvailableDestinations)
+            {
+                available |= ReferenceEquals(candidate, destination);
+            }
+
+            health = available
+                ? destination.Health.Active == DestinationHealth.Healthy ? "healthy" : "in rotation"
+                : destination.Health.Passive == DestinationHealth.Unhealthy ? "ejected (passive)" : "unhealthy (probe)";
+            var (r, f, s) = stats.Read(destination);
+            requests += r;
+            failures += f;
+            seconds += s;
+        }
+
+        var hostname = task.ContainerId is { Length: >= 12 } id ? id[..12] : task.ContainerId;
+        return new ReplicaView(task.Id, task.Address, task.Slot, task.NodeId, task.ContainerId, hostname, task.State, health, requests, failures, seconds);
+    }
+}

@@ -31,8 +31,10 @@ internal sealed partial class DiscoveryReconciler : IDiscoverySink
         IOptions<GatewayOptions> options,
         GatewayMetrics metrics,
         TimeProvider time,
-        ILogger<DiscoveryReconciler> logger)
+        ILogger<DiscoveryReconciler> logger,
+        DiscoveryEventLog? events = null)
     {
+        Events = events ?? new DiscoveryEventLog(time);
         _provider = provider;
         _metrics = metrics;
         _time = time;
@@ -43,6 +45,9 @@ internal sealed partial class DiscoveryReconciler : IDiscoverySink
             _sources[source.Name] = new DiscoverySourceStatus(source.Name, DiscoverySourceState.Pending, null, null, null, 0);
         }
     }
+
+    /// <summary>Recent discovery events, for the dashboard.</summary>
+    public DiscoveryEventLog Events { get; }
 
     /// <summary>The route table built from the latest snapshots, including skipped services.</summary>
     public RouteTable Table
@@ -85,6 +90,7 @@ internal sealed partial class DiscoveryReconciler : IDiscoverySink
             if (previous is { State: DiscoverySourceState.Failing, FailingSince: { } since })
             {
                 LogSourceRecovered(snapshot.Source, _time.GetUtcNow() - since, previous.ConsecutiveFailures);
+                Events.Add("source-recovered", null, $"discovery source {snapshot.Source} recovered after {(_time.GetUtcNow() - since).TotalSeconds:0.#} s");
             }
 
             _sources[snapshot.Source] = new DiscoverySourceStatus(snapshot.Source, DiscoverySourceState.Up, snapshot.TakenAt, null, null, 0);
@@ -113,6 +119,7 @@ internal sealed partial class DiscoveryReconciler : IDiscoverySink
             {
                 // Once per outage: the source's own loop retries with backoff and would otherwise log every attempt.
                 LogSourceFailing(source, reason, _snapshots.ContainsKey(source));
+                Events.Add("source-failing", null, $"discovery source {source} is failing: {reason}; last known routes kept");
             }
 
             _sources[source] = previous with
@@ -132,6 +139,7 @@ internal sealed partial class DiscoveryReconciler : IDiscoverySink
         UpdateTaskGauges(table);
 
         var proxyChanged = !table.HasSameProxyConfig(_table);
+        Events.AddChanges(_table, table);
         _table = table;
         if (proxyChanged || force)
         {
@@ -139,6 +147,7 @@ internal sealed partial class DiscoveryReconciler : IDiscoverySink
             _metrics.ConfigReloads.Inc();
             _metrics.ConfigLastReloadSuccess.Set(_time.GetUtcNow().ToUnixTimeMilliseconds() / 1000d);
             LogConfigPublished(_provider.Revision, table.Routes.Length, table.Clusters.Length, CountDestinations(table));
+            Events.Add("config-reload", null, $"proxy config revision {_provider.Revision}: {table.Routes.Length} routes, {table.Clusters.Length} clusters, {CountDestinations(table)} destinations");
         }
     }
 
