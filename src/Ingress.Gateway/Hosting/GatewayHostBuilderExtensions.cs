@@ -10,6 +10,7 @@ using Ingress.Gateway.Forwarding;
 using Ingress.Gateway.ProxyConfig;
 using Ingress.Gateway.Reconciliation;
 using Ingress.Gateway.Telemetry;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -82,6 +83,8 @@ public static class GatewayHostBuilderExtensions
         services.AddSingleton<DiscoveryReconciler>();
         services.AddSingleton<IDiscoverySink>(sp => sp.GetRequiredService<DiscoveryReconciler>());
         services.AddSingleton<MatcherPolicy, EntryPortMatcherPolicy>();
+        // YARP's session-affinity cookies are the only user of data protection; the gateway keeps no keys on disk.
+        services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
         services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
 
