@@ -30,7 +30,7 @@ public sealed partial class OutageTests(SwarmFixture swarm)
         await SwarmFixture.WaitForRotationAsync(entry, TimeSpan.FromSeconds(90));
 
         await proxy.CutAsync();
-        await Eventually.WaitAsync(() => admin.GetStringAsync("/readyz"), body => body.Contains("\"state\":\"Failing\"", StringComparison.OrdinalIgnoreCase), TimeSpan.FromSeconds(15), "readyz to report the docker source failing");
+        await Eventually.WaitAsync(() => admin.GetStringAsync("/readyz"), body => body.Contains("\"state\":\"failing\"", StringComparison.Ordinal), TimeSpan.FromSeconds(15), "readyz to report the docker source failing");
 
         var names = await SwarmFixture.GetManyAsync(entry, 30);
         Assert.Equal(3, names.Distinct().Count());
@@ -40,7 +40,7 @@ public sealed partial class OutageTests(SwarmFixture swarm)
         Assert.Contains("ingress_discovery_source_up{source=\"docker\"} 0", metrics);
 
         proxy.Restore();
-        await Eventually.WaitAsync(() => admin.GetStringAsync("/readyz"), body => !body.Contains("Failing", StringComparison.OrdinalIgnoreCase), TimeSpan.FromSeconds(60), "the docker source to recover");
+        await Eventually.WaitAsync(() => admin.GetStringAsync("/readyz"), body => body.Contains("\"state\":\"up\"", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the docker source to recover");
     }
 
     [GeneratedRegex("ingress_discovery_errors_total\\{source=\"docker\"\\} [1-9]")]

@@ -1,0 +1,491 @@
+#!/usr/bin/env bash
+# Head-to-head benchmark: Ingress against nginx, HAProxy and Caddy, each round-robining over the
+# same three hostname replicas, plus wrk straight at one replica as the baseline. Everything runs
+# on 127.0.0.1, from our own config files in a temp dir, and is stopped on exit.
+#
+#   loadtests/compare.sh --quick                      # 2 s runs, 1 round: a smoke check
+#   loadtests/compare.sh                              # 10 s runs, 3 interleaved rounds, c = 16 64 256
+#   loadtests/compare.sh --only "ingress nginx" --connections "64" --write-docs
+set -Eeuo pipefail
+trap 'printf "[compare] error: unexpected failure at line %s: %s\n" "$LINENO" "$BASH_COMMAND" >&2' ERR
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TEMPLATES="$ROOT/loadtests/compare"
+COMMAND_LINE="loadtests/compare.sh$(printf ' %q' "$@")"
+
+DURATION=10
+WARMUP=2
+ROUNDS=3
+CONNECTIONS="16 64 256"
+ONLY="ingress nginx haproxy caddy"
+THREADS=2
+OUT=""
+WRITE_DOCS=0
+DOCS="$ROOT/docs/benchmarks.md"
+PUBLISH_DIR=""
+NO_PUBLISH=0
+KEEP=0
+
+# Hard bounds, so no combination of options runs for hours.
+MAX_DURATION=300
+MAX_WARMUP=60
+MAX_ROUNDS=10
+MAX_CONNECTIONS=10000
+
+usage() {
+  cat <<EOF
+usage: loadtests/compare.sh [options]
+
+  --duration S         seconds per measured wrk run (default $DURATION, max $MAX_DURATION)
+  --warmup S           seconds of unmeasured wrk before each run (default $WARMUP, max $MAX_WARMUP; 0 skips)
+  --rounds N           interleaved rounds; medians are taken over them (default $ROUNDS, max $MAX_ROUNDS)
+  --connections "..."  wrk connection counts (default "$CONNECTIONS")
+  --only "..."         proxies to run, from: ingress nginx haproxy caddy (default all);
+                       direct, the baseline, always runs
+  --quick              2 s runs, 1 s warm-up, 1 round: a fast check that everything works
+  --out FILE           markdown report (default results/compare-<UTC timestamp>.md)
+  --write-docs         also replace the <!-- compare:start --> ... <!-- compare:end --> section of
+                       docs/benchmarks.md (markers are added if missing)
+  --docs FILE          the file --write-docs edits (default docs/benchmarks.md)
+  --publish-dir DIR    publish the hostname service and the gateway here and keep them
+  --no-publish         reuse what --publish-dir already holds
+  --keep               keep the temp dir (configs, logs, raw wrk output)
+  -h, --help           this text
+EOF
+}
+
+log() { printf '[compare] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
+
+while [ $# -gt 0 ]; do
+  case $1 in
+    --duration) DURATION=${2:?--duration needs a value}; shift 2 ;;
+    --warmup) WARMUP=${2:?--warmup needs a value}; shift 2 ;;
+    --rounds) ROUNDS=${2:?--rounds needs a value}; shift 2 ;;
+    --connections) CONNECTIONS=${2:?--connections needs a value}; shift 2 ;;
+    --only) ONLY=${2:?--only needs a value}; shift 2 ;;
+    --quick) DURATION=2; WARMUP=1; ROUNDS=1; shift ;;
+    --out) OUT=${2:?--out needs a value}; shift 2 ;;
+    --write-docs) WRITE_DOCS=1; shift ;;
+    --docs) DOCS=${2:?--docs needs a value}; shift 2 ;;
+    --publish-dir) PUBLISH_DIR=${2:?--publish-dir needs a value}; shift 2 ;;
+    --no-publish) NO_PUBLISH=1; shift ;;
+    --keep) KEEP=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; die "unknown option '$1'" ;;
+  esac
+done
+
+is_uint "$DURATION" && [ "$DURATION" -ge 1 ] && [ "$DURATION" -le $MAX_DURATION ] || die "--duration must be 1..$MAX_DURATION seconds, not '$DURATION'"
+is_uint "$WARMUP" && [ "$WARMUP" -le $MAX_WARMUP ] || die "--warmup must be 0..$MAX_WARMUP seconds, not '$WARMUP'"
+is_uint "$ROUNDS" && [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le $MAX_ROUNDS ] || die "--rounds must be 1..$MAX_ROUNDS, not '$ROUNDS'"
+[ -n "${CONNECTIONS// /}" ] || die "--connections needs at least one count"
+MAX_C=0
+for c in $CONNECTIONS; do
+  is_uint "$c" && [ "$c" -ge 1 ] && [ "$c" -le $MAX_CONNECTIONS ] || die "--connections: '$c' must be 1..$MAX_CONNECTIONS"
+  [ "$c" -gt "$MAX_C" ] && MAX_C=$c
+done
+TARGETS="direct"
+for t in $ONLY; do
+  case " ingress nginx haproxy caddy " in
+    *" $t "*) [[ " $TARGETS " == *" $t "* ]] || TARGETS="$TARGETS $t" ;;
+    *) [ "$t" = direct ] || die "--only: unknown target '$t'; choose from: ingress nginx haproxy caddy" ;;
+  esac
+done
+[ "$NO_PUBLISH" = 0 ] || [ -n "$PUBLISH_DIR" ] || die "--no-publish needs --publish-dir DIR"
+
+for tool in wrk curl ss awk dotnet; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
+for t in $TARGETS; do
+  case $t in
+    nginx) command -v nginx >/dev/null || die "nginx is not installed (apt-get install nginx)" ;;
+    haproxy) command -v haproxy >/dev/null || die "haproxy is not installed (apt-get install haproxy)" ;;
+    caddy) command -v caddy >/dev/null || die "caddy is not installed (apt-get install caddy)" ;;
+  esac
+done
+
+STAMP=$(date -u +%Y%m%d-%H%M%S)
+[ -n "$OUT" ] || OUT="$ROOT/results/compare-$STAMP.md"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ingress-compare.XXXXXX")
+PUB=${PUBLISH_DIR:-$WORK/publish}
+declare -a PIDS=()
+WRK_PID=""
+declare -A PORT=() PID=() SKIPPED=()
+
+# Stop only what this script started, by pid: TERM first, KILL after a bounded wait.
+cleanup() {
+  local status=$? pid i
+  trap - EXIT INT TERM
+  [ -n "$WRK_PID" ] && kill -TERM "$WRK_PID" 2>/dev/null
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for i in $(seq 1 50); do
+    local alive=0
+    for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ $alive = 0 ] && break
+    sleep 0.1
+  done
+  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  if [ "$KEEP" = 1 ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+  exit $status
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A loopback port no socket uses and that this run has not handed out yet, picked below the
+# kernel's ephemeral range so that the clients' own outgoing connections cannot take it first.
+declare -A TAKEN=()
+EPHEMERAL_LOW=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+PORT_LOW=10000
+PORT_SPAN=$(( EPHEMERAL_LOW - PORT_LOW - 1 ))
+[ "$PORT_SPAN" -ge 1000 ] || { PORT_LOW=20000; PORT_SPAN=10000; }
+next_port() {
+  local port=$(( PORT_LOW + (RANDOM * 32768 + RANDOM) % PORT_SPAN )) tries
+  for tries in $(seq 1 500); do
+    if [ -z "${TAKEN[$port]:-}" ] && ! ss -Htan "sport = :$port" | grep -q .; then
+      TAKEN[$port]=1
+      echo "$port"
+      return 0
+    fi
+    port=$(( port + 1 ))
+  done
+  die "no free loopback port found"
+}
+
+# Waits (bounded) until url answers 200 with a body starting "replica-"; fails early if pid died.
+wait_ready() {
+  local name=$1 url=$2 pid=$3 i body
+  for i in $(seq 1 150); do
+    kill -0 "$pid" 2>/dev/null || return 1
+    body=$(curl -s --max-time 1 -w '\n%{http_code}' "$url" 2>/dev/null || true)
+    if [ "${body##*$'\n'}" = 200 ] && [[ $body == replica-* ]]; then return 0; fi
+    sleep 0.1
+  done
+  log "$name did not answer 200 from $url within 15 s"
+  return 1
+}
+
+start() { # name logfile command...
+  local name=$1 logfile=$2; shift 2
+  "$@" >"$logfile" 2>&1 &
+  PID[$name]=$!
+  PIDS+=("$!")
+}
+
+render() { # work-dir port template output: fills in the @PLACEHOLDERS@ of a config template
+  sed -e "s|@WORK@|$1|g" -e "s|@PORT@|$2|g" -e "s|@R1@|${BACKENDS[0]}|g" -e "s|@R2@|${BACKENDS[1]}|g" -e "s|@R3@|${BACKENDS[2]}|g" \
+      -e "s|@USER@|$NGINX_USER|g" -e "s|@MAXCONN@|$HAPROXY_MAXCONN|g" "$3" >"$4"
+}
+
+skip() { # target reason
+  SKIPPED[$1]=$2
+  log "skipping $1: $2"
+}
+
+publish() {
+  if [ "$NO_PUBLISH" = 1 ]; then
+    [ -x "$PUB/hostname/Ingress.Hostname" ] || die "--no-publish: $PUB/hostname/Ingress.Hostname is missing"
+    if [[ " $TARGETS " == *" ingress "* ]] && [ ! -f "$PUB/gateway/Ingress.Gateway.dll" ]; then
+      skip ingress "--no-publish: $PUB/gateway/Ingress.Gateway.dll is missing"
+    fi
+    return
+  fi
+  mkdir -p "$PUB"
+  log "publishing the hostname service (Native AOT); this takes a minute"
+  dotnet publish "$ROOT/src/Ingress.Hostname" -c Release -r linux-x64 -o "$PUB/hostname" >"$WORK/publish-hostname.log" 2>&1 \
+    || { tail -20 "$WORK/publish-hostname.log" >&2; die "publishing src/Ingress.Hostname failed"; }
+  if [[ " $TARGETS " == *" ingress "* ]]; then
+    log "publishing the gateway"
+    if ! dotnet publish "$ROOT/src/Ingress.Gateway" -c Release -o "$PUB/gateway" >"$WORK/publish-gateway.log" 2>&1; then
+      grep -E ' error ' "$WORK/publish-gateway.log" | sort -u | head -5 >&2 || true
+      skip ingress "dotnet publish src/Ingress.Gateway failed"
+    fi
+  fi
+}
+
+start_replicas() {
+  local i port
+  BACKENDS=()
+  for i in 1 2 3; do
+    port=$(next_port)
+    BACKENDS+=("$port")
+    # No drain delay: at exit the replicas should stop at once, not serve 503s for 5 s.
+    start "replica-$i" "$WORK/replica-$i.log" "$PUB/hostname/Ingress.Hostname" --urls "http://127.0.0.1:$port" \
+      --Hostname:Name="replica-$i" --Hostname:LogRequests=false --Hostname:DrainDelay=00:00:00 --Logging:LogLevel:Default=Warning
+  done
+  for i in 1 2 3; do
+    wait_ready "replica-$i" "http://127.0.0.1:${BACKENDS[$((i - 1))]}/" "${PID[replica-$i]}" \
+      || { tail -20 "$WORK/replica-$i.log" >&2; die "hostname replica $i did not start"; }
+  done
+  PORT[direct]=${BACKENDS[0]}
+  PID[direct]=${PID[replica-1]}
+}
+
+start_ingress() {
+  local port admin
+  port=$(next_port); admin=$(next_port)
+  PORT[ingress]=$port
+  local gateway=("$PUB/gateway/Ingress.Gateway")
+  [ -x "${gateway[0]}" ] || gateway=(dotnet "$PUB/gateway/Ingress.Gateway.dll")
+  ASPNETCORE_ENVIRONMENT=Production start ingress "$WORK/ingress.log" "${gateway[@]}" \
+    --Ingress:ListenAddress=127.0.0.1 --Ingress:EntryPorts:0="$port" --Ingress:AdminPort="$admin" \
+    --Logging:LogLevel:Default=Warning \
+    --ReverseProxy:Routes:all:ClusterId=backends '--ReverseProxy:Routes:all:Match:Path={**catch-all}' \
+    --ReverseProxy:Clusters:backends:Destinations:r1:Address="http://127.0.0.1:${BACKENDS[0]}/" \
+    --ReverseProxy:Clusters:backends:Destinations:r2:Address="http://127.0.0.1:${BACKENDS[1]}/" \
+    --ReverseProxy:Clusters:backends:Destinations:r3:Address="http://127.0.0.1:${BACKENDS[2]}/"
+}
+
+start_nginx() {
+  local dir="$WORK/nginx"
+  mkdir -p "$dir/tmp"
+  PORT[nginx]=$(next_port)
+  render "$dir" "${PORT[nginx]}" "$TEMPLATES/nginx.conf.template" "$dir/nginx.conf"
+  start nginx "$WORK/nginx.log" nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log"
+}
+
+start_haproxy() {
+  local dir="$WORK/haproxy"
+  mkdir -p "$dir"
+  PORT[haproxy]=$(next_port)
+  render "$dir" "${PORT[haproxy]}" "$TEMPLATES/haproxy.cfg.template" "$dir/haproxy.cfg"
+  start haproxy "$WORK/haproxy.log" haproxy -db -f "$dir/haproxy.cfg"
+}
+
+start_caddy() {
+  local dir="$WORK/caddy"
+  mkdir -p "$dir/data" "$dir/config"
+  PORT[caddy]=$(next_port)
+  render "$dir" "${PORT[caddy]}" "$TEMPLATES/Caddyfile.template" "$dir/Caddyfile"
+  # Caddy keeps state under XDG dirs; point them here rather than at the user's home.
+  XDG_DATA_HOME="$dir/data" XDG_CONFIG_HOME="$dir/config" start caddy "$WORK/caddy.log" \
+    caddy run --config "$dir/Caddyfile" --adapter caddyfile
+}
+
+# Sends a few requests through a proxy and checks that all three replicas answer.
+check_rotation() {
+  local name=$1 names i
+  names=$(for i in $(seq 1 30); do curl -s --max-time 2 "http://127.0.0.1:${PORT[$name]}/"; echo; done | sort | uniq -c | awk '{printf "%s=%s ", $2, $1}')
+  log "$name rotation over 30 requests: $names"
+  [ "$(wc -w <<<"$names")" -ge 3 ] || log "warning: $name did not reach all three replicas"
+}
+
+# VmRSS in kB of a process, plus its children (nginx workers); 0 if gone.
+rss_kb() {
+  local pid=$1 total=0 kb child
+  for child in "$pid" $(pgrep -P "$pid" 2>/dev/null || true); do
+    kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$child/status" 2>/dev/null || echo 0)
+    total=$(( total + ${kb:-0} ))
+  done
+  echo "$total"
+}
+
+process_count() {
+  local children
+  children=$(pgrep -cP "$1" 2>/dev/null) || children=0
+  echo $(( 1 + children ))
+}
+
+# Parses wrk --latency output into: rps p50_ms p99_ms errors requests
+parse_wrk() {
+  awk '
+    function ms(v) {
+      if (v ~ /us$/) return v * 0.001
+      if (v ~ /ms$/) return v + 0
+      if (v ~ /s$/)  return v * 1000
+      if (v ~ /m$/)  return v * 60000
+      if (v ~ /h$/)  return v * 3600000
+      return v + 0
+    }
+    /^Requests\/sec:/ { rps = $2 }
+    /^ +50%/ { p50 = ms($2) }
+    /^ +99%/ { p99 = ms($2) }
+    /requests in/ { requests = $1 }
+    /Socket errors:/ { gsub(/,/, ""); errors += $4 + $6 + $8 + $10 }
+    /Non-2xx or 3xx responses:/ { errors += $5 }
+    END { printf "%s %.3f %.3f %d %d\n", rps + 0, p50, p99, errors, requests }
+  ' "$1"
+}
+
+# wrk in the background plus wait, so that TERM or INT reach the cleanup trap at once rather than after the run.
+run_wrk() { # output wrk-args...
+  local output=$1 status=0
+  shift
+  wrk "$@" >"$output" 2>&1 &
+  WRK_PID=$!
+  wait "$WRK_PID" || status=$?
+  WRK_PID=""
+  return $status
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# ---------------------------------------------------------------------------------------------
+
+RUNS=$(( ROUNDS * $(wc -w <<<"$CONNECTIONS") * $(wc -w <<<"$TARGETS") ))
+log "targets: $TARGETS; connections: $CONNECTIONS; $ROUNDS round(s) of ${DURATION}s (+${WARMUP}s warm-up)"
+log "about $(( RUNS * (DURATION + WARMUP) / 60 + 1 )) minute(s) of load in $RUNS runs; work dir $WORK"
+
+NGINX_USER=""
+[ "$(id -u)" = 0 ] && NGINX_USER="user root;"
+# HAProxy refuses to start when maxconn needs more descriptors than the limit allows (two per connection).
+NOFILE=$(ulimit -n)
+[ "$NOFILE" = unlimited ] && NOFILE=1048576
+HAPROXY_MAXCONN=$(( (NOFILE - 200) / 2 ))
+[ "$HAPROXY_MAXCONN" -gt 20000 ] && HAPROXY_MAXCONN=20000
+[ "$HAPROXY_MAXCONN" -ge $(( MAX_C + 64 )) ] || die "ulimit -n $NOFILE is too low for $MAX_C connections through a proxy"
+
+publish
+start_replicas
+for t in $TARGETS; do
+  [ "$t" = direct ] && continue
+  [ -n "${SKIPPED[$t]:-}" ] && continue
+  "start_$t"
+  if ! wait_ready "$t" "http://127.0.0.1:${PORT[$t]}/" "${PID[$t]}"; then
+    tail -15 "$WORK/$t.log" >&2 || true
+    skip "$t" "did not start or did not proxy to the replicas (see its log with --keep)"
+    kill -TERM "${PID[$t]}" 2>/dev/null || true
+    continue
+  fi
+  check_rotation "$t"
+done
+
+ACTIVE=""
+for t in $TARGETS; do [ -z "${SKIPPED[$t]:-}" ] && ACTIVE="$ACTIVE $t"; done
+ACTIVE=${ACTIVE# }
+
+RESULTS="$WORK/results.tsv"   # round c target rps p50 p99 errors requests
+RSS="$WORK/rss.tsv"           # round target kb processes
+: >"$RESULTS"; : >"$RSS"
+for round in $(seq 1 "$ROUNDS"); do
+  for c in $CONNECTIONS; do
+    threads=$(( c < THREADS ? c : THREADS ))
+    for t in $ACTIVE; do
+      url="http://127.0.0.1:${PORT[$t]}/"
+      if [ "$WARMUP" -gt 0 ]; then
+        run_wrk /dev/null -t"$threads" -c"$c" -d"${WARMUP}s" "$url" || true
+      fi
+      raw="$WORK/wrk-r$round-c$c-$t.txt"
+      run_wrk "$raw" -t"$threads" -c"$c" -d"${DURATION}s" --timeout 5s --latency "$url" || log "wrk failed for $t at c=$c (see $raw)"
+      read -r rps p50 p99 errors requests < <(parse_wrk "$raw")
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$c" "$t" "$rps" "$p50" "$p99" "$errors" "$requests" >>"$RESULTS"
+      log "round $round/$ROUNDS c=$c $t: $rps req/s, p50 $p50 ms, p99 $p99 ms, errors $errors"
+      if [ "$c" = "$MAX_C" ]; then
+        printf '%s\t%s\t%s\t%s\n' "$round" "$t" "$(rss_kb "${PID[$t]}")" "$(process_count "${PID[$t]}")" >>"$RSS"
+      fi
+    done
+  done
+done
+
+# --- report -----------------------------------------------------------------------------------
+
+med() { # column c target -> median of that column
+  awk -F'\t' -v c="$2" -v t="$3" -v col="$1" '$2 == c && $3 == t { print $col }' "$RESULTS" | median
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0 || a == "nan" || b == "nan") print "n/a"; else printf "%.2f\n", a / b }'; }
+fmt_rps() { awk -v v="$1" 'BEGIN { if (v == "nan") print "n/a"; else printf "%.0f\n", v }' | sed -e ':a' -e 's/\B[0-9]\{3\}\>/,&/;ta'; }
+fmt_ms() { awk -v v="$1" 'BEGIN { if (v == "nan") print "n/a"; else if (v < 1) printf "%.3f\n", v; else if (v < 10) printf "%.2f\n", v; else printf "%.1f\n", v }'; }
+label() { case $1 in direct) echo "direct (baseline)" ;; ingress) echo "Ingress (YARP)" ;; nginx) echo nginx ;; haproxy) echo HAProxy ;; caddy) echo Caddy ;; esac; }
+
+CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)
+[ -n "$CPU" ] || CPU=$(lscpu 2>/dev/null | awk -F': +' '/Model name/ { print $2; exit }')
+# First line of a tool's version output; some (wrk -v) exit non-zero, which pipefail would turn fatal.
+version() {
+  local out
+  out=$("$@" 2>&1) || true
+  printf '%s\n' "${out%%$'\n'*}" | tr -d '\r'
+}
+
+mkdir -p "$(dirname "$OUT")"
+{
+  echo "### Proxy comparison: 3 hostname replicas on loopback"
+  echo
+  echo "- Machine: $(nproc) CPU(s), ${CPU:-unknown CPU}, Linux $(uname -r)"
+  echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "- Command: \`$COMMAND_LINE\`"
+  echo "- Load: \`wrk -t$THREADS -c<c> -d${DURATION}s --latency\` after ${WARMUP} s of warm-up per run; targets interleaved; median of $ROUNDS round(s)"
+  versions=".NET $(dotnet --version 2>/dev/null), $(version wrk -v | awk '{print "wrk", $2}')"
+  [[ " $ACTIVE " == *" nginx "* ]] && versions="$versions, $(version nginx -v | sed 's|.*nginx/|nginx |')"
+  [[ " $ACTIVE " == *" haproxy "* ]] && versions="$versions, $(version haproxy -v | awk '{print "HAProxy", $3}' | sed 's/-.*//')"
+  [[ " $ACTIVE " == *" caddy "* ]] && versions="$versions, Caddy $(version caddy version | awk '{print $1}')"
+  echo "- Versions: $versions"
+  echo "- Backends: Ingress.Hostname (Native AOT) x3; direct = wrk straight at replica-1"
+  for t in $TARGETS; do
+    [ -n "${SKIPPED[$t]:-}" ] && echo "- **$(label "$t") not measured:** ${SKIPPED[$t]}"
+  done
+  echo
+  for c in $CONNECTIONS; do
+    echo "#### c = $c"
+    echo
+    echo "| target | req/s | p50 ms | p99 ms | req/s vs direct | p99 vs direct | errors |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
+    base_rps=$(med 4 "$c" direct); base_p99=$(med 6 "$c" direct)
+    for t in $ACTIVE; do
+      rps=$(med 4 "$c" "$t"); p50=$(med 5 "$c" "$t"); p99=$(med 6 "$c" "$t")
+      errors=$(awk -F'\t' -v c="$c" -v t="$t" '$2 == c && $3 == t { s += $7 } END { print s + 0 }' "$RESULTS")
+      [ "$errors" -gt 0 ] && errors="**$errors**"
+      echo "| $(label "$t") | $(fmt_rps "$rps") | $(fmt_ms "$p50") | $(fmt_ms "$p99") | $(ratio "$rps" "$base_rps") | $(ratio "$p99" "$base_p99") | $errors |"
+    done
+    echo
+  done
+
+  echo "#### Memory after the c = $MAX_C runs"
+  echo
+  echo "| target | RSS MiB (median) | processes |"
+  echo "|---|---:|---:|"
+  for t in $ACTIVE; do
+    kb=$(awk -F'\t' -v t="$t" '$2 == t { print $3 }' "$RSS" | median)
+    procs=$(awk -F'\t' -v t="$t" '$2 == t { print $4 }' "$RSS" | tail -1)
+    echo "| $(label "$t") | $(awk -v kb="$kb" 'BEGIN { printf "%.1f", kb / 1024 }') | ${procs:-?} |"
+  done
+  echo
+  echo "RSS of the proxy alone (nginx: master plus workers); for direct, of the one replica wrk hit."
+  echo
+
+  if [[ " $ACTIVE " == *" ingress "* ]] && { [[ " $ACTIVE " == *" nginx "* ]] || [[ " $ACTIVE " == *" haproxy "* ]]; }; then
+    echo "#### Ingress relative to nginx and HAProxy"
+    echo
+    echo "| c | req/s vs nginx | p99 vs nginx | req/s vs HAProxy | p99 vs HAProxy |"
+    echo "|---:|---:|---:|---:|---:|"
+    for c in $CONNECTIONS; do
+      i_rps=$(med 4 "$c" ingress); i_p99=$(med 6 "$c" ingress)
+      n_rps=$(med 4 "$c" nginx); n_p99=$(med 6 "$c" nginx)
+      h_rps=$(med 4 "$c" haproxy); h_p99=$(med 6 "$c" haproxy)
+      echo "| $c | $(ratio "$i_rps" "$n_rps") | $(ratio "$i_p99" "$n_p99") | $(ratio "$i_rps" "$h_rps") | $(ratio "$i_p99" "$h_p99") |"
+    done
+    echo
+    echo "Above 1 means more requests per second, or a higher (worse) p99, than the other proxy."
+    echo
+  fi
+  echo "wrk, the proxy and the three replicas all share the same $(nproc) CPU(s), so these numbers compare proxies"
+  echo "with each other on this machine; they are not the capacity of any of them on dedicated hardware."
+} >"$OUT"
+
+cat "$OUT"
+log "report written to $OUT"
+
+if [ "$WRITE_DOCS" = 1 ]; then
+  mkdir -p "$(dirname "$DOCS")"
+  if [ ! -f "$DOCS" ]; then
+    printf '# Benchmarks\n\n<!-- compare:start -->\n<!-- compare:end -->\n' >"$DOCS"
+  elif ! grep -q '<!-- compare:start -->' "$DOCS" && ! grep -q '<!-- compare:end -->' "$DOCS"; then
+    printf '\n<!-- compare:start -->\n<!-- compare:end -->\n' >>"$DOCS"
+  fi
+  starts=$(grep -c '<!-- compare:start -->' "$DOCS" || true)
+  ends=$(grep -c '<!-- compare:end -->' "$DOCS" || true)
+  first_start=$(grep -n '<!-- compare:start -->' "$DOCS" | head -1 | cut -d: -f1 || true)
+  first_end=$(grep -n '<!-- compare:end -->' "$DOCS" | head -1 | cut -d: -f1 || true)
+  [ "$starts" = 1 ] && [ "$ends" = 1 ] && [ "${first_start:-0}" -lt "${first_end:-0}" ] \
+    || die "$DOCS must hold exactly one <!-- compare:start --> before one <!-- compare:end -->; left it untouched"
+  awk -v report="$OUT" '
+    /<!-- compare:start -->/ { print; while ((getline line < report) > 0) print line; skipping = 1; next }
+    /<!-- compare:end -->/ { skipping = 0 }
+    !skipping { print }
+  ' "$DOCS" >"$WORK/docs.md"
+  cat "$WORK/docs.md" >"$DOCS"
+  log "replaced the compare section of $DOCS"
+fi
+
+# A contender that could not be measured is worth a non-zero exit even though the rest ran.
+for t in $TARGETS; do [ -n "${SKIPPED[$t]:-}" ] && exit 3; done
+exit 0
