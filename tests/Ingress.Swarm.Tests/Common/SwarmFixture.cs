@@ -38,6 +38,7 @@ public sealed class SwarmFixture : IAsyncLifetime
         GatewayImage = (await Shell.DockerAsync("service", "inspect", GatewayService, "--format", "{{.Spec.TaskTemplate.ContainerSpec.Image}}")).Trim();
         HostnameImage = (await Shell.DockerAsync("service", "inspect", HostnameService, "--format", "{{.Spec.TaskTemplate.ContainerSpec.Image}}")).Trim();
         await ScaleAsync(HostnameService, 3);
+        await WaitForRotationAsync(Entry, TimeSpan.FromSeconds(120));
     }
 
     public Task DisposeAsync()
@@ -80,13 +81,13 @@ public sealed class SwarmFixture : IAsyncLifetime
     }
 
     /// <summary>Waits until the gateway behind <paramref name="client"/> rotates over exactly the running tasks of the stack's hostname service.</summary>
-    public static async Task WaitForRotationAsync(HttpClient client, TimeSpan timeout)
+    public static async Task WaitForRotationAsync(HttpClient client, TimeSpan timeout, int replicas = 3)
     {
         await Eventually.WaitAsync(
-            async () => (Expected: await RunningHostnamesAsync(HostnameService), Seen: (await GetManyAsync(client, 12)).ToHashSet()),
-            r => r.Expected.Count > 0 && r.Seen.SetEquals(r.Expected),
+            async () => (Expected: await RunningHostnamesAsync(HostnameService), Seen: (await GetManyAsync(client, 4 * replicas)).ToHashSet()),
+            r => r.Expected.Count == replicas && r.Seen.SetEquals(r.Expected),
             timeout,
-            "the gateway to rotate over every running hostname task");
+            $"{replicas} running hostname tasks, all in the gateway's rotation");
     }
 
     private static string FindRepoRoot()
