@@ -32,6 +32,7 @@ internal sealed partial class DockerSwarmSource(
     private DateTimeOffset _servicesListedAt = DateTimeOffset.MinValue;
     private volatile bool _servicesStale = true;
     private volatile bool _eventsConnected;
+    private long _burstUntilTicks;
     private HashSet<string>? _gatewayNetworks;
     private bool _gatewayNetworksResolved;
 
@@ -48,7 +49,7 @@ internal sealed partial class DockerSwarmSource(
             {
                 sink.Publish(await ListAsync(stoppingToken).ConfigureAwait(false));
                 backoff.Reset();
-                delay = _options.TaskRefreshInterval;
+                delay = InBurst() ? Min(_options.TaskRefreshInterval, BurstInterval) : _options.TaskRefreshInterval;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -282,6 +283,22 @@ internal sealed partial class DockerSwarmSource(
         }
     }
 
+    /// <summary>
+    /// An event says the swarm is changing, but the manager updates task states a little after it emits the event
+    /// (a scaled-away task turns to desired-state shutdown, a new one turns running after its health check). So after
+    /// any event the source re-lists every <see cref="BurstInterval"/> for <see cref="BurstLength"/>, catching the
+    /// change within a fraction of a second instead of a full <c>TaskRefreshInterval</c>.
+    /// </summary>
+    internal static readonly TimeSpan BurstInterval = TimeSpan.FromMilliseconds(150);
+
+    internal static readonly TimeSpan BurstLength = TimeSpan.FromSeconds(3);
+
+    private bool InBurst() => time.GetUtcNow().UtcTicks < Interlocked.Read(ref _burstUntilTicks);
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private void StartBurst() => Interlocked.Exchange(ref _burstUntilTicks, (time.GetUtcNow() + BurstLength).UtcTicks);
+
     private async Task WaitAsync(TimeSpan delay, CancellationToken stoppingToken)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -307,6 +324,8 @@ internal sealed partial class DockerSwarmSource(
     {
         public void Report(Message value)
         {
+            owner.LogEvent(value.Type, value.Action);
+            owner.StartBurst();
             if (value.Type == "service")
             {
                 owner._servicesStale = true;
