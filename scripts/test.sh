@@ -7,8 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Tools the tests drive for real: the swarm stack (docker, via up.sh), and load and comparison tools.
-scripts/engine.sh --packages wrk
+# Tools the tests drive for real: Chromium (dashboard), Prometheus and promtool (metrics), wrk; the swarm via up.sh.
+scripts/engine.sh --packages wrk chromium prometheus
 scripts/up.sh
 
 log=$(mktemp)

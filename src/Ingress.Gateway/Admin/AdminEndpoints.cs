@@ -6,13 +6,14 @@ using Prometheus;
 
 namespace Ingress.Gateway.Admin;
 
-/// <summary>Maps the admin API, reachable only on the admin port.</summary>
+/// <summary>Maps the admin API and the dashboard, reachable only on the admin port.</summary>
 internal static class AdminEndpoints
 {
     public static void MapAdminEndpoints(this WebApplication app, int adminPort)
     {
         var admin = app.MapGroup("").WithMetadata(new EntryPortMetadata(adminPort));
 
+        admin.MapDashboard();
         admin.MapGet("/healthz", () => Results.Text("ok"));
 
         admin.MapGet("/readyz", (DiscoveryReconciler reconciler) =>

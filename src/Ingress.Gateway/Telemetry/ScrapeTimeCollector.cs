@@ -26,8 +26,12 @@ internal sealed class ScrapeTimeCollector(GatewayMetrics metrics, IProxyStateLoo
                 MetricFactory = Metrics.WithCustomRegistry(metrics.Registry),
                 // Observable runtime gauges and per-connection Kestrel instruments only: the per-request hosting
                 // histogram would duplicate ingress_request_duration_seconds at a cost on every request.
+                // MeterAdapter names each gauge after its instrument, and a gauge ending in _count breaks Prometheus'
+                // naming rules (promtool check metrics rejects the whole exposition), so the five *.count runtime
+                // instruments (assemblies, timers, CPUs, thread pool threads and work items) are left out.
                 InstrumentFilterPredicate = instrument =>
-                    instrument.Meter.Name is "System.Runtime" or "Microsoft.AspNetCore.Server.Kestrel",
+                    instrument.Meter.Name is "System.Runtime" or "Microsoft.AspNetCore.Server.Kestrel"
+                    && !instrument.Name.EndsWith(".count", StringComparison.Ordinal),
             });
         }
 
