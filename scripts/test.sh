@@ -7,8 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Tools the tests drive for real: Chromium (dashboard), Prometheus and promtool (metrics), wrk; the swarm via up.sh.
-scripts/engine.sh --packages wrk chromium prometheus
+# Tools the tests drive for real: Chromium (dashboard), Prometheus and promtool (metrics), nginx with its stream
+# module (a TLS socket proxy in front of the Docker API), openssl, wrk; the swarm itself via up.sh.
+scripts/engine.sh --packages wrk chromium prometheus nginx libnginx-mod-stream openssl
 scripts/up.sh
 
 log=$(mktemp)

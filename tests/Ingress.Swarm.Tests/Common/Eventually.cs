@@ -20,7 +20,7 @@ internal static class Eventually
 
                 lastError = null;
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or InvalidOperationException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or InvalidOperationException or System.Net.Sockets.SocketException)
             {
                 lastError = ex;
             }

@@ -317,8 +317,20 @@ internal sealed partial class DockerSwarmSource(
         OperationCanceledException or TimeoutException => "the Docker API did not answer in time",
         HttpRequestException { InnerException: SocketException socket } => $"cannot reach the Docker API: {socket.SocketErrorCode} ({socket.Message})",
         SocketException socket => $"cannot reach the Docker API: {socket.SocketErrorCode} ({socket.Message})",
-        _ => $"{ex.GetType().Name}: {ex.Message}",
+        _ => Chain(ex),
     };
+
+    /// <summary>Every message down the inner-exception chain: Docker.DotNet wraps the cause (TLS, refused) in a generic one.</summary>
+    private static string Chain(Exception ex)
+    {
+        var parts = new List<string>();
+        for (var e = ex; e is not null && parts.Count < 5; e = e.InnerException)
+        {
+            parts.Add(e.Message.TrimEnd('.'));
+        }
+
+        return "cannot reach the Docker API: " + string.Join(": ", parts);
+    }
 
     private sealed class WakeOnEvent(DockerSwarmSource owner) : IProgress<Message>
     {
