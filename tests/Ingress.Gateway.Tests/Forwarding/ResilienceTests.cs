@@ -108,7 +108,7 @@ public sealed class ResilienceTests
     public async Task ClientCancels_DestinationIsNotMarkedUnhealthy()
     {
         var backends = await TestBackend.StartManyAsync("slow");
-        await using var gateway = await GatewayTestHost.StartAsync(GatewayTestHost.StaticRoute(backends));
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(backends));
 
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => gateway.Public.GetAsync("/?delay=3000", cts.Token));
@@ -154,7 +154,7 @@ public sealed class ResilienceTests
 
     private static Dictionary<string, string?> WithDeadDestination(IEnumerable<TestBackend> backends)
     {
-        var settings = GatewayTestHost.StaticRoute(backends);
+        var settings = StaticRoutes.CatchAll(backends);
         settings["ReverseProxy:Clusters:backends:Destinations:dead:Address"] = $"http://127.0.0.1:{FreePort.Next()}/";
         return settings;
     }

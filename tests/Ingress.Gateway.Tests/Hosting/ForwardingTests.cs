@@ -9,7 +9,7 @@ public sealed class ForwardingTests
     public async Task StaticCluster_WithoutPolicy_RotatesExactlyTenEachOverThirtyRequests()
     {
         var backends = await TestBackend.StartManyAsync("a", "b", "c");
-        await using var gateway = await GatewayTestHost.StartAsync(GatewayTestHost.StaticRoute(backends));
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(backends));
 
         var names = new List<string>();
         for (var i = 0; i < 30; i++)
@@ -31,7 +31,7 @@ public sealed class ForwardingTests
     public async Task Proxy_ForwardsStandardForwardedHeaders()
     {
         var backends = await TestBackend.StartManyAsync("a");
-        await using var gateway = await GatewayTestHost.StartAsync(GatewayTestHost.StaticRoute(backends));
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(backends));
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "/some/path?q=1");
         request.Headers.Host = "shop.example.com";
@@ -50,7 +50,7 @@ public sealed class ForwardingTests
     public async Task Proxy_ClientSuppliedForwardedFor_IsReplacedNotTrusted()
     {
         var backends = await TestBackend.StartManyAsync("a");
-        await using var gateway = await GatewayTestHost.StartAsync(GatewayTestHost.StaticRoute(backends));
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(backends));
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "/");
         request.Headers.Add("X-Forwarded-For", "6.6.6.6");

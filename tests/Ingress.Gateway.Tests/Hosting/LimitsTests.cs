@@ -11,7 +11,7 @@ public sealed class LimitsTests
     public async Task OversizedHeaders_Answer431()
     {
         var backends = await TestBackend.StartManyAsync("a");
-        await using var gateway = await GatewayTestHost.StartAsync(GatewayTestHost.StaticRoute(backends));
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(backends));
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "/");
         request.Headers.Add("X-Big", new string('x', 40 * 1024));
@@ -26,7 +26,7 @@ public sealed class LimitsTests
     public async Task OversizedBody_Answers413_WhenALimitIsSet()
     {
         var backends = await TestBackend.StartManyAsync("a");
-        var settings = GatewayTestHost.StaticRoute(backends);
+        var settings = StaticRoutes.CatchAll(backends);
         settings["Ingress:Limits:MaxRequestBodySize"] = "1000";
         await using var gateway = await GatewayTestHost.StartAsync(settings);
 
@@ -46,7 +46,7 @@ public sealed class LimitsTests
     public async Task MalformedRequest_Answers400(string raw)
     {
         var backends = await TestBackend.StartManyAsync("a");
-        await using var gateway = await GatewayTestHost.StartAsync(GatewayTestHost.StaticRoute(backends));
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(backends));
 
         var response = await SendRawAsync(gateway.EntryPorts[0], raw);
 
@@ -59,7 +59,7 @@ public sealed class LimitsTests
     public async Task SlowlorisClient_IsCutOff_WhileOthersAreServed()
     {
         var backends = await TestBackend.StartManyAsync("a");
-        var settings = GatewayTestHost.StaticRoute(backends);
+        var settings = StaticRoutes.CatchAll(backends);
         settings["Ingress:Limits:RequestHeadersTimeout"] = "00:00:01";
         await using var gateway = await GatewayTestHost.StartAsync(settings);
 
@@ -94,7 +94,7 @@ public sealed class LimitsTests
     public async Task ConnectionsPastTheCap_GetA503AndAreClosed_AdminStillAnswers()
     {
         var backends = await TestBackend.StartManyAsync("a");
-        var settings = GatewayTestHost.StaticRoute(backends);
+        var settings = StaticRoutes.CatchAll(backends);
         settings["Ingress:Limits:MaxConnectionsPerEntryPort"] = "2";
         await using var gateway = await GatewayTestHost.StartAsync(settings);
         var port = gateway.EntryPorts[0];

@@ -13,7 +13,7 @@ public sealed class ListenerSeparationTests
     public async Task AdminPath_OnPublicPort_IsProxiedNotServed(string path)
     {
         var backends = await TestBackend.StartManyAsync("backend");
-        await using var gateway = await GatewayTestHost.StartAsync(GatewayTestHost.StaticRoute(backends));
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(backends));
 
         var body = await gateway.Public.GetStringAsync(path);
 
@@ -26,7 +26,7 @@ public sealed class ListenerSeparationTests
     public async Task AdminPort_NeverProxies()
     {
         var backends = await TestBackend.StartManyAsync("backend");
-        await using var gateway = await GatewayTestHost.StartAsync(GatewayTestHost.StaticRoute(backends));
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(backends));
 
         using var response = await gateway.Admin.GetAsync("/anything");
 

@@ -34,7 +34,7 @@ public sealed class DiscoveredRoutingTests
             Service("web", Labels($"ingress.publish={first}:{web[0].Port}"), Tasks(web)),
             Service("api", Labels($"ingress.publish={second}:{api.Port}"), [Task("api-1", api.Ip)])));
 
-        using var secondClient = gateway.ClientFor(second);
+        using var secondClient = GatewayTestHost.ClientFor(second);
         Assert.Equal("web", await gateway.Public.GetStringAsync("/x"));
         Assert.Equal("api", await secondClient.GetStringAsync("/x"));
         await DisposeAll([.. web, api]);

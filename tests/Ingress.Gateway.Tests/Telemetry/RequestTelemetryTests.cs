@@ -10,7 +10,7 @@ public sealed class RequestTelemetryTests
     public async Task ProxiedRequests_AreCountedByEntryPortServiceMethodAndCode()
     {
         var backends = await TestBackend.StartManyAsync("a", "b");
-        await using var gateway = await GatewayTestHost.StartAsync(GatewayTestHost.StaticRoute(backends));
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(backends));
 
         for (var i = 0; i < 4; i++)
         {
@@ -37,7 +37,7 @@ public sealed class RequestTelemetryTests
     public async Task DeadReplica_IsExportedAsDown()
     {
         var backends = await TestBackend.StartManyAsync("a");
-        var settings = GatewayTestHost.StaticRoute(backends);
+        var settings = StaticRoutes.CatchAll(backends);
         settings["ReverseProxy:Clusters:backends:Destinations:dead:Address"] = $"http://127.0.0.1:{FreePort.Next()}/";
         await using var gateway = await GatewayTestHost.StartAsync(settings);
 
@@ -68,7 +68,7 @@ public sealed class RequestTelemetryTests
     public async Task AccessLog_WhenEnabled_WritesOneJsonLinePerRequestWithRetries()
     {
         var backends = await TestBackend.StartManyAsync("a");
-        var settings = GatewayTestHost.StaticRoute(backends);
+        var settings = StaticRoutes.CatchAll(backends);
         settings["ReverseProxy:Clusters:backends:Destinations:dead:Address"] = $"http://127.0.0.1:{FreePort.Next()}/";
         settings["Ingress:Telemetry:AccessLog"] = "true";
         var output = new StringWriter();

@@ -1,12 +1,13 @@
 using Ingress.Gateway.Discovery;
+using Microsoft.Extensions.DependencyInjection;
 using Ingress.Gateway.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 
-namespace Ingress.Gateway.Tests.Common;
+namespace Ingress.Testing;
 
 /// <summary>The real gateway, in process, on real loopback ports: one entry port (or more) and an admin port.</summary>
-internal sealed class GatewayTestHost : IAsyncDisposable
+public sealed class GatewayTestHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
@@ -15,16 +16,21 @@ internal sealed class GatewayTestHost : IAsyncDisposable
         _app = app;
         EntryPorts = entryPorts;
         AdminPort = adminPort;
-        Public = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{entryPorts[0]}/"), Timeout = TimeSpan.FromSeconds(10) };
-        Admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}/"), Timeout = TimeSpan.FromSeconds(10) };
+        Public = ClientFor(entryPorts[0]);
+        Admin = ClientFor(adminPort);
     }
 
     public int[] EntryPorts { get; }
 
     public int AdminPort { get; }
 
+    /// <summary>The admin listener's base address.</summary>
+    public Uri AdminUri => new($"http://127.0.0.1:{AdminPort}/");
+
+    /// <summary>A client of the default entry port.</summary>
     public HttpClient Public { get; }
 
+    /// <summary>A client of the admin port.</summary>
     public HttpClient Admin { get; }
 
     public IServiceProvider Services => _app.Services;
@@ -32,8 +38,9 @@ internal sealed class GatewayTestHost : IAsyncDisposable
     /// <summary>The reconciler, so tests can publish discovery snapshots exactly as a source would.</summary>
     public IDiscoverySink Sink => Services.GetRequiredService<IDiscoverySink>();
 
-    public HttpClient ClientFor(int entryPort) =>
-        new() { BaseAddress = new Uri($"http://127.0.0.1:{entryPort}/"), Timeout = TimeSpan.FromSeconds(10) };
+    /// <summary>A client of any loopback port of this gateway.</summary>
+    public static HttpClient ClientFor(int port) =>
+        new() { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
 
     /// <summary>Starts a gateway with <paramref name="entryPortCount"/> free entry ports and the given extra settings.</summary>
     public static async Task<GatewayTestHost> StartAsync(IDictionary<string, string?>? settings = null, int entryPortCount = 1, Action<WebApplicationBuilder>? configure = null)
@@ -82,27 +89,6 @@ internal sealed class GatewayTestHost : IAsyncDisposable
         }
 
         return new GatewayTestHost(app, entryPorts, adminPort);
-    }
-
-    /// <summary>Static YARP settings for one catch-all route over <paramref name="backends"/>.</summary>
-    public static Dictionary<string, string?> StaticRoute(IEnumerable<TestBackend> backends, string? policy = null)
-    {
-        var settings = new Dictionary<string, string?>
-        {
-            ["ReverseProxy:Routes:all:ClusterId"] = "backends",
-            ["ReverseProxy:Routes:all:Match:Path"] = "{**catch-all}",
-        };
-        foreach (var backend in backends)
-        {
-            settings[$"ReverseProxy:Clusters:backends:Destinations:{backend.Name}:Address"] = backend.Address;
-        }
-
-        if (policy is not null)
-        {
-            settings["ReverseProxy:Clusters:backends:LoadBalancingPolicy"] = policy;
-        }
-
-        return settings;
     }
 
     public async ValueTask DisposeAsync()
