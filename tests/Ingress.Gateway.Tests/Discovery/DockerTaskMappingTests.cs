@@ -72,3 +72,28 @@ public sealed class DockerTaskMappingTests
         Assert.Null(DockerSwarmSource.PickAddress(task, "missing", null, s_noConfiguredNetworks));
     }
 }
+
+public sealed class DockerFailureDescriptionTests
+{
+    [Fact]
+    public void Describe_WorkerNodeAnswer_SaysToUseAManagerOrTheDnsSource()
+    {
+        // The body a worker's engine answers to GET /services.
+        var error = new Docker.DotNet.DockerApiException(System.Net.HttpStatusCode.ServiceUnavailable,
+            "{\"message\":\"This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state. Please run this command on a manager node or promote the current node to a manager.\"}");
+
+        var description = DockerSwarmSource.Describe(error);
+
+        Assert.Contains("not a swarm manager", description);
+        Assert.Contains("node.role == manager", description);
+        Assert.Contains("DNS source", description);
+    }
+
+    [Fact]
+    public void Describe_WrappedCause_IncludesTheInnerMessages()
+    {
+        var error = new HttpRequestException("The request failed", new IOException("Unexpected end of stream"));
+
+        Assert.Contains("Unexpected end of stream", DockerSwarmSource.Describe(error));
+    }
+}

@@ -309,7 +309,7 @@ internal sealed partial class DockerSwarmSource(
         _wake.Reader.TryRead(out _);
     }
 
-    private static string Describe(Exception ex) => ex switch
+    internal static string Describe(Exception ex) => ex switch
     {
         DockerApiException { StatusCode: HttpStatusCode.ServiceUnavailable } api when api.ResponseBody?.Contains("not a swarm manager", StringComparison.OrdinalIgnoreCase) == true =>
             "this node is not a swarm manager; the Docker API source needs a manager (place the gateway with node.role == manager) — on workers use the DNS source (Ingress:Discovery:Dns)",
