@@ -86,14 +86,49 @@ public sealed class DnsSwarmSourceTests
         Assert.Contains("no answer", failure);
     }
 
+    [Fact]
+    public async Task Run_ResolverOutage_ReportsFailuresWithoutPublishingPartialSnapshots()
+    {
+        var fail = false;
+        var source = Create((_, _) => fail
+            ? Task.FromException<IPAddress[]>(new SocketException((int)SocketError.TryAgain))
+            : Task.FromResult(new[] { IPAddress.Parse("10.0.1.5") }));
+        using var stop = new CancellationTokenSource();
+
+        await source.StartAsync(stop.Token);
+        await WaitForAsync(() => _sink.Published.Count >= 1);
+        fail = true;
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await WaitForAsync(() => _sink.Failures.Count >= 1);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        await WaitForAsync(() => _sink.Failures.Count >= 2);
+        await source.StopAsync(CancellationToken.None);
+
+        Assert.Single(_sink.Published);
+        Assert.All(_sink.Failures, f => Assert.Contains("tasks.hostname", f));
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 200 && !condition(); i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.True(condition());
+    }
+
     private sealed class RecordingSink : IDiscoverySink
     {
-        public List<DiscoverySnapshot> Published { get; } = [];
+        private readonly System.Collections.Concurrent.ConcurrentQueue<DiscoverySnapshot> _published = new();
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _failures = new();
 
-        public List<string> Failures { get; } = [];
+        public IReadOnlyCollection<DiscoverySnapshot> Published => _published;
 
-        public void Publish(DiscoverySnapshot snapshot) => Published.Add(snapshot);
+        public IReadOnlyCollection<string> Failures => _failures;
 
-        public void ReportFailure(string source, string reason) => Failures.Add(reason);
+        public void Publish(DiscoverySnapshot snapshot) => _published.Enqueue(snapshot);
+
+        public void ReportFailure(string source, string reason) => _failures.Enqueue(reason);
     }
 }

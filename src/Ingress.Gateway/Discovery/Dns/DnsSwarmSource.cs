@@ -47,12 +47,8 @@ internal sealed partial class DnsSwarmSource(
             }
             else
             {
-                // Services that resolved still update; the failed ones keep their last known tasks.
-                if (_lastKnown.Count > 0)
-                {
-                    sink.Publish(snapshot);
-                }
-
+                // Nothing is published during a resolver outage: the reconciler keeps the last complete snapshot,
+                // and the outage is reported (and logged) once until a complete listing succeeds again.
                 sink.ReportFailure(SourceName, failure);
                 delay = backoff.Next();
             }
