@@ -19,12 +19,17 @@ internal static class ForwarderFailure
             return false;
         }
 
-        return error.Error is ForwarderError.Request
-            or ForwarderError.ResponseHeaders
-            or ForwarderError.RequestBodyDestination
-            or ForwarderError.ResponseBodyDestination
-            or ForwarderError.UpgradeRequestDestination
-            or ForwarderError.UpgradeResponseDestination;
+        return error.Error switch
+        {
+            ForwarderError.Request
+                or ForwarderError.ResponseHeaders
+                or ForwarderError.RequestBodyDestination
+                or ForwarderError.ResponseBodyDestination
+                or ForwarderError.UpgradeRequestDestination
+                or ForwarderError.UpgradeResponseDestination => true,
+            ForwarderError.RequestTimedOut => IsConnectTimeout(error.Exception),
+            _ => false,
+        };
     }
 
     /// <summary>
@@ -33,12 +38,18 @@ internal static class ForwarderFailure
     /// </summary>
     public static bool IsRetriable(IForwarderErrorFeature error, HttpContext context)
     {
-        if (error.Error != ForwarderError.Request || context.RequestAborted.IsCancellationRequested || context.Response.HasStarted)
+        if (context.RequestAborted.IsCancellationRequested || context.Response.HasStarted)
         {
             return false;
         }
 
-        return NeverReachedDestination(error.Exception) || IsBodilessIdempotent(context.Request);
+        return error.Error switch
+        {
+            ForwarderError.Request => NeverReachedDestination(error.Exception) || IsBodilessIdempotent(context.Request),
+            // YARP reports a connect timeout as a timed-out request; no byte was sent, so any method may retry.
+            ForwarderError.RequestTimedOut => IsConnectTimeout(error.Exception),
+            _ => false,
+        };
     }
 
     internal static bool IsBodilessIdempotent(HttpRequest request) =>
@@ -56,6 +67,24 @@ internal static class ForwarderFailure
                     return true;
                 case SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.TimedOut or SocketError.HostNotFound }:
                     return true;
+            }
+        }
+
+        return IsConnectTimeout(exception);
+    }
+
+    /// <summary>
+    /// SocketsHttpHandler's <c>ConnectTimeout</c> surfaces as a cancellation wrapping a <see cref="TimeoutException"/>;
+    /// YARP's own activity timeout is a bare cancellation. A task that vanished from the overlay drops SYNs, so this
+    /// is how a killed replica usually shows up.
+    /// </summary>
+    internal static bool IsConnectTimeout(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is TimeoutException)
+            {
+                return true;
             }
         }
 

@@ -4,7 +4,7 @@ namespace Ingress.Gateway.Forwarding;
 /// <remarks>
 /// Defaults: retries on, at most 3 attempts per request on distinct replicas, a retry budget of 20% of requests plus
 /// 10 in reserve; passive health on, a replica that refuses or resets a connection leaves rotation for 10 s (or until
-/// an active probe succeeds); connect timeout 2 s; a request may be idle for 60 s before it times out with 504.
+/// an active probe succeeds); connect timeout 1 s; a request may be idle for 60 s before it times out with 504.
 /// </remarks>
 public sealed class ResilienceOptions
 {
@@ -30,7 +30,7 @@ public sealed class ResilienceOptions
     public TimeSpan ReactivationPeriod { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The TCP connect timeout to a replica; short, because a vanished task's IP often drops packets.</summary>
-    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long a forwarded request may see no activity before it fails with 504 (YARP's activity timeout).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);

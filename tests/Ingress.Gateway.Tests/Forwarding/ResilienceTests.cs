@@ -62,6 +62,30 @@ public sealed class ResilienceTests
     }
 
     [Fact]
+    public async Task ConnectTimeout_GetAndPost_AreRetriedAndTheSilentReplicaEjected()
+    {
+        var backends = await TestBackend.StartManyAsync("a");
+        using var blackHole = new BlackHoleServer();
+        var settings = StaticRoutes.CatchAll(backends);
+        settings["ReverseProxy:Clusters:backends:Destinations:silent:Address"] = blackHole.Address;
+        settings["Ingress:Resilience:ConnectTimeout"] = "00:00:00.300";
+        await using var gateway = await GatewayTestHost.StartAsync(settings);
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var get = await gateway.Public.GetAsync("/");
+            using var post = await gateway.Public.PostAsync("/", new StringContent("x"));
+            statuses.Add(get.StatusCode);
+            statuses.Add(post.StatusCode);
+        }
+
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+        Assert.Equal(DestinationHealth.Unhealthy, Destination(gateway, "backends", "silent").Health.Passive);
+        await DisposeAll(backends);
+    }
+
+    [Fact]
     public async Task ResetBeforeResponse_Get_IsRetried_Post_IsNot()
     {
         var good = await TestBackend.StartAsync("good", ip: "127.0.0.21");

