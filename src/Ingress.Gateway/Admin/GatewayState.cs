@@ -89,12 +89,7 @@ internal sealed record ReplicaView(
                 continue;
             }
 
-            var available = false;
-            foreach (var candidate in cluster.DestinationsState.AvailableDestinations)
-            {
-                available |= ReferenceEquals(candidate, destination);
-            }
-
+            var available = ProxyConfig.DestinationRotation.IsInRotation(cluster, destination);
             health = available
                 ? destination.Health.Active == DestinationHealth.Healthy ? "healthy" : "in rotation"
                 : destination.Health.Passive == DestinationHealth.Unhealthy ? "ejected (passive)" : "unhealthy (probe)";

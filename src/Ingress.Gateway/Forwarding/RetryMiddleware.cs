@@ -49,7 +49,8 @@ internal sealed partial class RetryMiddleware
             return;
         }
 
-        var budget = _budgets.GetOrAdd(proxy.Cluster.Config.ClusterId, _ => new RetryBudget(_options.RetryBudgetRatio, _options.RetryBudgetReserve));
+        // The static factory with an argument: a capturing lambda would allocate a delegate on every request.
+        var budget = _budgets.GetOrAdd(proxy.Cluster.Config.ClusterId, static (_, options) => new RetryBudget(options.RetryBudgetRatio, options.RetryBudgetReserve), _options);
         budget.Deposit();
 
         List<DestinationState>? remaining = null;

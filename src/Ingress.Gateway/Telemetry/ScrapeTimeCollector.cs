@@ -52,15 +52,9 @@ internal sealed class ScrapeTimeCollector(GatewayMetrics metrics, IProxyStateLoo
             foreach (var cluster in proxyState.GetClusters())
             {
                 var service = Forwarding.RetryMiddleware.ServiceName(cluster.Model.Config);
-                var available = cluster.DestinationsState.AvailableDestinations;
                 foreach (var destination in cluster.Destinations.Values)
                 {
-                    var up = false;
-                    for (var i = 0; i < available.Count; i++)
-                    {
-                        up |= ReferenceEquals(available[i], destination);
-                    }
-
+                    var up = ProxyConfig.DestinationRotation.IsInRotation(cluster, destination);
                     metrics.BackendUp.WithLabels(service, destination.DestinationId).Set(up ? 1 : 0);
                     current.Add((service, destination.DestinationId));
                 }
