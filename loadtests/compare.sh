@@ -6,6 +6,7 @@
 #   loadtests/compare.sh --quick                      # 2 s runs, 1 round: a smoke check
 #   loadtests/compare.sh                              # 10 s runs, 3 interleaved rounds, c = 16 64 256
 #   loadtests/compare.sh --only "ingress nginx" --connections "64" --write-docs
+#   loadtests/compare.sh --only "ingress nginx" --variant "ws: DOTNET_gcServer=0" --variant "nometrics: --Ingress:Telemetry:RequestMetrics=false"
 set -Eeuo pipefail
 trap 'printf "[compare] error: unexpected failure at line %s: %s\n" "$LINENO" "$BASH_COMMAND" >&2' ERR
 
@@ -15,6 +16,7 @@ COMMAND_LINE="loadtests/compare.sh$(printf ' %q' "$@")"
 
 DURATION=10
 WARMUP=2
+PREWARM=10
 ROUNDS=3
 CONNECTIONS="16 64 256"
 ONLY="ingress nginx haproxy caddy"
@@ -25,10 +27,13 @@ DOCS="$ROOT/docs/benchmarks.md"
 PUBLISH_DIR=""
 NO_PUBLISH=0
 KEEP=0
+RID=linux-x64
+declare -a VARIANTS=()
 
 # Hard bounds, so no combination of options runs for hours.
 MAX_DURATION=300
 MAX_WARMUP=60
+MAX_PREWARM=120
 MAX_ROUNDS=10
 MAX_CONNECTIONS=10000
 
@@ -38,11 +43,17 @@ usage: loadtests/compare.sh [options]
 
   --duration S         seconds per measured wrk run (default $DURATION, max $MAX_DURATION)
   --warmup S           seconds of unmeasured wrk before each run (default $WARMUP, max $MAX_WARMUP; 0 skips)
+  --prewarm S          seconds of unmeasured wrk at the largest c for each target once, before round 1, so
+                       that no round measures start-up work such as JIT (default $PREWARM, max $MAX_PREWARM; 0 skips)
   --rounds N           interleaved rounds; medians are taken over them (default $ROUNDS, max $MAX_ROUNDS)
   --connections "..."  wrk connection counts (default "$CONNECTIONS")
   --only "..."         proxies to run, from: ingress nginx haproxy caddy (default all);
                        direct, the baseline, always runs
-  --quick              2 s runs, 1 s warm-up, 1 round: a fast check that everything works
+  --variant "NAME: ..." also run the gateway as target ingress-NAME, with these words added to its start:
+                       VAR=value sets an environment variable (e.g. DOTNET_gcServer=0), --Key=value adds a
+                       configuration argument (e.g. --Ingress:Telemetry:RequestMetrics=false), and @DIR
+                       runs the gateway published in DIR instead; repeatable, for side-by-side experiments
+  --quick              2 s runs, 1 s warm-up, 2 s pre-warm, 1 round: a fast check that everything works
   --out FILE           markdown report (default results/compare-<UTC timestamp>.md)
   --write-docs         also replace the <!-- compare:start --> ... <!-- compare:end --> section of
                        docs/benchmarks.md (markers are added if missing)
@@ -63,10 +74,12 @@ while [ $# -gt 0 ]; do
   case $1 in
     --duration) DURATION=${2:?--duration needs a value}; shift 2 ;;
     --warmup) WARMUP=${2:?--warmup needs a value}; shift 2 ;;
+    --prewarm) PREWARM=${2:?--prewarm needs a value}; shift 2 ;;
     --rounds) ROUNDS=${2:?--rounds needs a value}; shift 2 ;;
     --connections) CONNECTIONS=${2:?--connections needs a value}; shift 2 ;;
     --only) ONLY=${2:?--only needs a value}; shift 2 ;;
-    --quick) DURATION=2; WARMUP=1; ROUNDS=1; shift ;;
+    --variant) VARIANTS+=("${2:?--variant needs a value}"); shift 2 ;;
+    --quick) DURATION=2; WARMUP=1; PREWARM=2; ROUNDS=1; shift ;;
     --out) OUT=${2:?--out needs a value}; shift 2 ;;
     --write-docs) WRITE_DOCS=1; shift ;;
     --docs) DOCS=${2:?--docs needs a value}; shift 2 ;;
@@ -80,6 +93,7 @@ done
 
 is_uint "$DURATION" && [ "$DURATION" -ge 1 ] && [ "$DURATION" -le $MAX_DURATION ] || die "--duration must be 1..$MAX_DURATION seconds, not '$DURATION'"
 is_uint "$WARMUP" && [ "$WARMUP" -le $MAX_WARMUP ] || die "--warmup must be 0..$MAX_WARMUP seconds, not '$WARMUP'"
+is_uint "$PREWARM" && [ "$PREWARM" -le $MAX_PREWARM ] || die "--prewarm must be 0..$MAX_PREWARM seconds, not '$PREWARM'"
 is_uint "$ROUNDS" && [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le $MAX_ROUNDS ] || die "--rounds must be 1..$MAX_ROUNDS, not '$ROUNDS'"
 [ -n "${CONNECTIONS// /}" ] || die "--connections needs at least one count"
 MAX_C=0
@@ -95,6 +109,19 @@ for t in $ONLY; do
   esac
 done
 [ "$NO_PUBLISH" = 0 ] || [ -n "$PUBLISH_DIR" ] || die "--no-publish needs --publish-dir DIR"
+declare -A VARIANT=()
+for v in "${VARIANTS[@]}"; do
+  [[ $v =~ ^([a-z0-9][a-z0-9-]*):(.*)$ ]] || die "--variant '$v' must look like \"name: VAR=value --Key=value\""
+  name=${BASH_REMATCH[1]}; words=${BASH_REMATCH[2]}
+  [ -z "${VARIANT[$name]:-}" ] || die "--variant: '$name' was given twice"
+  for word in $words; do
+    [[ $word =~ ^[A-Za-z_][A-Za-z0-9_]*=.*$ || $word =~ ^--[A-Za-z].*$ || $word =~ ^@/.+$ ]] \
+      || die "--variant $name: '$word' is neither VAR=value, --Key=value nor @/publish/dir"
+  done
+  VARIANT[$name]=" $words"
+  [[ " $TARGETS " == *" ingress "* ]] || TARGETS="$TARGETS ingress"
+  TARGETS="$TARGETS ingress-$name"
+done
 
 for tool in wrk curl ss awk dotnet; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
 for t in $TARGETS; do
@@ -196,7 +223,8 @@ publish() {
     || { tail -20 "$WORK/publish-hostname.log" >&2; die "publishing src/Ingress.Hostname failed"; }
   if [[ " $TARGETS " == *" ingress "* ]]; then
     log "publishing the gateway"
-    if ! dotnet publish "$ROOT/src/Ingress.Gateway" -c Release -o "$PUB/gateway" >"$WORK/publish-gateway.log" 2>&1; then
+    # As scripts/build-images.sh publishes it for the image: self-contained for linux-x64.
+    if ! dotnet publish "$ROOT/src/Ingress.Gateway" -c Release -r "$RID" --self-contained -o "$PUB/gateway" >"$WORK/publish-gateway.log" 2>&1; then
       grep -E ' error ' "$WORK/publish-gateway.log" | sort -u | head -5 >&2 || true
       skip ingress "dotnet publish src/Ingress.Gateway failed"
     fi
@@ -221,19 +249,30 @@ start_replicas() {
   PID[direct]=${PID[replica-1]}
 }
 
-start_ingress() {
-  local port admin
+start_ingress() { # [target name, default ingress]
+  local name=${1:-ingress} port admin word dir="$PUB/gateway"
+  local -a env=(ASPNETCORE_ENVIRONMENT=Production) args=()
+  for word in ${VARIANT[${name#ingress-}]:-}; do
+    [ "$name" = ingress ] && break
+    case $word in
+      @*) dir=${word#@} ;;
+      --*) args+=("$word") ;;
+      *) env+=("$word") ;;
+    esac
+  done
   port=$(next_port); admin=$(next_port)
-  PORT[ingress]=$port
-  local gateway=("$PUB/gateway/Ingress.Gateway")
-  [ -x "${gateway[0]}" ] || gateway=(dotnet "$PUB/gateway/Ingress.Gateway.dll")
-  ASPNETCORE_ENVIRONMENT=Production start ingress "$WORK/ingress.log" "${gateway[@]}" \
+  PORT[$name]=$port
+  local gateway=("$dir/Ingress.Gateway")
+  [ -x "${gateway[0]}" ] || gateway=(dotnet "$dir/Ingress.Gateway.dll")
+  # From its own directory, as in the image (WORKDIR /app), so that its appsettings.json applies.
+  start "$name" "$WORK/$name.log" bash -c 'cd "$0" && exec "$@"' "$dir" env "${env[@]}" "${gateway[@]}" \
     --Ingress:ListenAddress=127.0.0.1 --Ingress:EntryPorts:0="$port" --Ingress:AdminPort="$admin" \
     --Logging:LogLevel:Default=Warning \
     --ReverseProxy:Routes:all:ClusterId=backends '--ReverseProxy:Routes:all:Match:Path={**catch-all}' \
     --ReverseProxy:Clusters:backends:Destinations:r1:Address="http://127.0.0.1:${BACKENDS[0]}/" \
     --ReverseProxy:Clusters:backends:Destinations:r2:Address="http://127.0.0.1:${BACKENDS[1]}/" \
-    --ReverseProxy:Clusters:backends:Destinations:r3:Address="http://127.0.0.1:${BACKENDS[2]}/"
+    --ReverseProxy:Clusters:backends:Destinations:r3:Address="http://127.0.0.1:${BACKENDS[2]}/" \
+    "${args[@]}"
 }
 
 start_nginx() {
@@ -280,6 +319,17 @@ rss_kb() {
   echo "$total"
 }
 
+# CPU time (user + system, in clock ticks) used so far by a process plus its children (nginx workers).
+cpu_ticks() {
+  local pid=$1 total=0 ticks child
+  for child in "$pid" $(pgrep -P "$pid" 2>/dev/null || true); do
+    ticks=$(awk '{ print $14 + $15 }' "/proc/$child/stat" 2>/dev/null || echo 0)
+    total=$(( total + ${ticks:-0} ))
+  done
+  echo "$total"
+}
+TICKS_PER_SECOND=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
 process_count() {
   local children
   children=$(pgrep -cP "$1" 2>/dev/null) || children=0
@@ -324,7 +374,7 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if
 
 RUNS=$(( ROUNDS * $(wc -w <<<"$CONNECTIONS") * $(wc -w <<<"$TARGETS") ))
 log "targets: $TARGETS; connections: $CONNECTIONS; $ROUNDS round(s) of ${DURATION}s (+${WARMUP}s warm-up)"
-log "about $(( RUNS * (DURATION + WARMUP) / 60 + 1 )) minute(s) of load in $RUNS runs; work dir $WORK"
+log "about $(( (RUNS * (DURATION + WARMUP) + $(wc -w <<<"$TARGETS") * PREWARM) / 60 + 1 )) minute(s) of load in $RUNS runs; work dir $WORK"
 
 NGINX_USER=""
 [ "$(id -u)" = 0 ] && NGINX_USER="user root;"
@@ -340,7 +390,7 @@ start_replicas
 for t in $TARGETS; do
   [ "$t" = direct ] && continue
   [ -n "${SKIPPED[$t]:-}" ] && continue
-  "start_$t"
+  case $t in ingress-*) start_ingress "$t" ;; *) "start_$t" ;; esac
   if ! wait_ready "$t" "http://127.0.0.1:${PORT[$t]}/" "${PID[$t]}"; then
     tail -15 "$WORK/$t.log" >&2 || true
     skip "$t" "did not start or did not proxy to the replicas (see its log with --keep)"
@@ -354,7 +404,15 @@ ACTIVE=""
 for t in $TARGETS; do [ -z "${SKIPPED[$t]:-}" ] && ACTIVE="$ACTIVE $t"; done
 ACTIVE=${ACTIVE# }
 
-RESULTS="$WORK/results.tsv"   # round c target rps p50 p99 errors requests
+if [ "$PREWARM" -gt 0 ]; then
+  for t in $ACTIVE; do
+    log "pre-warming $t: ${PREWARM}s at c=$MAX_C"
+    run_wrk /dev/null -t"$(( MAX_C < THREADS ? MAX_C : THREADS ))" -c"$MAX_C" -d"${PREWARM}s" "http://127.0.0.1:${PORT[$t]}/" || true
+  done
+fi
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+RESULTS="$WORK/results.tsv"   # round c target rps p50 p99 errors requests cpu-us-per-request
 RSS="$WORK/rss.tsv"           # round target kb processes
 : >"$RESULTS"; : >"$RSS"
 for round in $(seq 1 "$ROUNDS"); do
@@ -366,10 +424,14 @@ for round in $(seq 1 "$ROUNDS"); do
         run_wrk /dev/null -t"$threads" -c"$c" -d"${WARMUP}s" "$url" || true
       fi
       raw="$WORK/wrk-r$round-c$c-$t.txt"
+      ticks_before=$(cpu_ticks "${PID[$t]}")
       run_wrk "$raw" -t"$threads" -c"$c" -d"${DURATION}s" --timeout 5s --latency "$url" || log "wrk failed for $t at c=$c (see $raw)"
+      ticks_after=$(cpu_ticks "${PID[$t]}")
       read -r rps p50 p99 errors requests < <(parse_wrk "$raw")
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$c" "$t" "$rps" "$p50" "$p99" "$errors" "$requests" >>"$RESULTS"
-      log "round $round/$ROUNDS c=$c $t: $rps req/s, p50 $p50 ms, p99 $p99 ms, errors $errors"
+      # The proxy's own CPU per request: what throughput on a shared machine comes down to, and steadier than req/s.
+      cpu_us=$(awk -v t=$(( ticks_after - ticks_before )) -v hz="$TICKS_PER_SECOND" -v n="$requests" 'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "nan" }')
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$c" "$t" "$rps" "$p50" "$p99" "$errors" "$requests" "$cpu_us" >>"$RESULTS"
+      log "round $round/$ROUNDS c=$c $t: $rps req/s, p50 $p50 ms, p99 $p99 ms, errors $errors, proxy CPU $cpu_us us/request"
       if [ "$c" = "$MAX_C" ]; then
         printf '%s\t%s\t%s\t%s\n' "$round" "$t" "$(rss_kb "${PID[$t]}")" "$(process_count "${PID[$t]}")" >>"$RSS"
       fi
@@ -385,7 +447,7 @@ med() { # column c target -> median of that column
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0 || a == "nan" || b == "nan") print "n/a"; else printf "%.2f\n", a / b }'; }
 fmt_rps() { awk -v v="$1" 'BEGIN { if (v == "nan") print "n/a"; else printf "%.0f\n", v }' | sed -e ':a' -e 's/\B[0-9]\{3\}\>/,&/;ta'; }
 fmt_ms() { awk -v v="$1" 'BEGIN { if (v == "nan") print "n/a"; else if (v < 1) printf "%.3f\n", v; else if (v < 10) printf "%.2f\n", v; else printf "%.1f\n", v }'; }
-label() { case $1 in direct) echo "direct (baseline)" ;; ingress) echo "Ingress (YARP)" ;; nginx) echo nginx ;; haproxy) echo HAProxy ;; caddy) echo Caddy ;; esac; }
+label() { case $1 in direct) echo "direct (baseline)" ;; ingress) echo "Ingress (YARP)" ;; ingress-*) echo "Ingress, ${1#ingress-}" ;; nginx) echo nginx ;; haproxy) echo HAProxy ;; caddy) echo Caddy ;; esac; }
 
 CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)
 [ -n "$CPU" ] || CPU=$(lscpu 2>/dev/null | awk -F': +' '/Model name/ { print $2; exit }')
@@ -403,7 +465,8 @@ mkdir -p "$(dirname "$OUT")"
   echo "- Machine: $(nproc) CPU(s), ${CPU:-unknown CPU}, Linux $(uname -r)"
   echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- Command: \`$COMMAND_LINE\`"
-  echo "- Load: \`wrk -t$THREADS -c<c> -d${DURATION}s --latency\` after ${WARMUP} s of warm-up per run; targets interleaved; median of $ROUNDS round(s)"
+  echo "- Load: \`wrk -t$THREADS -c<c> -d${DURATION}s --latency\` after ${WARMUP} s of warm-up per run (and ${PREWARM} s per target once before round 1); targets interleaved; median of $ROUNDS round(s)"
+  echo "- Load average before round 1: $LOAD_BEFORE; after the last run: $(cut -d' ' -f1-3 /proc/loadavg)"
   versions=".NET $(dotnet --version 2>/dev/null), $(version wrk -v | awk '{print "wrk", $2}')"
   [[ " $ACTIVE " == *" nginx "* ]] && versions="$versions, $(version nginx -v | sed 's|.*nginx/|nginx |')"
   [[ " $ACTIVE " == *" haproxy "* ]] && versions="$versions, $(version haproxy -v | awk '{print "HAProxy", $3}' | sed 's/-.*//')"
@@ -411,20 +474,23 @@ mkdir -p "$(dirname "$OUT")"
   echo "- Versions: $versions"
   echo "- Backends: Ingress.Hostname (Native AOT) x3; direct = wrk straight at replica-1"
   for t in $TARGETS; do
+    case $t in ingress-*) echo "- $(label "$t"): the gateway started with \`${VARIANT[${t#ingress-}]# }\`" ;; esac
+  done
+  for t in $TARGETS; do
     [ -n "${SKIPPED[$t]:-}" ] && echo "- **$(label "$t") not measured:** ${SKIPPED[$t]}"
   done
   echo
   for c in $CONNECTIONS; do
     echo "#### c = $c"
     echo
-    echo "| target | req/s | p50 ms | p99 ms | req/s vs direct | p99 vs direct | errors |"
-    echo "|---|---:|---:|---:|---:|---:|---:|"
+    echo "| target | req/s | p50 ms | p99 ms | req/s vs direct | p99 vs direct | CPU µs/req | errors |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
     base_rps=$(med 4 "$c" direct); base_p99=$(med 6 "$c" direct)
     for t in $ACTIVE; do
-      rps=$(med 4 "$c" "$t"); p50=$(med 5 "$c" "$t"); p99=$(med 6 "$c" "$t")
+      rps=$(med 4 "$c" "$t"); p50=$(med 5 "$c" "$t"); p99=$(med 6 "$c" "$t"); cpu=$(med 9 "$c" "$t" | awk '{ if ($1 == "nan") print "n/a"; else printf "%.1f\n", $1 }')
       errors=$(awk -F'\t' -v c="$c" -v t="$t" '$2 == c && $3 == t { s += $7 } END { print s + 0 }' "$RESULTS")
       [ "$errors" -gt 0 ] && errors="**$errors**"
-      echo "| $(label "$t") | $(fmt_rps "$rps") | $(fmt_ms "$p50") | $(fmt_ms "$p99") | $(ratio "$rps" "$base_rps") | $(ratio "$p99" "$base_p99") | $errors |"
+      echo "| $(label "$t") | $(fmt_rps "$rps") | $(fmt_ms "$p50") | $(fmt_ms "$p99") | $(ratio "$rps" "$base_rps") | $(ratio "$p99" "$base_p99") | $cpu | $errors |"
     done
     echo
   done
@@ -442,21 +508,27 @@ mkdir -p "$(dirname "$OUT")"
   echo "RSS of the proxy alone (nginx: master plus workers); for direct, of the one replica wrk hit."
   echo
 
-  if [[ " $ACTIVE " == *" ingress "* ]] && { [[ " $ACTIVE " == *" nginx "* ]] || [[ " $ACTIVE " == *" haproxy "* ]]; }; then
+  if [[ " $ACTIVE " == *" ingress"* ]] && { [[ " $ACTIVE " == *" nginx "* ]] || [[ " $ACTIVE " == *" haproxy "* ]]; }; then
     echo "#### Ingress relative to nginx and HAProxy"
     echo
-    echo "| c | req/s vs nginx | p99 vs nginx | req/s vs HAProxy | p99 vs HAProxy |"
-    echo "|---:|---:|---:|---:|---:|"
-    for c in $CONNECTIONS; do
-      i_rps=$(med 4 "$c" ingress); i_p99=$(med 6 "$c" ingress)
-      n_rps=$(med 4 "$c" nginx); n_p99=$(med 6 "$c" nginx)
-      h_rps=$(med 4 "$c" haproxy); h_p99=$(med 6 "$c" haproxy)
-      echo "| $c | $(ratio "$i_rps" "$n_rps") | $(ratio "$i_p99" "$n_p99") | $(ratio "$i_rps" "$h_rps") | $(ratio "$i_p99" "$h_p99") |"
+    echo "| gateway | c | req/s vs nginx | p99 vs nginx | req/s vs HAProxy | p99 vs HAProxy |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    for t in $ACTIVE; do
+      [[ $t == ingress* ]] || continue
+      for c in $CONNECTIONS; do
+        i_rps=$(med 4 "$c" "$t"); i_p99=$(med 6 "$c" "$t")
+        n_rps=$(med 4 "$c" nginx); n_p99=$(med 6 "$c" nginx)
+        h_rps=$(med 4 "$c" haproxy); h_p99=$(med 6 "$c" haproxy)
+        echo "| $(label "$t") | $c | $(ratio "$i_rps" "$n_rps") | $(ratio "$i_p99" "$n_p99") | $(ratio "$i_rps" "$h_rps") | $(ratio "$i_p99" "$h_p99") |"
+      done
     done
     echo
     echo "Above 1 means more requests per second, or a higher (worse) p99, than the other proxy."
     echo
   fi
+  echo "CPU µs/req is the CPU time (user + system) the proxy process used during the measured run, per request"
+  echo "(for direct, the replica's); the median over rounds."
+  echo
   echo "wrk, the proxy and the three replicas all share the same $(nproc) CPU(s), so these numbers compare proxies"
   echo "with each other on this machine; they are not the capacity of any of them on dedicated hardware."
 } >"$OUT"

@@ -18,6 +18,11 @@ internal static class LoadTestCommand
     /// <param name="stderrIsTerminal">Rewrites the progress line in place rather than printing one per second.</param>
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, bool stderrIsTerminal, CancellationToken cancellationToken)
     {
+        if (args.Count > 0 && args[0] == ConfigBuild.ConfigBuildCommand.Name)
+        {
+            return await ConfigBuild.ConfigBuildCommand.RunAsync([.. args.Skip(1)], stdout, stderr, cancellationToken).ConfigureAwait(false);
+        }
+
         CommandLine commandLine;
         try
         {

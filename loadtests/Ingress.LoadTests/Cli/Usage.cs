@@ -13,6 +13,7 @@ internal static class Usage
     {
         var text = new StringBuilder();
         text.AppendLine("usage: Ingress.LoadTests <scenario> --url URL [options]");
+        text.AppendLine("       Ingress.LoadTests config-build [--services N] [--tasks N] [--iterations N] [--hosts-only]   (see config-build --help)");
         text.AppendLine();
         text.AppendLine("scenarios:");
         foreach (var scenario in ScenarioCatalog.All)

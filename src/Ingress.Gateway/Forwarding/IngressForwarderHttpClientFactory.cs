@@ -3,7 +3,10 @@ using Yarp.ReverseProxy.Forwarder;
 
 namespace Ingress.Gateway.Forwarding;
 
-/// <summary>YARP's client factory with a short connect timeout, so a vanished task fails fast and can be retried.</summary>
+/// <summary>
+/// YARP's client factory with a short connect timeout, so a vanished task fails fast and can be retried, and without
+/// trace-header injection: the gateway records no traces, so a client's <c>traceparent</c> passes through unchanged.
+/// </summary>
 internal sealed class IngressForwarderHttpClientFactory(IOptions<ResilienceOptions> options, ILogger<ForwarderHttpClientFactory> logger)
     : ForwarderHttpClientFactory(logger)
 {
@@ -13,5 +16,6 @@ internal sealed class IngressForwarderHttpClientFactory(IOptions<ResilienceOptio
     {
         base.ConfigureHandler(context, handler);
         handler.ConnectTimeout = _connectTimeout;
+        handler.ActivityHeadersPropagator = null;
     }
 }

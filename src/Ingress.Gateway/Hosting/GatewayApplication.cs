@@ -23,6 +23,9 @@ public static class GatewayApplication
     /// <summary>Runs the gateway until shutdown; returns the process exit code.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
+        // Process-wide, so only for the real process: tests build gateways inside their own test host.
+        InlineSocketCompletions.EnableUnlessConfigured();
+
         WebApplication app;
         try
         {

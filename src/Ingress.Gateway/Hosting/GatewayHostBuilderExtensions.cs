@@ -15,6 +15,7 @@ using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
@@ -24,6 +25,8 @@ namespace Ingress.Gateway.Hosting;
 /// <summary>Registers and maps the gateway: listeners, discovery, YARP and the admin endpoints.</summary>
 public static class GatewayHostBuilderExtensions
 {
+    private const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
     /// <summary>Adds the gateway's services and binds its listeners. Throws <see cref="GatewayConfigurationException"/> on bad settings.</summary>
     public static WebApplicationBuilder AddIngressGateway(this WebApplicationBuilder builder)
     {
@@ -41,8 +44,17 @@ public static class GatewayHostBuilderExtensions
         var resilience = Bind<ResilienceOptions>(configuration, ResilienceOptions.SectionName);
         var limits = Bind<GatewayLimitsOptions>(configuration, GatewayLimitsOptions.SectionName);
         var telemetry = Bind<TelemetryOptions>(configuration, TelemetryOptions.SectionName);
+        var transport = Bind<TransportOptions>(configuration, TransportOptions.SectionName);
         ThrowIfInvalid(ValidateResilienceAndLimits(resilience, limits));
         var metrics = new GatewayMetrics();
+
+        // ASP.NET Core starts an Activity for every request whenever this category logs at any level, whether or not
+        // anything records traces; the gateway records none, so it is off unless configured (it logs start-up errors
+        // too, which GatewayApplication prints itself).
+        if (configuration[$"Logging:LogLevel:{HostingDiagnosticsCategory}"] is null)
+        {
+            builder.Logging.AddFilter(HostingDiagnosticsCategory, LogLevel.None);
+        }
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -62,6 +74,7 @@ public static class GatewayHostBuilderExtensions
         });
 
         var services = builder.Services;
+        services.Configure<SocketTransportOptions>(sockets => sockets.UnsafePreferInlineScheduling = transport.InlineScheduling);
         services.AddSingleton(Options.Create(gateway));
         services.AddSingleton(Options.Create(docker));
         services.AddSingleton(Options.Create(dns));
@@ -84,7 +97,7 @@ public static class GatewayHostBuilderExtensions
         services.AddSingleton<IDiscoverySink>(sp => sp.GetRequiredService<DiscoveryReconciler>());
         services.AddSingleton<MatcherPolicy, EntryPortMatcherPolicy>();
         // YARP's session-affinity cookies are the only user of data protection; the gateway keeps no keys on disk.
-        services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
+        services.AddSingleton<IDataProtectionProvider, LazyDataProtectionProvider>();
         services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
 
@@ -105,6 +118,7 @@ public static class GatewayHostBuilderExtensions
             .LoadFromConfig(configuration.GetSection("ReverseProxy"))
             .AddConfigFilter<ClusterDefaultsFilter>();
         services.AddSingleton<IForwarderHttpClientFactory, IngressForwarderHttpClientFactory>();
+        RemoveDataProtectionWarmUp(services);
         services.AddSingleton<IPassiveHealthCheckPolicy, TransportFailurePolicy>();
         services.AddSingleton<IActiveHealthCheckPolicy, ProbeRecoveryPolicy>();
 
@@ -135,6 +149,24 @@ public static class GatewayHostBuilderExtensions
         });
 
         return app;
+    }
+
+    /// <summary>
+    /// YARP's <c>AddDataProtection</c> also registers a hosted service that, at start-up, loads the default key ring
+    /// from <c>~/.aspnet/DataProtection-Keys</c> (creating and writing a key there the first time), which loads the XML
+    /// and cryptography stacks. The gateway's provider is ephemeral and lazy (<see cref="LazyDataProtectionProvider"/>),
+    /// so that key ring is never used: without the service, no key file is written and start-up is lighter.
+    /// </summary>
+    private static void RemoveDataProtectionWarmUp(IServiceCollection services)
+    {
+        for (var i = services.Count - 1; i >= 0; i--)
+        {
+            if (services[i].ServiceType == typeof(IHostedService)
+                && services[i].ImplementationType?.FullName == "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService")
+            {
+                services.RemoveAt(i);
+            }
+        }
     }
 
     private static T Bind<T>(IConfiguration configuration, string section)

@@ -13,6 +13,10 @@ internal sealed class GatewayMetrics
         Registry = Metrics.NewCustomRegistry();
         var factory = Metrics.WithCustomRegistry(Registry);
 
+        // No exemplars: the gateway records no traces, and looking for one (Activity.Current) on every increment is
+        // work on the request path for nothing.
+        factory.ExemplarBehavior = ExemplarBehavior.NoExemplars();
+
         ConfigReloads = factory.CreateCounter(
             "ingress_config_reloads_total", "Proxy configurations published to YARP from discovery.");
         ConfigLastReloadSuccess = factory.CreateGauge(

@@ -11,26 +11,35 @@ internal sealed class ReplicaStats
 {
     private readonly ConditionalWeakTable<DestinationState, Totals> _totals = [];
 
-    public void Record(DestinationState destination, long elapsedTicks, bool failed)
-    {
-        var totals = _totals.GetOrCreateValue(destination);
-        Interlocked.Increment(ref totals.Requests);
-        Interlocked.Add(ref totals.ElapsedTicks, elapsedTicks);
-        if (failed)
-        {
-            Interlocked.Increment(ref totals.Failures);
-        }
-    }
+    /// <summary>The totals of <paramref name="destination"/>, created on its first request.</summary>
+    public Totals For(DestinationState destination) =>
+        _totals.TryGetValue(destination, out var totals) ? totals : _totals.GetOrCreateValue(destination);
+
+    public void Record(DestinationState destination, long elapsedTicks, bool failed) => For(destination).Record(elapsedTicks, failed);
 
     public (long Requests, long Failures, double TotalSeconds) Read(DestinationState destination) =>
         _totals.TryGetValue(destination, out var totals)
             ? (Volatile.Read(ref totals.Requests), Volatile.Read(ref totals.Failures), Volatile.Read(ref totals.ElapsedTicks) / (double)System.Diagnostics.Stopwatch.Frequency)
             : (0, 0, 0);
 
-    private sealed class Totals
+    /// <summary>One replica's totals, plus its Prometheus series once a request has resolved it.</summary>
+    internal sealed class Totals
     {
         public long Requests;
         public long Failures;
         public long ElapsedTicks;
+
+        /// <summary>The replica's <c>ingress_backend_requests_total</c> series (see <see cref="ClusterSeries.BackendRequests"/>).</summary>
+        public Prometheus.Counter.Child? BackendRequests;
+
+        public void Record(long elapsedTicks, bool failed)
+        {
+            Interlocked.Increment(ref Requests);
+            Interlocked.Add(ref ElapsedTicks, elapsedTicks);
+            if (failed)
+            {
+                Interlocked.Increment(ref Failures);
+            }
+        }
     }
 }

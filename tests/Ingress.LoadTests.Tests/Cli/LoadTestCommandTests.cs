@@ -100,6 +100,33 @@ public sealed class LoadTestCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_ConfigBuild_PublishesIntoARealGatewayAndPrintsEveryStep()
+    {
+        var exit = await Run("config-build", "--services", "12", "--tasks", "2", "--iterations", "2");
+
+        Assert.Equal(LoadTestCommand.Ok, exit);
+        Assert.Contains("config-build: 12 services x 2 tasks -> 12 routes, 12 clusters, 12 routed", _stderr.ToString(), StringComparison.Ordinal);
+        var table = _stdout.ToString();
+        Assert.Contains("### Config build: 12 services x 2 tasks, host and path rules (12 routes, 12 clusters, 24 destinations)", table, StringComparison.Ordinal);
+        foreach (var step in new[] { "`RouteTableBuilder.Build`, warm", "first publish into an empty gateway", "one task replaced", "one service deployed" })
+        {
+            Assert.Contains(step, table, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("NaN", table, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_ConfigBuildOutOfRange_PrintsUsageErrorAndExitsOne()
+    {
+        var exit = await Run("config-build", "--services", "0");
+
+        Assert.Equal(LoadTestCommand.BadUsage, exit);
+        Assert.Contains("error: --services: '0' must be a whole number from 1 to 20000.", _stderr.ToString(), StringComparison.Ordinal);
+        Assert.Equal(string.Empty, _stdout.ToString());
+    }
+
+    [Fact]
     public async Task RunAsync_Help_PrintsUsageAndExitsZero()
     {
         var exit = await Run("--help");

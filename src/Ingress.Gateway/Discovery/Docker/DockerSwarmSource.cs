@@ -85,7 +85,10 @@ internal sealed partial class DockerSwarmSource(
         if (_servicesStale || !_eventsConnected || now - _servicesListedAt >= _options.ServiceRefreshInterval)
         {
             _servicesStale = false;
-            var all = await docker.Swarm.ListServicesAsync(new ServicesListParameters(), ct).ConfigureAwait(false);
+            // ForceYielding: the gateway completes socket operations inline (InlineSocketCompletions), so without it
+            // the filtering and mapping below would run on a socket event thread and delay proxied requests.
+            var all = await docker.Swarm.ListServicesAsync(new ServicesListParameters(), ct)
+                .ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
             _services = [.. all.Where(s => s.Spec?.Labels?.Keys.Any(IngressLabels.IsIngressLabel) == true)];
             _servicesListedAt = now;
         }
@@ -101,7 +104,7 @@ internal sealed partial class DockerSwarmSource(
                         ["desired-state"] = new Dictionary<string, bool> { ["running"] = true },
                     },
                 },
-                ct).ConfigureAwait(false);
+                ct).ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         }
 
         return new DiscoverySnapshot(SourceName, MapServices(_services, tasks, _gatewayNetworks, _options.Networks), time.GetUtcNow());

@@ -1,0 +1,20 @@
+namespace Ingress.Gateway.Hosting;
+
+/// <summary>How the gateway's listeners schedule socket work (<c>Ingress:Transport</c>).</summary>
+/// <remarks>
+/// Defaults: inline scheduling on. The gateway process also runs socket completions inline (the runtime's
+/// <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>) unless that variable is set; see
+/// <see cref="InlineSocketCompletions"/>. Together they run a request from socket to socket on the thread that saw it
+/// arrive, the way an event-loop proxy does, instead of handing it between threads several times.
+/// </remarks>
+public sealed class TransportOptions
+{
+    /// <summary>The configuration section these options bind from.</summary>
+    public const string SectionName = "Ingress:Transport";
+
+    /// <summary>
+    /// Run request processing on the thread that completed the socket operation instead of queueing it to the thread
+    /// pool (Kestrel's <c>UnsafePreferInlineScheduling</c>). Safe because nothing on the proxy path blocks.
+    /// </summary>
+    public bool InlineScheduling { get; set; } = true;
+}
