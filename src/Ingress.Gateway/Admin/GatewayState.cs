@@ -4,6 +4,7 @@ using Ingress.Gateway.Reconciliation;
 using Ingress.Gateway.Telemetry;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;
+using Ingress.Gateway.ProxyConfig;
 
 namespace Ingress.Gateway.Admin;
 
@@ -23,7 +24,7 @@ internal sealed record GatewayState(
         var clustersByService = new Dictionary<string, List<ClusterState>>(StringComparer.Ordinal);
         foreach (var cluster in proxy.GetClusters())
         {
-            var service = Forwarding.RetryMiddleware.ServiceName(cluster.Model.Config);
+            var service = cluster.Model.Config.ServiceName();
             if (!clustersByService.TryGetValue(service, out var list))
             {
                 clustersByService[service] = list = [];

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Ingress.Gateway.Forwarding;
@@ -57,16 +56,18 @@ internal static class ForwarderFailure
         && request.ContentLength is null or 0
         && !request.Headers.ContainsKey("Transfer-Encoding");
 
+    /// <summary>
+    /// True when the connection to the replica was never established: SocketsHttpHandler reports connect failures,
+    /// and only those, as <see cref="HttpRequestError.ConnectionError"/>. A socket error alone proves nothing: an
+    /// established connection can time out or find its host unreachable after a request body was sent.
+    /// </summary>
     internal static bool NeverReachedDestination(Exception? exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            switch (e)
+            if (e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError })
             {
-                case HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError }:
-                    return true;
-                case SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.TimedOut or SocketError.HostNotFound }:
-                    return true;
+                return true;
             }
         }
 

@@ -14,8 +14,9 @@ internal sealed class RetryBudget
     public RetryBudget(double ratio, int reserve)
     {
         _deposit = (long)(Math.Clamp(ratio, 0, 1) * Scale);
+        // The bucket holds at least one retry, so that a zero reserve still lets the ratio earn retries.
         _capacity = Math.Max(1, reserve) * Scale;
-        _tokens = _capacity;
+        _tokens = Math.Max(0, reserve) * Scale;
     }
 
     /// <summary>Earns a share of a retry; called once per request.</summary>

@@ -1,10 +1,11 @@
-using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Ingress.Gateway.Reconciliation;
 using Ingress.Gateway.Telemetry;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
+using Ingress.Gateway.ProxyConfig;
 
 namespace Ingress.Gateway.Forwarding;
 
@@ -21,7 +22,10 @@ internal sealed partial class RetryMiddleware
     private readonly ResilienceOptions _options;
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<RetryMiddleware> _logger;
-    private readonly ConcurrentDictionary<string, RetryBudget> _budgets = new(StringComparer.Ordinal);
+    // Keyed by YARP's ClusterState, which lives as long as its cluster (across config reloads), so the budget of a
+    // removed service goes with it.
+    private readonly ConditionalWeakTable<ClusterState, RetryBudget> _budgets = [];
+    private readonly ConditionalWeakTable<ClusterState, RetryBudget>.CreateValueCallback _createBudget;
     private readonly string _retryAfter;
 
     public RetryMiddleware(RequestDelegate next, IOptions<ResilienceOptions> options, GatewayMetrics metrics, ILogger<RetryMiddleware> logger)
@@ -31,6 +35,8 @@ internal sealed partial class RetryMiddleware
         _metrics = metrics;
         _logger = logger;
         _retryAfter = _options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var resilience = _options;
+        _createBudget = _ => new RetryBudget(resilience.RetryBudgetRatio, resilience.RetryBudgetReserve);
     }
 
     public async Task InvokeAsync(HttpContext context)
@@ -49,8 +55,8 @@ internal sealed partial class RetryMiddleware
             return;
         }
 
-        // The static factory with an argument: a capturing lambda would allocate a delegate on every request.
-        var budget = _budgets.GetOrAdd(proxy.Cluster.Config.ClusterId, static (_, options) => new RetryBudget(options.RetryBudgetRatio, options.RetryBudgetReserve), _options);
+        var cluster = proxy.Route.Cluster!;
+        var budget = _budgets.TryGetValue(cluster, out var existing) ? existing : _budgets.GetValue(cluster, _createBudget);
         budget.Deposit();
 
         List<DestinationState>? remaining = null;
@@ -75,7 +81,7 @@ internal sealed partial class RetryMiddleware
                 return;
             }
 
-            var service = ServiceName(proxy.Cluster.Config);
+            var service = proxy.Cluster.Config.ServiceName();
             if (!budget.TryWithdraw())
             {
                 _metrics.RetriesRefused.WithLabels(service).Inc();
@@ -84,10 +90,10 @@ internal sealed partial class RetryMiddleware
             }
 
             _metrics.Retries.WithLabels(service).Inc();
-            var retries = context.Features.Get<Telemetry.RetryCountFeature>();
+            var retries = context.Features.Get<RetryCountFeature>();
             if (retries is null)
             {
-                retries = new Telemetry.RetryCountFeature();
+                retries = new RetryCountFeature();
                 context.Features.Set(retries);
             }
 
@@ -104,7 +110,7 @@ internal sealed partial class RetryMiddleware
 
     private Task WriteNoReplicaAsync(HttpContext context, IReverseProxyFeature proxy)
     {
-        var service = ServiceName(proxy.Cluster.Config);
+        var service = proxy.Cluster.Config.ServiceName();
         _metrics.NoHealthyReplica.WithLabels(service).Inc();
         context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
         context.Response.ContentType = "text/plain; charset=utf-8";
@@ -112,7 +118,4 @@ internal sealed partial class RetryMiddleware
         context.Response.Headers[HeaderNames.CacheControl] = "no-store";
         return context.Response.WriteAsync($"503 Service Unavailable: no healthy replica of '{service}' right now; retry shortly.\n");
     }
-
-    internal static string ServiceName(Yarp.ReverseProxy.Configuration.ClusterConfig cluster) =>
-        cluster.Metadata?.TryGetValue(RouteTableBuilder.ServiceMetadataKey, out var name) == true ? name : cluster.ClusterId;
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.Model;
@@ -9,7 +10,13 @@ namespace Ingress.Gateway.Forwarding;
 /// once, for the cluster's reactivation period. YARP's built-in policy waits for a failure rate over a window, which
 /// lets a dead task fail a share of requests first.
 /// </summary>
-internal sealed class TransportFailurePolicy(IDestinationHealthUpdater updater, Microsoft.Extensions.Options.IOptions<ResilienceOptions> options) : IPassiveHealthCheckPolicy
+/// <remarks>
+/// The last replica in rotation is ejected only when it could not be reached at all (refused, or the connect timed
+/// out): that one is gone, and a 503 with <c>Retry-After</c> says so. A reset or an aborted response from it is one
+/// failed request; ejecting it would turn that into an outage of the whole service for the reactivation period (nginx,
+/// likewise, never marks the only server of an upstream unavailable).
+/// </remarks>
+internal sealed class TransportFailurePolicy(IDestinationHealthUpdater updater, IOptions<ResilienceOptions> options) : IPassiveHealthCheckPolicy
 {
     /// <summary>The policy name used in cluster configs.</summary>
     public const string PolicyName = "IngressTransportFailure";
@@ -26,7 +33,18 @@ internal sealed class TransportFailurePolicy(IDestinationHealthUpdater updater, 
             return;
         }
 
+        if (IsLastInRotation(cluster, destination) && !ForwarderFailure.NeverReachedDestination(error.Exception))
+        {
+            return;
+        }
+
         var reactivation = cluster.Model.Config.HealthCheck?.Passive?.ReactivationPeriod ?? _defaultReactivation;
         updater.SetPassive(cluster, destination, DestinationHealth.Unhealthy, reactivation);
+    }
+
+    private static bool IsLastInRotation(ClusterState cluster, DestinationState destination)
+    {
+        var available = cluster.DestinationsState.AvailableDestinations;
+        return available.Count == 0 || (available.Count == 1 && ReferenceEquals(available[0], destination));
     }
 }

@@ -8,6 +8,9 @@ public static class GatewayApplication
     /// <summary>Exit code for configuration the gateway cannot run with (no stack trace is printed).</summary>
     public const int ConfigurationErrorExitCode = 2;
 
+    /// <summary>Exit code when a background service failed and so stopped the gateway (the host would report 0).</summary>
+    public const int BackgroundFailureExitCode = 1;
+
     /// <summary>Builds the gateway app from command-line <paramref name="args"/> (and the usual configuration sources).</summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
@@ -39,7 +42,26 @@ public static class GatewayApplication
         }
 
         await app.WaitForShutdownAsync().ConfigureAwait(false);
+        var exitCode = ExitCodeAfterShutdown(app.Services);
         await app.DisposeAsync().ConfigureAwait(false);
+        return exitCode;
+    }
+
+    /// <summary>
+    /// 0 after a requested shutdown; <see cref="BackgroundFailureExitCode"/> when a background service faulted, which
+    /// stops the host just as a SIGTERM does (the host itself reports success until .NET 11), so that an orchestrator
+    /// sees a crash and restarts the task.
+    /// </summary>
+    internal static int ExitCodeAfterShutdown(IServiceProvider services)
+    {
+        foreach (var hosted in services.GetServices<IHostedService>())
+        {
+            if (hosted is BackgroundService { ExecuteTask.IsFaulted: true })
+            {
+                return BackgroundFailureExitCode;
+            }
+        }
+
         return 0;
     }
 

@@ -34,18 +34,38 @@ public static class GatewayHostBuilderExtensions
         var configuration = builder.Configuration;
 
         // Listener ports are needed before the host is built, so these options are bound and validated eagerly.
+        // Every section is checked before failing, so one message lists every bad setting.
+        var failures = new List<string>();
         var gateway = Bind<GatewayOptions>(configuration, GatewayOptions.SectionName);
         gateway.ApplyDefaults();
-        ThrowIfInvalid(new GatewayOptionsValidator().Validate(null, gateway));
+        Collect(failures, new GatewayOptionsValidator().Validate(null, gateway));
         var docker = Bind<DockerDiscoveryOptions>(configuration, DockerDiscoveryOptions.SectionName);
         var dns = Bind<DnsDiscoveryOptions>(configuration, DnsDiscoveryOptions.SectionName);
-        ThrowIfInvalid(new DnsDiscoveryOptionsValidator().Validate(null, dns));
-        ThrowIfInvalid(ValidateDocker(docker));
+        Collect(failures, new DnsDiscoveryOptionsValidator().Validate(null, dns));
+        Collect(failures, ValidateDocker(docker));
         var resilience = Bind<ResilienceOptions>(configuration, ResilienceOptions.SectionName);
         var limits = Bind<GatewayLimitsOptions>(configuration, GatewayLimitsOptions.SectionName);
         var telemetry = Bind<TelemetryOptions>(configuration, TelemetryOptions.SectionName);
         var transport = Bind<TransportOptions>(configuration, TransportOptions.SectionName);
-        ThrowIfInvalid(ValidateResilienceAndLimits(resilience, limits));
+        Collect(failures, ValidateResilienceAndLimits(resilience, limits));
+        IDockerClient? dockerClient = null;
+        if (docker.Enabled)
+        {
+            try
+            {
+                dockerClient = DockerClientFactory.Create(docker);
+            }
+            catch (GatewayConfigurationException ex)
+            {
+                failures.AddRange(ex.Failures);
+            }
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new GatewayConfigurationException(failures);
+        }
+
         var metrics = new GatewayMetrics();
 
         // ASP.NET Core starts an Activity for every request whenever this category logs at any level, whether or not
@@ -96,6 +116,7 @@ public static class GatewayHostBuilderExtensions
         services.AddSingleton<DiscoveryReconciler>();
         services.AddSingleton<IDiscoverySink>(sp => sp.GetRequiredService<DiscoveryReconciler>());
         services.AddSingleton<MatcherPolicy, EntryPortMatcherPolicy>();
+        services.AddSingleton<MatcherPolicy, StaticRoutesFirstPolicy>();
         // YARP's session-affinity cookies are the only user of data protection; the gateway keeps no keys on disk.
         services.AddSingleton<IDataProtectionProvider, LazyDataProtectionProvider>();
         services.ConfigureHttpJsonOptions(json =>
@@ -104,7 +125,8 @@ public static class GatewayHostBuilderExtensions
         if (docker.Enabled)
         {
             services.AddSingleton(new DiscoverySourceRegistration(DockerSwarmSource.SourceName));
-            services.AddSingleton<IDockerClient>(_ => DockerClientFactory.Create(docker));
+            // A factory registration, so the container disposes the client.
+            services.AddSingleton<IDockerClient>(_ => dockerClient!);
             services.AddHostedService<DockerSwarmSource>();
         }
 
@@ -141,10 +163,15 @@ public static class GatewayHostBuilderExtensions
             proxy.UsePassiveHealthChecks();
         }).ConfigureEndpoints((endpoint, route) =>
         {
-            if (route.Metadata?.TryGetValue(RouteTableBuilder.EntryPortMetadataKey, out var value) == true
+            if (route.Metadata?.TryGetValue(RouteMetadata.EntryPortKey, out var value) == true
                 && int.TryParse(value, out var port))
             {
                 endpoint.WithMetadata(new EntryPortMetadata(port));
+            }
+
+            if (route.Metadata?.ContainsKey(RouteMetadata.DiscoveredKey) == true)
+            {
+                endpoint.WithMetadata(DiscoveredRouteMetadata.Instance);
             }
         });
 
@@ -177,11 +204,11 @@ public static class GatewayHostBuilderExtensions
         return options;
     }
 
-    private static void ThrowIfInvalid(ValidateOptionsResult result)
+    private static void Collect(List<string> failures, ValidateOptionsResult result)
     {
         if (result.Failed)
         {
-            throw new GatewayConfigurationException(result.Failures ?? []);
+            failures.AddRange(result.Failures ?? []);
         }
     }
 
@@ -218,7 +245,8 @@ public static class GatewayHostBuilderExtensions
         Check(limits.MaxRequestBodySize is null or > 0, GatewayLimitsOptions.SectionName, nameof(limits.MaxRequestBodySize), limits.MaxRequestBodySize, "must be positive (or empty for no limit)");
         Check(limits.RequestHeadersTimeout > TimeSpan.Zero, GatewayLimitsOptions.SectionName, nameof(limits.RequestHeadersTimeout), limits.RequestHeadersTimeout, "must be positive");
         Check(limits.MinRequestBodyBytesPerSecond > 0, GatewayLimitsOptions.SectionName, nameof(limits.MinRequestBodyBytesPerSecond), limits.MinRequestBodyBytesPerSecond, "must be positive");
-        Check(limits.MinRequestBodyGracePeriod >= TimeSpan.FromSeconds(1), GatewayLimitsOptions.SectionName, nameof(limits.MinRequestBodyGracePeriod), limits.MinRequestBodyGracePeriod, "must be at least 1 s");
+        // Kestrel's MinDataRate rejects a grace period of 1 s or less, and only when the server starts.
+        Check(limits.MinRequestBodyGracePeriod > TimeSpan.FromSeconds(1), GatewayLimitsOptions.SectionName, nameof(limits.MinRequestBodyGracePeriod), limits.MinRequestBodyGracePeriod, "must be longer than 1 s");
         Check(limits.KeepAliveTimeout > TimeSpan.Zero, GatewayLimitsOptions.SectionName, nameof(limits.KeepAliveTimeout), limits.KeepAliveTimeout, "must be positive");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
 

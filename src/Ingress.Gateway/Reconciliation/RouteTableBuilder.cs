@@ -3,6 +3,7 @@ using System.Net;
 using Ingress.Gateway.Discovery;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
+using Ingress.Gateway.ProxyConfig;
 
 namespace Ingress.Gateway.Reconciliation;
 
@@ -12,12 +13,6 @@ namespace Ingress.Gateway.Reconciliation;
 /// </summary>
 public static class RouteTableBuilder
 {
-    /// <summary>Route metadata key holding the entry port a route is bound to.</summary>
-    public const string EntryPortMetadataKey = "ingress.entryPort";
-
-    /// <summary>Route and cluster metadata key holding the service name, for telemetry.</summary>
-    public const string ServiceMetadataKey = "ingress.service";
-
     /// <summary>Builds the table for <paramref name="services"/> on a gateway listening on <paramref name="entryPorts"/>.</summary>
     /// <param name="services">Every labelled service from every source.</param>
     /// <param name="entryPorts">The gateway's entry ports; the first one is the default entry port.</param>
@@ -38,7 +33,7 @@ public static class RouteTableBuilder
             .ThenBy(s => s.Name, StringComparer.Ordinal)
             .ThenBy(s => s.Id, StringComparer.Ordinal);
 
-        var claims = new Dictionary<RouteKey, string>();
+        var claims = new Dictionary<RouteKey, (string Owner, RouteKey Claimed)>(RouteKey.MatchComparer);
         var routes = new List<RouteConfig>();
         var clusters = new Dictionary<string, ClusterConfig>(StringComparer.Ordinal);
         var states = new List<ServiceRouteState>();
@@ -67,10 +62,16 @@ public static class RouteTableBuilder
                     problems.Add(new LabelError(candidate.Label, service.Labels.GetValueOrDefault(candidate.Label),
                         $"the gateway does not listen on entry port {candidate.Key.EntryPort} (it listens on {string.Join(", ", entryPorts)}); add it to Ingress:EntryPorts and publish it in the gateway's ports"));
                 }
-                else if (claims.TryGetValue(candidate.Key, out var owner))
+                else
                 {
-                    problems.Add(new LabelError(candidate.Label, service.Labels.GetValueOrDefault(candidate.Label),
-                        $"clashes with service '{owner}', which already routes {candidate.Key}"));
+                    foreach (var claim in candidate.Claims())
+                    {
+                        if (claims.TryGetValue(claim, out var existing))
+                        {
+                            problems.Add(new LabelError(candidate.Label, service.Labels.GetValueOrDefault(candidate.Label),
+                                $"clashes with service '{existing.Owner}', which already routes {existing.Claimed}"));
+                        }
+                    }
                 }
             }
 
@@ -83,7 +84,11 @@ public static class RouteTableBuilder
             var entries = ImmutableArray.CreateBuilder<string>();
             foreach (var candidate in candidates)
             {
-                claims[candidate.Key] = service.Name;
+                foreach (var claim in candidate.Claims())
+                {
+                    claims[claim] = (service.Name, claim);
+                }
+
                 var clusterId = ClusterId(service, candidate.TargetPort);
                 if (!clusters.ContainsKey(clusterId))
                 {
@@ -153,7 +158,9 @@ public static class RouteTableBuilder
                     Active = new ActiveHealthCheckConfig
                     {
                         Enabled = true,
-                        Path = probe.Path,
+                        // YARP escapes a '?' in Path, so a query string has to go in Query (which keeps its '?').
+                        Path = probe.PathOnly,
+                        Query = probe.Query,
                         Interval = probe.Interval,
                         Timeout = probe.Timeout,
                     },
@@ -161,7 +168,7 @@ public static class RouteTableBuilder
                 : null,
             // YARP's activity timeout: the replica must send something within it, or the request fails with 504.
             HttpRequest = routing.Timeout is { } timeout ? new ForwarderRequestConfig { ActivityTimeout = timeout } : null,
-            Metadata = new Dictionary<string, string> { [ServiceMetadataKey] = service.Name },
+            Metadata = new Dictionary<string, string> { [RouteMetadata.ServiceKey] = service.Name },
         };
     }
 
@@ -172,14 +179,36 @@ public static class RouteTableBuilder
 
     private static string ClusterId(SwarmService service, int targetPort) => $"{service.Name}/{targetPort}";
 
-    /// <summary>What a route claims: no two services may claim the same entry port, host and path.</summary>
+    /// <summary>
+    /// What a route claims: no two services may claim the same entry port, host and path. Compared the way ASP.NET
+    /// Core routing matches (<see cref="MatchComparer"/>), since two routes it cannot tell apart make every request
+    /// they both match fail with an ambiguous-match 500.
+    /// </summary>
     private readonly record struct RouteKey(int EntryPort, string Host, string Path)
     {
+        /// <summary>Host names and path literals match case-insensitively.</summary>
+        public static readonly IEqualityComparer<RouteKey> MatchComparer = new IgnoreCaseComparer();
+
         public override string ToString() => Host == "*" ? $":{EntryPort}{Path}" : $"{Host}:{EntryPort}{Path}";
+
+        private sealed class IgnoreCaseComparer : IEqualityComparer<RouteKey>
+        {
+            public bool Equals(RouteKey x, RouteKey y) =>
+                x.EntryPort == y.EntryPort
+                && string.Equals(x.Host, y.Host, StringComparison.OrdinalIgnoreCase)
+                && string.Equals(x.Path, y.Path, StringComparison.OrdinalIgnoreCase);
+
+            public int GetHashCode(RouteKey key) => HashCode.Combine(
+                key.EntryPort, StringComparer.OrdinalIgnoreCase.GetHashCode(key.Host), StringComparer.OrdinalIgnoreCase.GetHashCode(key.Path));
+        }
     }
 
     private sealed record RouteCandidate(RouteKey Key, string RouteId, string Label, int TargetPort, ImmutableArray<string> Hosts)
     {
+        /// <summary>One claim per host name: routing matches a request's host against each of them separately.</summary>
+        public IEnumerable<RouteKey> Claims() =>
+            Hosts.IsEmpty ? [Key] : Hosts.Select(host => Key with { Host = host });
+
         public RouteConfig ToRoute(SwarmService service, string clusterId) => new()
         {
             RouteId = RouteId,
@@ -191,8 +220,9 @@ public static class RouteTableBuilder
             },
             Metadata = new Dictionary<string, string>
             {
-                [EntryPortMetadataKey] = Key.EntryPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                [ServiceMetadataKey] = service.Name,
+                [RouteMetadata.EntryPortKey] = Key.EntryPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                [RouteMetadata.ServiceKey] = service.Name,
+                [RouteMetadata.DiscoveredKey] = "true",
             },
         };
     }

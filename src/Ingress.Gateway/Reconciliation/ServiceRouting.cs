@@ -18,7 +18,7 @@ public sealed record ServiceRouting(
     TimeSpan? Timeout = null);
 
 /// <summary>An active HTTP probe of every task of a service.</summary>
-/// <param name="Path">The path probed on the task's target port.</param>
+/// <param name="Path">The path probed on the task's target port, with an optional query string (<c>/healthz?full=1</c>).</param>
 /// <param name="Interval">Time between probes.</param>
 /// <param name="Timeout">How long one probe may take.</param>
 public sealed record HealthProbe(string Path, TimeSpan Interval, TimeSpan Timeout)
@@ -28,6 +28,12 @@ public sealed record HealthProbe(string Path, TimeSpan Interval, TimeSpan Timeou
 
     /// <summary>The probe timeout when <c>ingress.healthcheck.timeout</c> is not set.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary><see cref="Path"/> without its query string.</summary>
+    public string PathOnly => Path.Split('?', 2)[0];
+
+    /// <summary>The query string of <see cref="Path"/> with its leading '?', or null when it has none.</summary>
+    public string? Query => Path.IndexOf('?', StringComparison.Ordinal) is var at and >= 0 && at < Path.Length - 1 ? Path[at..] : null;
 }
 
 /// <summary>Requests reaching entry port <paramref name="Published"/> go to port <paramref name="Target"/> of every task.</summary>

@@ -3,15 +3,18 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using Yarp.ReverseProxy.Model;
+using Ingress.Gateway.Forwarding;
+using Ingress.Gateway.ProxyConfig;
 
 namespace Ingress.Gateway.Telemetry;
 
 /// <summary>
 /// The optional structured access log: one JSON line per request on stdout, written by a background loop so the
 /// request path only enqueues. When the queue is full, lines are dropped and counted rather than slowing requests.
-/// Lines are written in batches of whatever queued up in the last 10 ms (at most 32 K characters per write).
+/// Lines are written in batches of whatever queued up in the last 10 ms (at most 32 K characters per write). If stdout
+/// fails (a closed pipe), the lines are counted as dropped and the gateway goes on serving.
 /// </summary>
-internal sealed class AccessLogWriter : BackgroundService
+internal sealed partial class AccessLogWriter : BackgroundService
 {
     private readonly Channel<AccessLogEntry> _queue = Channel.CreateBounded<AccessLogEntry>(
         new BoundedChannelOptions(16_384) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
@@ -21,16 +24,20 @@ internal sealed class AccessLogWriter : BackgroundService
 
     private readonly GatewayMetrics _metrics;
     private readonly TextWriter _output;
+    private readonly ILogger _logger;
+    private int _batchLines;
+    private bool _outputFailed;
 
-    public AccessLogWriter(GatewayMetrics metrics)
-        : this(metrics, Console.Out)
+    public AccessLogWriter(GatewayMetrics metrics, ILogger<AccessLogWriter> logger)
+        : this(metrics, Console.Out, logger)
     {
     }
 
-    internal AccessLogWriter(GatewayMetrics metrics, TextWriter output)
+    internal AccessLogWriter(GatewayMetrics metrics, TextWriter output, ILogger? logger = null)
     {
         _metrics = metrics;
         _output = output;
+        _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
     }
 
     public void Write(HttpContext context, IReverseProxyFeature proxy, DestinationState? destination, int status, long elapsedTicks)
@@ -39,7 +46,7 @@ internal sealed class AccessLogWriter : BackgroundService
             DateTimeOffset.UtcNow,
             context.Connection.LocalPort,
             proxy.Route.Config.RouteId,
-            Forwarding.RetryMiddleware.ServiceName(proxy.Cluster.Config),
+            proxy.Cluster.Config.ServiceName(),
             destination?.DestinationId,
             destination?.Model.Config.Address,
             context.Request.Method,
@@ -65,7 +72,7 @@ internal sealed class AccessLogWriter : BackgroundService
                 // One write per batch rather than per line; the console logger shares the writer, so no line is split.
                 while (reader.TryRead(out var entry))
                 {
-                    batch.AppendLine(JsonSerializer.Serialize(entry, AccessLogJsonContext.Default.AccessLogEntry));
+                    Append(batch, entry);
                     if (batch.Length >= MaxBatchChars)
                     {
                         await WriteAsync(batch, stoppingToken);
@@ -81,8 +88,23 @@ internal sealed class AccessLogWriter : BackgroundService
         }
         catch (OperationCanceledException)
         {
-            // Stopping.
+            // Stopping: the lines of the last requests are written rather than lost.
+            while (reader.TryRead(out var entry))
+            {
+                Append(batch, entry);
+            }
+
+            await WriteAsync(batch, CancellationToken.None);
         }
+    }
+
+    [LoggerMessage(1, LogLevel.Error, "The access log cannot write to stdout; its lines are dropped and counted in ingress_access_log_dropped_total.")]
+    private partial void LogOutputFailed(Exception exception);
+
+    private void Append(StringBuilder batch, AccessLogEntry entry)
+    {
+        batch.AppendLine(JsonSerializer.Serialize(entry, AccessLogJsonContext.Default.AccessLogEntry));
+        _batchLines++;
     }
 
     private async Task WriteAsync(StringBuilder batch, CancellationToken cancellationToken)
@@ -92,9 +114,23 @@ internal sealed class AccessLogWriter : BackgroundService
             return;
         }
 
-        await _output.WriteAsync(batch, cancellationToken);
-        await _output.FlushAsync(cancellationToken);
+        try
+        {
+            await _output.WriteAsync(batch, cancellationToken);
+            await _output.FlushAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            _metrics.AccessLogDropped.Inc(_batchLines);
+            if (!_outputFailed)
+            {
+                _outputFailed = true;
+                LogOutputFailed(ex);
+            }
+        }
+
         batch.Clear();
+        _batchLines = 0;
     }
 }
 

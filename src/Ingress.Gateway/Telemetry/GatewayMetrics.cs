@@ -26,7 +26,7 @@ internal sealed class GatewayMetrics
         DiscoverySourceUp = factory.CreateGauge(
             "ingress_discovery_source_up", "1 while a discovery source's last listing succeeded, 0 during an outage.", ["source"]);
         DiscoveredTasks = factory.CreateGauge(
-            "ingress_discovered_tasks", "Routable tasks per discovered service.", ["service"]);
+            "ingress_discovered_tasks", "Running tasks per discovered service, including services that are invalid or disabled.", ["service"]);
         InvalidServices = factory.CreateGauge(
             "ingress_invalid_services", "Labelled services skipped because of invalid labels or route clashes.");
         Retries = factory.CreateCounter(

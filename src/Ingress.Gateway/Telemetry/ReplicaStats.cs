@@ -15,8 +15,6 @@ internal sealed class ReplicaStats
     public Totals For(DestinationState destination) =>
         _totals.TryGetValue(destination, out var totals) ? totals : _totals.GetOrCreateValue(destination);
 
-    public void Record(DestinationState destination, long elapsedTicks, bool failed) => For(destination).Record(elapsedTicks, failed);
-
     public (long Requests, long Failures, double TotalSeconds) Read(DestinationState destination) =>
         _totals.TryGetValue(destination, out var totals)
             ? (Volatile.Read(ref totals.Requests), Volatile.Read(ref totals.Failures), Volatile.Read(ref totals.ElapsedTicks) / (double)System.Diagnostics.Stopwatch.Frequency)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using Prometheus;
 using Yarp.ReverseProxy.Model;
+using Ingress.Gateway.ProxyConfig;
 
 namespace Ingress.Gateway.Telemetry;
 
@@ -18,7 +19,7 @@ internal sealed class RequestSeries(GatewayMetrics metrics)
 {
     private readonly ConditionalWeakTable<ClusterModel, ClusterSeries> _clusters = [];
     private readonly ConditionalWeakTable<ClusterModel, ClusterSeries>.CreateValueCallback _create =
-        cluster => new ClusterSeries(metrics, Forwarding.RetryMiddleware.ServiceName(cluster.Config));
+        cluster => new ClusterSeries(metrics, cluster.Config.ServiceName());
 
     /// <summary>The series of the requests of <paramref name="cluster"/>.</summary>
     public ClusterSeries For(ClusterModel cluster) =>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Prometheus;
 using Yarp.ReverseProxy;
+using Ingress.Gateway.ProxyConfig;
 
 namespace Ingress.Gateway.Telemetry;
 
@@ -51,7 +52,7 @@ internal sealed class ScrapeTimeCollector(GatewayMetrics metrics, IProxyStateLoo
             var current = new HashSet<(string, string)>();
             foreach (var cluster in proxyState.GetClusters())
             {
-                var service = Forwarding.RetryMiddleware.ServiceName(cluster.Model.Config);
+                var service = cluster.Model.Config.ServiceName();
                 foreach (var destination in cluster.Destinations.Values)
                 {
                     var up = ProxyConfig.DestinationRotation.IsInRotation(cluster, destination);

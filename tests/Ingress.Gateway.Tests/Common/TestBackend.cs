@@ -52,10 +52,18 @@ internal sealed class TestBackend : IAsyncDisposable
                 context.Request.Method,
                 context.Request.Path + context.Request.QueryString,
                 context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
-                context.Connection.RemoteIpAddress?.ToString()));
+                context.Connection.RemoteIpAddress?.ToString(),
+                context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()!.RawTarget));
             if (context.Request.Query.TryGetValue("delay", out var delay))
             {
                 await Task.Delay(int.Parse(delay!, System.Globalization.CultureInfo.InvariantCulture), context.RequestAborted);
+            }
+
+            if (context.Request.Query.ContainsKey("abort"))
+            {
+                // The connection is reset without an answer: a replica failing one request.
+                context.Abort();
+                return;
             }
 
             if (context.Request.Path == "/healthz")
@@ -115,4 +123,5 @@ internal sealed class TestBackend : IAsyncDisposable
     }
 }
 
-internal sealed record RecordedRequest(string Method, string PathAndQuery, IReadOnlyDictionary<string, string> Headers, string? RemoteIp);
+/// <param name="RawTarget">The request target exactly as it arrived, before Kestrel decoded it.</param>
+internal sealed record RecordedRequest(string Method, string PathAndQuery, IReadOnlyDictionary<string, string> Headers, string? RemoteIp, string RawTarget);

@@ -129,6 +129,48 @@ public sealed class ResilienceTests
     }
 
     [Fact]
+    public async Task OnlyReplicaResetsOneRequest_StaysInRotation_NextRequestsSucceed()
+    {
+        var replicas = await TestBackend.StartReplicasAsync("only");
+        await using var gateway = await GatewayTestHost.StartAsync();
+        gateway.Sink.Publish(Snapshot("docker", Service("web", Labels($"ingress.publish={gateway.EntryPorts[0]}:{replicas[0].Port}"), [Task("only", replicas[0].Ip)])));
+
+        using var failed = await gateway.Public.GetAsync("/?abort=1");
+        Assert.Equal(HttpStatusCode.BadGateway, failed.StatusCode);
+
+        for (var i = 0; i < 5; i++)
+        {
+            using var response = await gateway.Public.GetAsync("/");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.NotEqual(DestinationHealth.Unhealthy, Destination(gateway, "web/" + replicas[0].Port, "only").Health.Passive);
+        await DisposeAll(replicas);
+    }
+
+    [Fact]
+    public async Task OneOfTwoReplicasResets_IsEjected()
+    {
+        var replicas = await TestBackend.StartReplicasAsync("a", "b");
+        await using var gateway = await GatewayTestHost.StartAsync();
+        gateway.Sink.Publish(Snapshot("docker", Service("web", Labels($"ingress.publish={gateway.EntryPorts[0]}:{replicas[0].Port}"),
+            [Task("a", replicas[0].Ip, 1), Task("b", replicas[1].Ip, 2)])));
+
+        // Round robin starts at "a"; its reset is retried on "b" (a bodiless GET), and "a" leaves rotation.
+        using var first = await gateway.Public.GetAsync("/?abort=1");
+        Assert.Equal(HttpStatusCode.BadGateway, first.StatusCode);
+
+        await WaitUntilAsync(() => System.Threading.Tasks.Task.FromResult(
+            Destination(gateway, "web/" + replicas[0].Port, "a").Health.Passive == DestinationHealth.Unhealthy
+            || Destination(gateway, "web/" + replicas[0].Port, "b").Health.Passive == DestinationHealth.Unhealthy), "one replica ejected");
+
+        // The other one then failed as the last replica in rotation: a reset, so it stays.
+        var ejected = new[] { "a", "b" }.Count(d => Destination(gateway, "web/" + replicas[0].Port, d).Health.Passive == DestinationHealth.Unhealthy);
+        Assert.Equal(1, ejected);
+        await DisposeAll(replicas);
+    }
+
+    [Fact]
     public async Task ClientCancels_DestinationIsNotMarkedUnhealthy()
     {
         var backends = await TestBackend.StartManyAsync("slow");
@@ -157,6 +199,22 @@ public sealed class ResilienceTests
 
         replicas[1].HealthStatus = 200;
         await WaitUntilAsync(async () => (await StatusesBodies(gateway.Public, 6)).Contains("b"), "b to return");
+        await DisposeAll(replicas);
+    }
+
+    [Fact]
+    public async Task ActiveHealthCheck_PathWithQueryString_ProbesThatPathAndQuery()
+    {
+        var replicas = await TestBackend.StartReplicasAsync("a");
+        await using var gateway = await GatewayTestHost.StartAsync();
+        gateway.Sink.Publish(Snapshot("docker", Service("web",
+            Labels($"ingress.publish={gateway.EntryPorts[0]}:{replicas[0].Port}", "ingress.healthcheck.path=/healthz?full=1", "ingress.healthcheck.interval=100ms"),
+            [Task("a", replicas[0].Ip, 1)])));
+
+        await WaitUntilAsync(() => System.Threading.Tasks.Task.FromResult(replicas[0].Requests.Any(r => r.RawTarget.StartsWith("/healthz", StringComparison.Ordinal))), "a probe");
+
+        var probe = replicas[0].Requests.First(r => r.RawTarget.StartsWith("/healthz", StringComparison.Ordinal));
+        Assert.Equal("/healthz?full=1", probe.RawTarget);
         await DisposeAll(replicas);
     }
 

@@ -59,4 +59,24 @@ public sealed class ListenerSeparationTests
         var state = await gateway.Admin.GetStringAsync("/api/state");
         Assert.Contains($"\"adminPort\":{gateway.AdminPort}", state);
     }
+
+    [Fact]
+    public async Task StaticRoute_WithEntryPortMetadata_MatchesOnlyOnThatPort()
+    {
+        var backends = await TestBackend.StartManyAsync("legacy");
+        var settings = StaticRoutes.CatchAll(backends);
+        settings["ReverseProxy:Routes:all:Metadata:ingress.entryPort"] = "{SECOND}";
+        await using var gateway = await GatewayTestHost.StartAsync(settings, entryPortCount: 2, configure: builder =>
+        {
+            // The entry ports are chosen at start; bind the route to the second one.
+            var second = builder.Configuration["Ingress:EntryPorts:1"];
+            builder.Configuration["ReverseProxy:Routes:all:Metadata:ingress.entryPort"] = second;
+        });
+        using var secondClient = GatewayTestHost.ClientFor(gateway.EntryPorts[1]);
+
+        Assert.Equal("legacy", await secondClient.GetStringAsync("/x"));
+        using var first = await gateway.Public.GetAsync("/x");
+        Assert.Equal(HttpStatusCode.NotFound, first.StatusCode);
+        await backends[0].DisposeAsync();
+    }
 }

@@ -97,6 +97,54 @@ public sealed class DiscoveredRoutingTests
     }
 
     [Fact]
+    public async Task StaticCatchAll_AndPublishedServiceOnItsPort_StaticKeepsTheTie_MoreSpecificRoutesStillWin()
+    {
+        var legacy = await TestBackend.StartAsync("legacy", ip: "127.0.0.21");
+        var web = await TestBackend.StartAsync("web", ip: "127.0.0.22");
+        var shop = await TestBackend.StartAsync("shop", ip: "127.0.0.23");
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll([legacy]));
+        var entry = gateway.EntryPorts[0];
+        Assert.Equal("legacy", await gateway.Public.GetStringAsync("/"));
+
+        // The same path, host (none) and entry port as the static route: routing alone cannot choose (a 500 for
+        // every request before); the route the operator configured keeps the traffic.
+        gateway.Sink.Publish(Snapshot("docker",
+            Service("web", Labels($"ingress.publish={entry}:{web.Port}"), [Task("w1", web.Ip)]),
+            Service("shop", Labels("ingress.host=shop.example.com", $"ingress.port={shop.Port}"), [Task("s1", shop.Ip)])));
+        await WaitForRouteAsync(gateway, "shop.example.com", "shop");
+
+        for (var i = 0; i < 5; i++)
+        {
+            using var response = await gateway.Public.GetAsync("/anything");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("legacy", await response.Content.ReadAsStringAsync());
+        }
+
+        // A discovered route with a host is more specific than the host-less static route, so it wins for its host.
+        Assert.Equal("shop", await GetWithHost(gateway.Public, "/cart", "shop.example.com"));
+        Assert.Equal("legacy", await GetWithHost(gateway.Public, "/cart", "other.example.com"));
+        await DisposeAll([legacy, web, shop]);
+    }
+
+    [Fact]
+    public async Task OverlappingHostLists_NewerServiceIsInvalid_OlderKeepsServing()
+    {
+        var older = await TestBackend.StartAsync("older", ip: "127.0.0.24");
+        var newer = await TestBackend.StartAsync("newer", ip: "127.0.0.25");
+        await using var gateway = await GatewayTestHost.StartAsync();
+
+        gateway.Sink.Publish(Snapshot("docker",
+            Service("older", Labels("ingress.host=a.example.com,b.example.com", $"ingress.port={older.Port}"), [Task("o1", older.Ip)], ageRank: 1),
+            Service("newer", Labels("ingress.host=b.example.com", $"ingress.port={newer.Port}"), [Task("n1", newer.Ip)], ageRank: 2)));
+        await WaitForRouteAsync(gateway, "a.example.com", "older");
+
+        Assert.Equal("older", await GetWithHost(gateway.Public, "/", "b.example.com"));
+        var state = await gateway.Admin.GetStringAsync("/api/state");
+        Assert.Contains("clashes with service 'older', which already routes b.example.com:", state);
+        await DisposeAll([older, newer]);
+    }
+
+    [Fact]
     public async Task ServiceWithoutTasks_Answers503()
     {
         await using var gateway = await GatewayTestHost.StartAsync();
@@ -127,6 +175,16 @@ public sealed class DiscoveredRoutingTests
         request.Headers.Host = host;
         using var response = await client.SendAsync(request);
         return await response.Content.ReadAsStringAsync();
+    }
+
+    private static async Task WaitForRouteAsync(GatewayTestHost gateway, string host, string expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await GetWithHost(gateway.Public, "/", host) != expected)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"'{host}' did not reach '{expected}' within 10 s");
+            await System.Threading.Tasks.Task.Delay(20);
+        }
     }
 
     private static async Task DisposeAll(IEnumerable<TestBackend> backends)

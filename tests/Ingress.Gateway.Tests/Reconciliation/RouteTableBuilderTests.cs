@@ -1,6 +1,7 @@
 using CsCheck;
 using Ingress.Gateway.Reconciliation;
 using static Ingress.Gateway.Tests.Common.Swarm;
+using Ingress.Gateway.ProxyConfig;
 
 namespace Ingress.Gateway.Tests.Reconciliation;
 
@@ -16,7 +17,7 @@ public sealed class RouteTableBuilderTests
         var table = RouteTableBuilder.Build([service], s_entryPorts);
 
         var route = Assert.Single(table.Routes);
-        Assert.Equal("8888", route.Metadata![RouteTableBuilder.EntryPortMetadataKey]);
+        Assert.Equal("8888", route.Metadata![RouteMetadata.EntryPortKey]);
         Assert.Equal("/{**catch-all}", route.Match.Path);
         var cluster = Assert.Single(table.Clusters);
         Assert.Equal(route.ClusterId, cluster.ClusterId);
@@ -33,7 +34,7 @@ public sealed class RouteTableBuilderTests
         var table = RouteTableBuilder.Build([service], s_entryPorts);
 
         var route = Assert.Single(table.Routes);
-        Assert.Equal("8888", route.Metadata![RouteTableBuilder.EntryPortMetadataKey]);
+        Assert.Equal("8888", route.Metadata![RouteMetadata.EntryPortKey]);
         Assert.Equal(["api.example.com"], route.Match.Hosts);
         Assert.Equal("/v1/{**catch-all}", route.Match.Path);
         Assert.Equal("http://10.0.0.1:5000/", Assert.Single(Assert.Single(table.Clusters).Destinations!.Values).Address);
@@ -77,6 +78,40 @@ public sealed class RouteTableBuilderTests
 
         Assert.Equal(["a/rule", "c/rule"], table.Routes.Select(r => r.RouteId));
         Assert.Equal("b", Assert.Single(table.Invalid).Service.Name);
+    }
+
+    [Fact]
+    public void Build_HostListsShareOneHost_NewerClashesOnThatHost()
+    {
+        var older = Service("old", Labels("ingress.host=a.example.com,b.example.com", "ingress.port=80"), ageRank: 1);
+        var newer = Service("new", Labels("ingress.host=B.example.com", "ingress.port=80"), ageRank: 2);
+
+        var table = RouteTableBuilder.Build([newer, older], s_entryPorts);
+
+        Assert.Equal("old/rule", Assert.Single(table.Routes).RouteId);
+        var skipped = Assert.Single(table.Invalid);
+        Assert.Equal("new", skipped.Service.Name);
+        Assert.Equal("clashes with service 'old', which already routes b.example.com:8888/", Assert.Single(skipped.Errors).Reason);
+    }
+
+    [Fact]
+    public void Build_PathsDifferingOnlyInCase_Clash()
+    {
+        var older = Service("old", Labels("ingress.path=/api", "ingress.port=80"), ageRank: 1);
+        var newer = Service("new", Labels("ingress.path=/API", "ingress.port=80"), ageRank: 2);
+
+        var table = RouteTableBuilder.Build([older, newer], s_entryPorts);
+
+        Assert.Equal("old/rule", Assert.Single(table.Routes).RouteId);
+        Assert.Contains("clashes with service 'old', which already routes :8888/api", Assert.Single(Assert.Single(table.Invalid).Errors).Reason);
+    }
+
+    [Fact]
+    public void Build_DiscoveredRoutes_CarryTheDiscoveredMarker()
+    {
+        var table = RouteTableBuilder.Build([Service("web", Labels("ingress.publish=8888:80"), [Task("t1")])], s_entryPorts);
+
+        Assert.Equal("true", Assert.Single(table.Routes).Metadata![RouteMetadata.DiscoveredKey]);
     }
 
     [Fact]

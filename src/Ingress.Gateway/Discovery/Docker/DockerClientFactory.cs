@@ -2,20 +2,24 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Docker.DotNet;
 using Docker.DotNet.X509;
+using Ingress.Gateway.Hosting;
 
 namespace Ingress.Gateway.Discovery.Docker;
 
 /// <summary>Creates the one <see cref="IDockerClient"/> the gateway uses, for a unix socket or a TLS <c>tcp://</c> endpoint.</summary>
 internal static class DockerClientFactory
 {
-    /// <summary>Creates a client for <paramref name="options"/>; throws with a clear message for a bad endpoint or certificate.</summary>
+    /// <summary>
+    /// Creates a client for <paramref name="options"/>. Called while the gateway is built, so a bad endpoint or a
+    /// missing certificate is a <see cref="GatewayConfigurationException"/> naming the key, before anything starts.
+    /// </summary>
     public static IDockerClient Create(DockerDiscoveryOptions options)
     {
         var endpoint = options.ResolveEndpoint();
         if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("unix" or "tcp" or "http" or "https"))
         {
-            throw new InvalidOperationException(
-                $"{DockerDiscoveryOptions.SectionName}:{nameof(DockerDiscoveryOptions.Endpoint)} (or DOCKER_HOST) = '{endpoint}' is not a unix:// or tcp:// Docker endpoint.");
+            throw new GatewayConfigurationException(
+                [$"{DockerDiscoveryOptions.SectionName}:{nameof(DockerDiscoveryOptions.Endpoint)} (or DOCKER_HOST) = '{endpoint}' is not a unix:// or tcp:// Docker endpoint."]);
         }
 
         var certPath = options.TlsCertificatePath
@@ -40,8 +44,8 @@ internal static class DockerClientFactory
         {
             if (!File.Exists(file))
             {
-                throw new InvalidOperationException(
-                    $"{DockerDiscoveryOptions.SectionName}:{nameof(DockerDiscoveryOptions.TlsCertificatePath)} (or DOCKER_CERT_PATH) = '{directory}' has no {Path.GetFileName(file)}.");
+                throw new GatewayConfigurationException(
+                    [$"{DockerDiscoveryOptions.SectionName}:{nameof(DockerDiscoveryOptions.TlsCertificatePath)} (or DOCKER_CERT_PATH) = '{directory}' has no {Path.GetFileName(file)}."]);
             }
         }
 

@@ -1,4 +1,4 @@
-namespace Ingress.Gateway.Telemetry;
+namespace Ingress.Gateway.Forwarding;
 
 /// <summary>Set on a request only when it was retried, so telemetry can report retries without a per-request allocation.</summary>
 internal sealed class RetryCountFeature
