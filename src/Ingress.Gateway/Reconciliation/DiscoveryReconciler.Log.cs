@@ -13,4 +13,7 @@ internal sealed partial class DiscoveryReconciler
 
     [LoggerMessage(4, LogLevel.Information, "Discovery source {Source} recovered after {Duration} and {Failures} failed attempts.")]
     private partial void LogSourceRecovered(string source, TimeSpan duration, int failures);
+
+    [LoggerMessage(5, LogLevel.Error, "Discovery source {Source} is partly failing: {Reason}. Those keep their last known destinations; everything else the source lists is updated. Logged once until a complete listing succeeds.")]
+    private partial void LogSourcePartlyFailing(string source, string reason);
 }

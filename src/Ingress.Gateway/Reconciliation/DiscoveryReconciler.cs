@@ -81,20 +81,44 @@ internal sealed partial class DiscoveryReconciler : IDiscoverySink
         }
     }
 
-    public void Publish(DiscoverySnapshot snapshot)
+    public void Publish(DiscoverySnapshot snapshot) => Accept(snapshot, failure: null);
+
+    public void PublishPartial(DiscoverySnapshot snapshot, string failure)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(failure);
+        Accept(snapshot, failure);
+    }
+
+    public void ReportFailure(string source, string reason)
+    {
+        lock (_gate)
+        {
+            MarkFailing(source, reason, listedAt: null);
+        }
+    }
+
+    /// <summary>Takes a snapshot into the route table; a <paramref name="failure"/> keeps the source failing meanwhile.</summary>
+    private void Accept(DiscoverySnapshot snapshot, string? failure)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         lock (_gate)
         {
             var previous = _sources.GetValueOrDefault(snapshot.Source);
-            if (previous is { State: DiscoverySourceState.Failing, FailingSince: { } since })
+            if (failure is not null)
             {
-                LogSourceRecovered(snapshot.Source, _time.GetUtcNow() - since, previous.ConsecutiveFailures);
-                Events.Add("source-recovered", null, $"discovery source {snapshot.Source} recovered after {(_time.GetUtcNow() - since).TotalSeconds:0.#} s");
+                MarkFailing(snapshot.Source, failure, snapshot.TakenAt);
             }
+            else
+            {
+                if (previous is { State: DiscoverySourceState.Failing, FailingSince: { } since })
+                {
+                    LogSourceRecovered(snapshot.Source, _time.GetUtcNow() - since, previous.ConsecutiveFailures);
+                    Events.Add("source-recovered", null, $"discovery source {snapshot.Source} recovered after {(_time.GetUtcNow() - since).TotalSeconds:0.#} s");
+                }
 
-            _sources[snapshot.Source] = new DiscoverySourceStatus(snapshot.Source, DiscoverySourceState.Up, snapshot.TakenAt, null, null, 0);
-            _metrics.DiscoverySourceUp.WithLabels(snapshot.Source).Set(1);
+                _sources[snapshot.Source] = new DiscoverySourceStatus(snapshot.Source, DiscoverySourceState.Up, snapshot.TakenAt, null, null, 0);
+                _metrics.DiscoverySourceUp.WithLabels(snapshot.Source).Set(1);
+            }
 
             var first = previous?.LastSuccess is null;
             if (!first && snapshot.HasSameContent(_snapshots.GetValueOrDefault(snapshot.Source)))
@@ -107,29 +131,40 @@ internal sealed partial class DiscoveryReconciler : IDiscoverySink
         }
     }
 
-    public void ReportFailure(string source, string reason)
+    /// <summary>
+    /// Counts a failure and marks the source failing. <paramref name="listedAt"/> is set when the failure came with a
+    /// partial listing: the source did list (so it counts towards readiness) but stays failing, rather than flapping
+    /// between up and failing on every poll while one part keeps failing.
+    /// </summary>
+    private void MarkFailing(string source, string reason, DateTimeOffset? listedAt)
     {
-        lock (_gate)
+        _metrics.DiscoveryErrors.WithLabels(source).Inc();
+        _metrics.DiscoverySourceUp.WithLabels(source).Set(0);
+        var previous = _sources.GetValueOrDefault(source)
+            ?? new DiscoverySourceStatus(source, DiscoverySourceState.Pending, null, null, null, 0);
+        if (previous.State != DiscoverySourceState.Failing)
         {
-            _metrics.DiscoveryErrors.WithLabels(source).Inc();
-            _metrics.DiscoverySourceUp.WithLabels(source).Set(0);
-            var previous = _sources.GetValueOrDefault(source)
-                ?? new DiscoverySourceStatus(source, DiscoverySourceState.Pending, null, null, null, 0);
-            if (previous.State != DiscoverySourceState.Failing)
+            // Once per outage: the source's own loop retries and would otherwise log every attempt.
+            if (listedAt is null)
             {
-                // Once per outage: the source's own loop retries with backoff and would otherwise log every attempt.
                 LogSourceFailing(source, reason, _snapshots.ContainsKey(source));
                 Events.Add("source-failing", null, $"discovery source {source} is failing: {reason}; last known routes kept");
             }
-
-            _sources[source] = previous with
+            else
             {
-                State = DiscoverySourceState.Failing,
-                FailingSince = previous.FailingSince ?? _time.GetUtcNow(),
-                LastError = reason,
-                ConsecutiveFailures = previous.ConsecutiveFailures + 1,
-            };
+                LogSourcePartlyFailing(source, reason);
+                Events.Add("source-failing", null, $"discovery source {source} is partly failing: {reason}; those keep their last known routes, the rest is updated");
+            }
         }
+
+        _sources[source] = previous with
+        {
+            State = DiscoverySourceState.Failing,
+            LastSuccess = listedAt ?? previous.LastSuccess,
+            FailingSince = previous.FailingSince ?? _time.GetUtcNow(),
+            LastError = reason,
+            ConsecutiveFailures = previous.ConsecutiveFailures + 1,
+        };
     }
 
     private void Rebuild(bool force)

@@ -3,6 +3,8 @@ using Ingress.Gateway.Hosting;
 using Ingress.Gateway.ProxyConfig;
 using Ingress.Gateway.Reconciliation;
 using Ingress.Gateway.Telemetry;
+using Ingress.Gateway.Tests.Common;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -99,6 +101,81 @@ public sealed class DiscoveryReconcilerTests
         reconciler.ReportFailure("docker", "down again");
 
         Assert.Equal(2, logger.Errors);
+    }
+
+    [Fact]
+    public void PublishPartial_UpdatesRoutesButKeepsTheSourceFailing()
+    {
+        var reconciler = Create("dns");
+        reconciler.Publish(Snapshot("dns", Web(Task("t1"))));
+        var config = _provider.GetConfig();
+
+        reconciler.PublishPartial(Snapshot("dns", Web(Task("t1"), Task("t2", "10.0.0.2"))), "tasks.api: no answer within 2 s");
+
+        Assert.True(config.ChangeToken.HasChanged);
+        Assert.Equal(2, _provider.GetConfig().Clusters.Single().Destinations!.Count);
+        var status = Assert.Single(reconciler.Sources);
+        Assert.Equal(DiscoverySourceState.Failing, status.State);
+        Assert.Equal("tasks.api: no answer within 2 s", status.LastError);
+        Assert.Equal(1, _metrics.DiscoveryErrors.WithLabels("dns").Value);
+        Assert.Equal(0, _metrics.DiscoverySourceUp.WithLabels("dns").Value);
+    }
+
+    [Fact]
+    public void PublishPartial_FirstListing_MakesTheSourceReady()
+    {
+        var reconciler = Create("dns");
+
+        reconciler.PublishPartial(Snapshot("dns", Web(Task("t1"))), "tasks.api: TryAgain");
+
+        Assert.True(reconciler.IsReady);
+        Assert.Single(_provider.GetConfig().Routes);
+        Assert.Equal(DiscoverySourceState.Failing, Assert.Single(reconciler.Sources).State);
+    }
+
+    [Fact]
+    public void PublishPartial_EveryPoll_LogsOnceStaysFailingAndRecoversOnACompleteListing()
+    {
+        var logger = new RecordingLogger<DiscoveryReconciler>();
+        var reconciler = new DiscoveryReconciler(_provider, [new("dns")], Options.Create(new GatewayOptions { EntryPorts = [8888] }), _metrics, _time, logger);
+        reconciler.Publish(Snapshot("dns", Web(Task("t1"))));
+        var states = new List<DiscoverySourceState>();
+
+        for (var i = 0; i < 5; i++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(2));
+            reconciler.PublishPartial(Snapshot("dns", Web(Task("t1"))), "tasks.api: TryAgain");
+            states.Add(reconciler.Sources[0].State);
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+        reconciler.Publish(Snapshot("dns", Web(Task("t1"))));
+
+        Assert.All(states, state => Assert.Equal(DiscoverySourceState.Failing, state));
+        Assert.Equal(1, logger.Count(LogLevel.Error));
+        Assert.Equal(5, _metrics.DiscoveryErrors.WithLabels("dns").Value);
+        var recovered = Assert.Single(reconciler.Sources);
+        Assert.Equal(DiscoverySourceState.Up, recovered.State);
+        Assert.Null(recovered.LastError);
+        Assert.Equal(0, recovered.ConsecutiveFailures);
+        Assert.Contains(logger.Entries, e => e.Level == LogLevel.Information && e.Message.Contains("recovered after 00:00:10 and 5 failed attempts", StringComparison.Ordinal));
+        Assert.Equal(1, _metrics.DiscoverySourceUp.WithLabels("dns").Value);
+    }
+
+    [Fact]
+    public void PublishPartial_DuringAnOutage_DoesNotLogAgain()
+    {
+        var logger = new RecordingLogger<DiscoveryReconciler>();
+        var reconciler = new DiscoveryReconciler(_provider, [new("dns")], Options.Create(new GatewayOptions { EntryPorts = [8888] }), _metrics, _time, logger);
+        reconciler.Publish(Snapshot("dns", Web(Task("t1"))));
+
+        reconciler.ReportFailure("dns", "tasks.web: TryAgain; tasks.api: TryAgain");
+        reconciler.PublishPartial(Snapshot("dns", Web(Task("t2", "10.0.0.2"))), "tasks.api: TryAgain");
+        reconciler.ReportFailure("dns", "tasks.web: TryAgain; tasks.api: TryAgain");
+
+        Assert.Equal(1, logger.Count(LogLevel.Error));
+        Assert.Equal(3, reconciler.Sources[0].ConsecutiveFailures);
+        Assert.Contains("10.0.0.2", _provider.GetConfig().Clusters.Single().Destinations!.Single().Value.Address, StringComparison.Ordinal);
     }
 
     [Fact]

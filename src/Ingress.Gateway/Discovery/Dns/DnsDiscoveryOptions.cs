@@ -13,13 +13,16 @@ public sealed class DnsDiscoveryOptions
     /// <summary>Switches the source on.</summary>
     public bool Enabled { get; set; }
 
-    /// <summary>How often every service's <c>tasks.&lt;name&gt;</c> is resolved.</summary>
+    /// <summary>How often every service's <c>tasks.&lt;name&gt;</c> is resolved. Positive, at most 1 h.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>The timeout of one lookup.</summary>
+    /// <summary>
+    /// The timeout of one lookup. Positive, at most 1 min: a pass resolves every name together and ends with its
+    /// slowest lookup, so while one name hangs this delays the others' updates too.
+    /// </summary>
     public TimeSpan LookupTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>The longest delay between retries during an outage.</summary>
+    /// <summary>The longest delay between retries while no name answers (a resolver outage). Positive, at most 1 h.</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The name queried is <c>{QueryPrefix}{Name}</c>; Swarm answers <c>tasks.</c> names with every task IP.</summary>

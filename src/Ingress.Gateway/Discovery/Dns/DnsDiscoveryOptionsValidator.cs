@@ -3,9 +3,15 @@ using Microsoft.Extensions.Options;
 
 namespace Ingress.Gateway.Discovery.Dns;
 
-/// <summary>Fails start-up on a DNS service entry that could never route, naming the configuration key.</summary>
+/// <summary>Fails start-up on DNS settings the source could not run with, or an entry that could never route, naming the key.</summary>
 internal sealed class DnsDiscoveryOptionsValidator : IValidateOptions<DnsDiscoveryOptions>
 {
+    /// <summary>The longest refresh interval or retry delay accepted.</summary>
+    internal static readonly TimeSpan MaxInterval = TimeSpan.FromHours(1);
+
+    /// <summary>The longest lookup timeout accepted.</summary>
+    internal static readonly TimeSpan MaxLookupTimeout = TimeSpan.FromMinutes(1);
+
     public ValidateOptionsResult Validate(string? name, DnsDiscoveryOptions options)
     {
         if (!options.Enabled)
@@ -19,10 +25,11 @@ internal sealed class DnsDiscoveryOptionsValidator : IValidateOptions<DnsDiscove
             failures.Add($"{DnsDiscoveryOptions.SectionName}:{nameof(DnsDiscoveryOptions.Services)} is empty; name at least one service to resolve.");
         }
 
-        if (options.RefreshInterval <= TimeSpan.Zero)
-        {
-            failures.Add($"{DnsDiscoveryOptions.SectionName}:{nameof(DnsDiscoveryOptions.RefreshInterval)} must be positive.");
-        }
+        // Upper bounds too: a huge value would overflow the timers (and a pass waits for its slowest lookup, so a long
+        // lookup timeout holds back every other name's update while one name hangs).
+        Within(options.RefreshInterval, nameof(DnsDiscoveryOptions.RefreshInterval), MaxInterval);
+        Within(options.LookupTimeout, nameof(DnsDiscoveryOptions.LookupTimeout), MaxLookupTimeout);
+        Within(options.MaxRetryDelay, nameof(DnsDiscoveryOptions.MaxRetryDelay), MaxInterval);
 
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < options.Services.Count; i++)
@@ -50,5 +57,13 @@ internal sealed class DnsDiscoveryOptionsValidator : IValidateOptions<DnsDiscove
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+
+        void Within(TimeSpan value, string key, TimeSpan max)
+        {
+            if (value <= TimeSpan.Zero || value > max)
+            {
+                failures.Add($"{DnsDiscoveryOptions.SectionName}:{key} = {value} must be positive and at most {max}.");
+            }
+        }
     }
 }

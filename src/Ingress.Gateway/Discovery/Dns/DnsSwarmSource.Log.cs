@@ -10,4 +10,7 @@ internal sealed partial class DnsSwarmSource
 
     [LoggerMessage(202, LogLevel.Information, "{Name} resolves again, to {Count} addresses.")]
     private partial void LogResolvableAgain(string name, int count);
+
+    [LoggerMessage(203, LogLevel.Error, "A DNS discovery pass failed unexpectedly; the last published services stay in force and the pass is retried with backoff. Logged once until a pass succeeds.")]
+    private partial void LogPassFailed(Exception exception);
 }

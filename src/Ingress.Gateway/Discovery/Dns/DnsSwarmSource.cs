@@ -18,8 +18,13 @@ internal sealed partial class DnsSwarmSource(
     /// <summary>The name this source reports under.</summary>
     public const string SourceName = "dns";
 
+    /// <summary>How many failing names a failure description spells out; the rest are counted.</summary>
+    private const int FailuresNamed = 3;
+
     private readonly DnsDiscoveryOptions _options = options.Value;
     private readonly DateTimeOffset _startedAt = time.GetUtcNow();
+
+    // Both are touched only after every lookup of a pass has completed, and passes never overlap, so they need no lock.
     private readonly Dictionary<string, ImmutableArray<SwarmTask>> _lastKnown = new(StringComparer.Ordinal);
     private readonly HashSet<string> _unresolvable = new(StringComparer.Ordinal);
 
@@ -30,26 +35,57 @@ internal sealed partial class DnsSwarmSource(
     {
         LogStarting(_options.Services.Count, _options.RefreshInterval);
         var backoff = new RetryBackoff(TimeSpan.FromSeconds(1), _options.MaxRetryDelay);
+        var passFailing = false;
         while (!stoppingToken.IsCancellationRequested)
         {
-            var (snapshot, failure) = await ListAsync(stoppingToken).ConfigureAwait(false);
-            if (stoppingToken.IsCancellationRequested)
+            TimeSpan delay;
+            try
+            {
+                var listing = await ListAsync(stoppingToken).ConfigureAwait(false);
+                if (stoppingToken.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                if (listing.Failure is null)
+                {
+                    sink.Publish(listing.Snapshot);
+                    backoff.Reset();
+                    delay = _options.RefreshInterval;
+                }
+                else if (listing.Answered > 0)
+                {
+                    // The resolver works, so one failing name must not hide what the others say (a scale-up, a
+                    // rolling update): publish it all, the failing names with their last known tasks. The sink keeps
+                    // the source reported as failing until every name answers, and logs that once.
+                    sink.PublishPartial(listing.Snapshot, listing.Failure);
+                    backoff.Reset();
+                    delay = _options.RefreshInterval;
+                }
+                else
+                {
+                    // No name answered: the resolver is down. Nothing is published, so the reconciler keeps the last
+                    // snapshot, and the outage is reported (and logged once) until a listing succeeds again.
+                    sink.ReportFailure(SourceName, listing.Failure);
+                    delay = backoff.Next();
+                }
+
+                passFailing = false;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 break;
             }
+            catch (Exception ex)
+            {
+                // A failed pass must not stop the host: what was published stays in force and the pass is retried.
+                if (!passFailing)
+                {
+                    LogPassFailed(ex);
+                    passFailing = true;
+                }
 
-            TimeSpan delay;
-            if (failure is null)
-            {
-                sink.Publish(snapshot);
-                backoff.Reset();
-                delay = _options.RefreshInterval;
-            }
-            else
-            {
-                // Nothing is published during a resolver outage: the reconciler keeps the last complete snapshot,
-                // and the outage is reported (and logged) once until a complete listing succeeds again.
-                sink.ReportFailure(SourceName, failure);
+                sink.ReportFailure(SourceName, "DNS discovery failed: " + ex.Message);
                 delay = backoff.Next();
             }
 
@@ -64,26 +100,33 @@ internal sealed partial class DnsSwarmSource(
         }
     }
 
-    /// <summary>Resolves every configured service once; a failed lookup keeps that service's last known tasks.</summary>
-    internal async Task<(DiscoverySnapshot Snapshot, string? Failure)> ListAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// Resolves every configured service once, concurrently; a name that gets no answer keeps its last known tasks.
+    /// Must not be called concurrently with itself.
+    /// </summary>
+    internal async Task<DnsListing> ListAsync(CancellationToken stoppingToken)
     {
-        var lookups = new Task<(DnsServiceOptions, IPAddress[]?, string?)>[_options.Services.Count];
+        var lookups = new Task<LookupOutcome>[_options.Services.Count];
         for (var i = 0; i < lookups.Length; i++)
         {
-            lookups[i] = LookupAsync(_options.Services[i], stoppingToken);
+            lookups[i] = LookupAsync(_options.QueryPrefix + _options.Services[i].Name, stoppingToken);
         }
 
-        await Task.WhenAll(lookups).ConfigureAwait(false);
+        var outcomes = await Task.WhenAll(lookups).ConfigureAwait(false);
 
-        string? failure = null;
+        // From here on, one thread: the lookups only returned what they found, and the shared state is updated here.
+        var failures = new List<string>();
+        var answered = 0;
         var services = ImmutableArray.CreateBuilder<SwarmService>();
-        for (var i = 0; i < lookups.Length; i++)
+        for (var i = 0; i < outcomes.Length; i++)
         {
-            var (service, addresses, error) = lookups[i].Result;
+            var service = _options.Services[i];
+            var name = _options.QueryPrefix + service.Name;
+            var outcome = outcomes[i];
             ImmutableArray<SwarmTask> tasks;
-            if (addresses is null)
+            if (outcome.Addresses is null)
             {
-                failure ??= $"tasks.{service.Name}: {error}";
+                failures.Add($"{name}: {outcome.Error}");
                 if (!_lastKnown.TryGetValue(service.Name, out tasks))
                 {
                     continue;
@@ -91,13 +134,20 @@ internal sealed partial class DnsSwarmSource(
             }
             else
             {
-                tasks = [.. addresses
-                    .Select(a => a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a)
-                    .Select(a => a.ToString())
-                    .Distinct(StringComparer.Ordinal)
-                    .Order(StringComparer.Ordinal)
-                    .Select(ip => new SwarmTask(ip, ip, 0, null, null, "running"))];
+                answered++;
+                tasks = ToTasks(outcome.Addresses);
                 _lastKnown[service.Name] = tasks;
+                if (outcome.NotFound)
+                {
+                    if (_unresolvable.Add(service.Name))
+                    {
+                        LogNoTasks(name);
+                    }
+                }
+                else if (_unresolvable.Remove(service.Name))
+                {
+                    LogResolvableAgain(name, tasks.Length);
+                }
             }
 
             services.Add(new SwarmService(
@@ -105,50 +155,66 @@ internal sealed partial class DnsSwarmSource(
                 service.Name,
                 service.ToLabels().ToImmutableSortedDictionary(StringComparer.Ordinal),
                 tasks,
-                // Configuration order decides clashes between DNS services; API-discovered services are always older.
+                // DNS knows no creation time, so a DNS service counts as created when the gateway started, and
+                // configuration order decides clashes between DNS services. Against an API service the older still
+                // wins a clash: one created before the gateway started keeps its route, while one created later
+                // cannot take a route a DNS service already holds (until the gateway restarts).
                 _startedAt.AddTicks(i),
                 SourceName));
         }
 
-        return (new DiscoverySnapshot(SourceName, services.ToImmutable(), time.GetUtcNow()), failure);
+        var snapshot = new DiscoverySnapshot(SourceName, services.ToImmutable(), time.GetUtcNow());
+        return new DnsListing(snapshot, Describe(failures, outcomes.Length), answered);
     }
 
-    private async Task<(DnsServiceOptions, IPAddress[]?, string?)> LookupAsync(DnsServiceOptions service, CancellationToken stoppingToken)
+    private static ImmutableArray<SwarmTask> ToTasks(IPAddress[] addresses) =>
+        [.. addresses
+            .Select(a => a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a)
+            .Select(a => a.ToString())
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
+            .Select(ip => new SwarmTask(ip, ip, 0, null, null, "running"))];
+
+    /// <summary>Names the first few failures, so the reason stays short when a resolver outage fails every name.</summary>
+    private static string? Describe(List<string> failures, int total) => failures.Count switch
     {
-        var name = _options.QueryPrefix + service.Name;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        timeout.CancelAfter(_options.LookupTimeout);
+        0 => null,
+        <= FailuresNamed => string.Join("; ", failures),
+        _ => $"{string.Join("; ", failures.Take(FailuresNamed))}; and {failures.Count - FailuresNamed} more ({failures.Count} of {total} names failed)",
+    };
+
+    /// <summary>One lookup. It only reports what it found: it runs concurrently with the others and touches no shared state.</summary>
+    private async Task<LookupOutcome> LookupAsync(string name, CancellationToken stoppingToken)
+    {
         try
         {
-            var addresses = await Resolve(name, timeout.Token).ConfigureAwait(false);
-            if (_unresolvable.Remove(service.Name))
-            {
-                LogResolvableAgain(name, addresses.Length);
-            }
-
-            return (service, addresses, null);
+            // On the injected clock, like every other delay of the source.
+            using var timeout = new CancellationTokenSource(_options.LookupTimeout, time);
+            using var lookup = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timeout.Token);
+            return new LookupOutcome(await Resolve(name, lookup.Token).ConfigureAwait(false), NotFound: false, Error: null);
         }
         catch (SocketException ex) when (ex.SocketErrorCode == SocketError.HostNotFound)
         {
             // Swarm answers NXDOMAIN for a service with no running task: that is an answer, not an outage.
-            if (_unresolvable.Add(service.Name))
-            {
-                LogNoTasks(name);
-            }
-
-            return (service, [], null);
+            return new LookupOutcome([], NotFound: true, Error: null);
         }
-        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            return (service, null, $"no answer within {_options.LookupTimeout.TotalSeconds:0.#} s");
+            return new LookupOutcome(null, NotFound: false, Error: "stopping");
         }
         catch (OperationCanceledException)
         {
-            return (service, null, "stopping");
+            return new LookupOutcome(null, NotFound: false, Error: $"no answer within {_options.LookupTimeout.TotalSeconds:0.#} s");
         }
         catch (Exception ex)
         {
-            return (service, null, ex is SocketException socket ? $"{socket.SocketErrorCode}: {socket.Message}" : ex.Message);
+            return new LookupOutcome(null, NotFound: false, Error: ex is SocketException socket ? $"{socket.SocketErrorCode}: {socket.Message}" : ex.Message);
         }
     }
+
+    /// <summary>What one lookup found.</summary>
+    /// <param name="Addresses">What the name resolved to (empty for NXDOMAIN); null when it got no answer.</param>
+    /// <param name="NotFound">The name does not exist: the service has no running task.</param>
+    /// <param name="Error">Why the name got no answer.</param>
+    private readonly record struct LookupOutcome(IPAddress[]? Addresses, bool NotFound, string? Error);
 }
