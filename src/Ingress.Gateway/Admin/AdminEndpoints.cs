@@ -1,7 +1,10 @@
-using Ingress.Gateway.Discovery;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Ingress.Gateway.ProxyConfig;
 using Ingress.Gateway.Reconciliation;
 using Ingress.Gateway.Telemetry;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 using Prometheus;
 
 namespace Ingress.Gateway.Admin;
@@ -13,27 +16,33 @@ internal static class AdminEndpoints
     {
         var admin = app.MapGroup("").WithMetadata(new EntryPortMetadata(adminPort));
 
+        // Metadata for the documents, taken once from the HTTP JSON options: source-generated (AdminJsonContext), shaped by
+        // those options as Results.Json would be, and without the reflection fallback a trimmed publish does not have.
+        var json = app.Services.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        var readinessJson = TypeInfo<ReadinessResponse>(json);
+        var stateJson = TypeInfo<GatewayState>(json);
+
         admin.MapDashboard();
         admin.MapGet("/healthz", () => Results.Text("ok"));
 
         admin.MapGet("/readyz", (DiscoveryReconciler reconciler) =>
         {
             var body = new ReadinessResponse(reconciler.IsReady ? "ready" : "not ready", reconciler.Sources);
-            return Results.Json(body, statusCode: reconciler.IsReady ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+            return Results.Json(body, readinessJson, statusCode: reconciler.IsReady ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
 
         admin.MapGet("/api/state", (
             DiscoveryReconciler reconciler,
             SwarmProxyConfigProvider provider,
-            Microsoft.Extensions.Options.IOptions<Hosting.GatewayOptions> options,
+            IOptions<Hosting.GatewayOptions> options,
             Yarp.ReverseProxy.IProxyStateLookup proxy,
             ReplicaStats stats,
             TimeProvider time) =>
-            Results.Json(GatewayState.From(reconciler, provider.Revision, options.Value, proxy, stats, time)));
+            Results.Json(GatewayState.From(reconciler, provider.Revision, options.Value, proxy, stats, time), stateJson));
 
         var registry = app.Services.GetRequiredService<GatewayMetrics>().Registry;
         admin.MapMetrics("/metrics", registry);
     }
 
-    private sealed record ReadinessResponse(string Status, IReadOnlyList<DiscoverySourceStatus> Sources);
+    private static JsonTypeInfo<T> TypeInfo<T>(JsonSerializerOptions options) => (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
 }

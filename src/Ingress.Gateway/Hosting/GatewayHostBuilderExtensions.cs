@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -120,7 +121,13 @@ public static class GatewayHostBuilderExtensions
         // YARP's session-affinity cookies are the only user of data protection; the gateway keeps no keys on disk.
         services.AddSingleton<IDataProtectionProvider, LazyDataProtectionProvider>();
         services.ConfigureHttpJsonOptions(json =>
-            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        {
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+            // Source-generated metadata only: a trimmed publish has no reflection-based resolver, and leaving the
+            // reflection one in untrimmed builds would let a type missing from the context pass the tests.
+            json.SerializerOptions.TypeInfoResolverChain.Clear();
+            json.SerializerOptions.TypeInfoResolverChain.Add(AdminJsonContext.Default);
+        });
 
         if (docker.Enabled)
         {
@@ -196,6 +203,13 @@ public static class GatewayHostBuilderExtensions
         }
     }
 
+    // The reflection binder reads T's properties at run time, which the trim analysis cannot follow. T is always one of
+    // this assembly's options types, and the published build trims only assemblies marked trimmable (TrimMode=partial
+    // in the project file), which this one is not, so those properties and the option types under them stay whole.
+    // The values convert through the framework's built-in converters (numbers, bool, string, TimeSpan) and List<T>,
+    // which the trimmer keeps: the trimmed publish binds, and rejects bad values, as before.
+    [UnconditionalSuppressMessage("Trimming", "IL2026:RequiresUnreferencedCode",
+        Justification = "Binds only this assembly's options types; the assembly is not trimmed (TrimMode=partial).")]
     private static T Bind<T>(IConfiguration configuration, string section)
         where T : new()
     {
