@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Ingress.Gateway.Reconciliation;
 using Ingress.Gateway.Telemetry;
 using Microsoft.Extensions.Options;
@@ -22,21 +21,17 @@ internal sealed partial class RetryMiddleware
     private readonly ResilienceOptions _options;
     private readonly GatewayMetrics _metrics;
     private readonly ILogger<RetryMiddleware> _logger;
-    // Keyed by YARP's ClusterState, which lives as long as its cluster (across config reloads), so the budget of a
-    // removed service goes with it.
-    private readonly ConditionalWeakTable<ClusterState, RetryBudget> _budgets = [];
-    private readonly ConditionalWeakTable<ClusterState, RetryBudget>.CreateValueCallback _createBudget;
+    private readonly RetryBudgets _budgets;
     private readonly string _retryAfter;
 
-    public RetryMiddleware(RequestDelegate next, IOptions<ResilienceOptions> options, GatewayMetrics metrics, ILogger<RetryMiddleware> logger)
+    public RetryMiddleware(RequestDelegate next, IOptions<ResilienceOptions> options, RetryBudgets budgets, GatewayMetrics metrics, ILogger<RetryMiddleware> logger)
     {
         _next = next;
         _options = options.Value;
+        _budgets = budgets;
         _metrics = metrics;
         _logger = logger;
         _retryAfter = _options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var resilience = _options;
-        _createBudget = _ => new RetryBudget(resilience.RetryBudgetRatio, resilience.RetryBudgetReserve);
     }
 
     public async Task InvokeAsync(HttpContext context)
@@ -56,7 +51,7 @@ internal sealed partial class RetryMiddleware
         }
 
         var cluster = proxy.Route.Cluster!;
-        var budget = _budgets.TryGetValue(cluster, out var existing) ? existing : _budgets.GetValue(cluster, _createBudget);
+        var budget = _budgets.For(cluster);
         budget.Deposit();
 
         List<DestinationState>? remaining = null;

@@ -33,7 +33,7 @@ internal sealed class TransportFailurePolicy(IDestinationHealthUpdater updater, 
             return;
         }
 
-        if (IsLastInRotation(cluster, destination) && !ForwarderFailure.NeverReachedDestination(error.Exception))
+        if (!ShouldEject(cluster, destination, ForwarderFailure.NeverReachedDestination(error.Exception)))
         {
             return;
         }
@@ -41,6 +41,14 @@ internal sealed class TransportFailurePolicy(IDestinationHealthUpdater updater, 
         var reactivation = cluster.Model.Config.HealthCheck?.Passive?.ReactivationPeriod ?? _defaultReactivation;
         updater.SetPassive(cluster, destination, DestinationHealth.Unhealthy, reactivation);
     }
+
+    /// <summary>
+    /// Whether a replica that failed a request leaves rotation: always, unless it is the last one in rotation and the
+    /// connection had been made (<paramref name="neverReached"/> false), in which case it was one failed request.
+    /// The relay applies the same rule.
+    /// </summary>
+    public static bool ShouldEject(ClusterState cluster, DestinationState destination, bool neverReached) =>
+        neverReached || !IsLastInRotation(cluster, destination);
 
     private static bool IsLastInRotation(ClusterState cluster, DestinationState destination)
     {

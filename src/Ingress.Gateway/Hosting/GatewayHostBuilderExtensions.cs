@@ -10,7 +10,10 @@ using Ingress.Gateway.Discovery.Docker;
 using Ingress.Gateway.Forwarding;
 using Ingress.Gateway.ProxyConfig;
 using Ingress.Gateway.Reconciliation;
+using Ingress.Gateway.Forwarding.Relay;
 using Ingress.Gateway.Telemetry;
+using Ingress.Gateway.Transport;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -49,6 +52,10 @@ public static class GatewayHostBuilderExtensions
         var telemetry = Bind<TelemetryOptions>(configuration, TelemetryOptions.SectionName);
         var transport = Bind<TransportOptions>(configuration, TransportOptions.SectionName);
         Collect(failures, ValidateResilienceAndLimits(resilience, limits));
+        if (transport.EventLoops is { } loops && loops is < 1 or > 64)
+        {
+            failures.Add($"{TransportOptions.SectionName}:{nameof(transport.EventLoops)} = {loops} must be 1-64 (or empty for one per processor).");
+        }
         IDockerClient? dockerClient = null;
         if (docker.Enabled)
         {
@@ -68,6 +75,7 @@ public static class GatewayHostBuilderExtensions
         }
 
         var metrics = new GatewayMetrics();
+        var relay = transport.Relay && RelaySupported;
 
         // ASP.NET Core starts an Activity for every request whenever this category logs at any level, whether or not
         // anything records traces; the gateway records none, so it is off unless configured (it logs start-up errors
@@ -87,6 +95,13 @@ public static class GatewayHostBuilderExtensions
             kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(limits.MinRequestBodyBytesPerSecond, limits.MinRequestBodyGracePeriod);
             foreach (var port in gateway.EntryPorts)
             {
+                if (relay)
+                {
+                    // The relay's own listener; it keeps the connection cap itself and hands Kestrel what it does not relay.
+                    kestrel.Listen(new EntryEndPoint(gateway.ListenAddress, port));
+                    continue;
+                }
+
                 var limiter = new EntryConnectionLimiter(port, limits.MaxConnectionsPerEntryPort, metrics);
                 Listen(kestrel, gateway.ListenAddress, port, listen => listen.Use(limiter.Wrap));
             }
@@ -102,8 +117,11 @@ public static class GatewayHostBuilderExtensions
         services.AddSingleton(Options.Create(resilience));
         services.AddSingleton(Options.Create(limits));
         services.AddSingleton(Options.Create(telemetry));
+        services.AddSingleton(Options.Create(transport));
         services.AddSingleton<ReplicaStats>();
         services.AddSingleton<AccessLogWriter>();
+        services.AddSingleton<RequestRecorder>();
+        services.AddSingleton<RetryBudgets>();
         if (telemetry.AccessLog)
         {
             services.AddHostedService(sp => sp.GetRequiredService<AccessLogWriter>());
@@ -150,9 +168,21 @@ public static class GatewayHostBuilderExtensions
         RemoveDataProtectionWarmUp(services);
         services.AddSingleton<IPassiveHealthCheckPolicy, TransportFailurePolicy>();
         services.AddSingleton<IActiveHealthCheckPolicy, ProbeRecoveryPolicy>();
+        if (relay)
+        {
+            services.AddSingleton<RelayEngine>();
+            services.AddSingleton<RelayClusterFactory>();
+            services.AddSingleton<IConfigChangeListener, RelayRouteUpdater>();
+            services.AddSingleton<IConnectionListenerFactory, EntryListenerFactory>();
+        }
 
         return builder;
     }
+
+    /// <summary>The relay drives epoll directly: Linux on x64 or arm64 (the layouts it knows).</summary>
+    internal static bool RelaySupported =>
+        OperatingSystem.IsLinux()
+        && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture is System.Runtime.InteropServices.Architecture.X64 or System.Runtime.InteropServices.Architecture.Arm64;
 
     /// <summary>Maps the admin endpoints (admin port only) and the proxy (entry ports only).</summary>
     public static WebApplication MapIngressGateway(this WebApplication app)

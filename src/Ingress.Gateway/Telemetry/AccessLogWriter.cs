@@ -40,21 +40,27 @@ internal sealed partial class AccessLogWriter : BackgroundService
         _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
     }
 
-    public void Write(HttpContext context, IReverseProxyFeature proxy, DestinationState? destination, int status, long elapsedTicks)
+    /// <summary>The line for a request the YARP pipeline forwarded.</summary>
+    public static AccessLogEntry Entry(HttpContext context, IReverseProxyFeature proxy, DestinationState? destination, int status, long elapsedTicks) => new(
+        DateTimeOffset.UtcNow,
+        context.Connection.LocalPort,
+        proxy.Route.Config.RouteId,
+        proxy.Cluster.Config.ServiceName(),
+        destination?.DestinationId,
+        destination?.Model.Config.Address,
+        context.Request.Method,
+        context.Request.Path.Value ?? "/",
+        status,
+        DurationMs(elapsedTicks),
+        context.Features.Get<RetryCountFeature>()?.Retries ?? 0,
+        context.Connection.RemoteIpAddress?.ToString());
+
+    /// <summary>Milliseconds, to the microsecond, from <see cref="Stopwatch"/> ticks.</summary>
+    public static double DurationMs(long elapsedTicks) => Math.Round(elapsedTicks * 1000d / Stopwatch.Frequency, 3);
+
+    /// <summary>Queues <paramref name="entry"/>; drops and counts it when the queue is full.</summary>
+    public void Write(AccessLogEntry entry)
     {
-        var entry = new AccessLogEntry(
-            DateTimeOffset.UtcNow,
-            context.Connection.LocalPort,
-            proxy.Route.Config.RouteId,
-            proxy.Cluster.Config.ServiceName(),
-            destination?.DestinationId,
-            destination?.Model.Config.Address,
-            context.Request.Method,
-            context.Request.Path.Value ?? "/",
-            status,
-            Math.Round(elapsedTicks * 1000d / Stopwatch.Frequency, 3),
-            context.Features.Get<RetryCountFeature>()?.Retries ?? 0,
-            context.Connection.RemoteIpAddress?.ToString());
         if (!_queue.Writer.TryWrite(entry))
         {
             _metrics.AccessLogDropped.Inc();

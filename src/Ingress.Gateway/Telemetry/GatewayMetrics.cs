@@ -48,6 +48,8 @@ internal sealed class GatewayMetrics
             "ingress_backend_requests_total", "Requests answered by each replica, by service and destination (task ID).", ["service", "destination"]);
         BackendUp = factory.CreateGauge(
             "ingress_backend_up", "1 while a replica is in rotation, 0 while health checks keep it out.", ["service", "destination"]);
+        RelayHandoffs = factory.CreateCounter(
+            "ingress_relay_handoffs_total", "Client connections the relay handed to Kestrel and the YARP pipeline, by entry port and reason (upgrade, route, malformed, ...).", ["entrypoint", "reason"]);
         AccessLogDropped = factory.CreateCounter(
             "ingress_access_log_dropped_total", "Access log lines dropped because the writer fell behind.");
         InvalidLabels = factory.CreateCounter(
@@ -80,6 +82,8 @@ internal sealed class GatewayMetrics
     public Gauge BackendUp { get; }
 
     public Counter AccessLogDropped { get; }
+
+    public Counter RelayHandoffs { get; }
 
     public Gauge OpenConnections { get; }
 

@@ -113,10 +113,9 @@ internal sealed class EntrySeries
     /// <summary>The <c>ingress_request_duration_seconds</c> series.</summary>
     public Histogram.Child Duration { get; }
 
-    /// <summary>The <c>ingress_requests_total</c> series for a method and status code.</summary>
-    public Counter.Child Requests(string method, int status)
+    /// <summary>The <c>ingress_requests_total</c> series for a method (its <see cref="MethodIndex(string)"/>) and status code.</summary>
+    public Counter.Child Requests(int methodIndex, int status)
     {
-        var methodIndex = MethodIndex(method);
         var statusClass = status is >= 100 and < 600 ? status / 100 : 0;
         var slot = methodIndex * StatusClasses + statusClass;
         var codes = Volatile.Read(ref _requests[slot]);
@@ -132,6 +131,19 @@ internal sealed class EntrySeries
     }
 
     /// <summary>Known methods keep their name; anything else is "OTHER", so clients cannot mint label values.</summary>
+    internal static int MethodIndex(Http1.RequestMethod method) => method switch
+    {
+        Http1.RequestMethod.Get => 0,
+        Http1.RequestMethod.Post => 1,
+        Http1.RequestMethod.Head => 2,
+        Http1.RequestMethod.Put => 3,
+        Http1.RequestMethod.Delete => 4,
+        Http1.RequestMethod.Patch => 5,
+        Http1.RequestMethod.Options => 6,
+        _ => 7,
+    };
+
+    /// <inheritdoc cref="MethodIndex(Http1.RequestMethod)"/>
     internal static int MethodIndex(string method) =>
         HttpMethods.IsGet(method) ? 0
         : HttpMethods.IsPost(method) ? 1

@@ -23,4 +23,20 @@ internal static class StaticRoutes
 
         return settings;
     }
+
+    /// <summary>One catch-all route over destinations at <paramref name="addresses"/> (named d0, d1, ...).</summary>
+    public static Dictionary<string, string?> CatchAll(params string[] addresses)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["ReverseProxy:Routes:all:ClusterId"] = "backends",
+            ["ReverseProxy:Routes:all:Match:Path"] = "{**catch-all}",
+        };
+        for (var i = 0; i < addresses.Length; i++)
+        {
+            settings[$"ReverseProxy:Clusters:backends:Destinations:d{i}:Address"] = addresses[i];
+        }
+
+        return settings;
+    }
 }

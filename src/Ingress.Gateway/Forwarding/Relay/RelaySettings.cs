@@ -1,0 +1,42 @@
+using Ingress.Gateway.Hosting;
+
+namespace Ingress.Gateway.Forwarding.Relay;
+
+/// <summary>The settings the relay's connections read on every request, resolved once into plain numbers.</summary>
+internal sealed record RelaySettings
+{
+    /// <summary>How long the relay waits on a client whose response it cannot write (nginx's <c>send_timeout</c> default).</summary>
+    public const long SendTimeoutMs = 60_000;
+
+    /// <summary>How long a closing connection keeps reading (and discarding) what the client still sends, so the response is not lost to a reset.</summary>
+    public const long LingerMs = 2_000;
+
+    public required long KeepAliveTimeoutMs { get; init; }
+
+    public required long RequestHeadersTimeoutMs { get; init; }
+
+    public required long ConnectTimeoutMs { get; init; }
+
+    /// <summary>Bodies over this go to Kestrel (which answers 413); null for no limit.</summary>
+    public required long? MaxRequestBodySize { get; init; }
+
+    public required double MinRequestBodyBytesPerSecond { get; init; }
+
+    public required long MinRequestBodyGracePeriodMs { get; init; }
+
+    public required bool Retries { get; init; }
+
+    public required int MaxAttempts { get; init; }
+
+    public static RelaySettings From(GatewayLimitsOptions limits, ResilienceOptions resilience) => new()
+    {
+        KeepAliveTimeoutMs = (long)limits.KeepAliveTimeout.TotalMilliseconds,
+        RequestHeadersTimeoutMs = (long)limits.RequestHeadersTimeout.TotalMilliseconds,
+        ConnectTimeoutMs = (long)resilience.ConnectTimeout.TotalMilliseconds,
+        MaxRequestBodySize = limits.MaxRequestBodySize,
+        MinRequestBodyBytesPerSecond = limits.MinRequestBodyBytesPerSecond,
+        MinRequestBodyGracePeriodMs = (long)limits.MinRequestBodyGracePeriod.TotalMilliseconds,
+        Retries = resilience.Retries,
+        MaxAttempts = resilience.MaxAttempts,
+    };
+}

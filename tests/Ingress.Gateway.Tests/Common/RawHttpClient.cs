@@ -1,0 +1,66 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Ingress.Gateway.Tests.Common;
+
+/// <summary>One raw TCP connection to a gateway port, for what HttpClient hides: pipelining, exact bytes, closes.</summary>
+internal sealed class RawHttpClient : IDisposable
+{
+    private readonly TcpClient _client = new();
+    private readonly List<byte> _received = [];
+    private NetworkStream? _stream;
+
+    public static async Task<RawHttpClient> ConnectAsync(int port)
+    {
+        var client = new RawHttpClient();
+        await client._client.ConnectAsync(IPAddress.Loopback, port);
+        client._stream = client._client.GetStream();
+        return client;
+    }
+
+    public Task SendAsync(string raw) => _stream!.WriteAsync(Encoding.Latin1.GetBytes(raw)).AsTask();
+
+    /// <summary>Closes the sending side only (a FIN), as <c>nc -N</c> does after its request.</summary>
+    public void ShutdownSend() => _client.Client.Shutdown(SocketShutdown.Send);
+
+    /// <summary>Reads until <paramref name="done"/> holds for everything received, the connection closes, or 10 s pass.</summary>
+    public async Task<string> ReadUntilAsync(Func<string, bool> done)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var buffer = new byte[65536];
+        while (!done(Text))
+        {
+            int read;
+            try
+            {
+                read = await _stream!.ReadAsync(buffer, timeout.Token);
+            }
+            catch (Exception ex) when (ex is IOException or OperationCanceledException)
+            {
+                break;
+            }
+
+            if (read == 0)
+            {
+                Closed = true;
+                break;
+            }
+
+            _received.AddRange(buffer.AsSpan(0, read).ToArray());
+        }
+
+        return Text;
+    }
+
+    /// <summary>Reads until the gateway closes the connection (or 10 s pass).</summary>
+    public Task<string> ReadToEndAsync() => ReadUntilAsync(_ => false);
+
+    /// <summary>Everything received so far.</summary>
+    public string Text => Encoding.Latin1.GetString([.. _received]);
+
+    /// <summary>The gateway closed the connection.</summary>
+    public bool Closed { get; private set; }
+
+    public void Dispose() => _client.Dispose();
+}

@@ -1,0 +1,133 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Ingress.Gateway.Tests.Common;
+
+/// <summary>
+/// A loopback TCP server that speaks raw HTTP/1.1 from a script: for each request head (and its Content-Length body)
+/// it records the bytes and writes back whatever the script returns, byte for byte. For response shapes Kestrel never
+/// produces: no length, interim responses, hop-by-hop headers, closing without a word.
+/// </summary>
+internal sealed class ScriptedServer : IAsyncDisposable
+{
+    private readonly TcpListener _listener;
+    private readonly Func<string, ScriptedReply> _script;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private readonly ConcurrentBag<Task> _connections = [];
+    private int _accepted;
+
+    public ScriptedServer(Func<string, ScriptedReply> script, string ip = "127.0.0.1")
+    {
+        _script = script;
+        _listener = new TcpListener(IPAddress.Parse(ip), 0);
+        _listener.Start();
+        Address = $"http://{ip}:{((IPEndPoint)_listener.LocalEndpoint).Port}/";
+        _loop = AcceptAsync();
+    }
+
+    public string Address { get; }
+
+    /// <summary>The raw requests received (head and body), in order.</summary>
+    public ConcurrentQueue<string> Requests { get; } = new();
+
+    /// <summary>Connections accepted so far.</summary>
+    public int Accepted => Volatile.Read(ref _accepted);
+
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptSocketAsync(_stop.Token);
+            }
+            catch (Exception)
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref _accepted);
+            _connections.Add(ServeAsync(socket));
+        }
+    }
+
+    private async Task ServeAsync(Socket socket)
+    {
+        using var _ = socket;
+        var pending = new List<byte>();
+        var buffer = new byte[65536];
+        try
+        {
+            while (true)
+            {
+                var text = Encoding.Latin1.GetString([.. pending]);
+                var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+                if (end >= 0)
+                {
+                    var headLength = end + 4;
+                    var length = ContentLength(text[..headLength]);
+                    if (pending.Count >= headLength + length)
+                    {
+                        var request = Encoding.Latin1.GetString([.. pending.Take(headLength + length)]);
+                        pending.RemoveRange(0, headLength + length);
+                        Requests.Enqueue(request);
+                        var reply = _script(request);
+                        if (reply.DelayMs > 0)
+                        {
+                            await Task.Delay(reply.DelayMs, _stop.Token);
+                        }
+
+                        await socket.SendAsync(Encoding.Latin1.GetBytes(reply.Bytes), SocketFlags.None, _stop.Token);
+                        if (reply.Close)
+                        {
+                            socket.Shutdown(SocketShutdown.Both);
+                            return;
+                        }
+
+                        continue;
+                    }
+                }
+
+                var read = await socket.ReceiveAsync(buffer, SocketFlags.None, _stop.Token);
+                if (read == 0)
+                {
+                    return;
+                }
+
+                pending.AddRange(buffer.AsSpan(0, read).ToArray());
+            }
+        }
+        catch (Exception)
+        {
+            // The peer went away, or the server is stopping.
+        }
+    }
+
+    private static int ContentLength(string head)
+    {
+        foreach (var line in head.Split("\r\n"))
+        {
+            if (line.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))
+            {
+                return int.Parse(line["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+        await _loop;
+        await Task.WhenAll(_connections);
+    }
+}
+
+/// <summary>What a <see cref="ScriptedServer"/> answers: the raw bytes, and whether it then closes the connection.</summary>
+internal sealed record ScriptedReply(string Bytes, bool Close = false, int DelayMs = 0);

@@ -1,0 +1,369 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Text;
+using Ingress.Gateway.Tests.Common;
+
+namespace Ingress.Gateway.Tests.Forwarding.Relay;
+
+/// <summary>The relay end to end: real sockets, a real gateway, real or scripted replicas.</summary>
+public sealed class RelayForwardingTests
+{
+    [Fact]
+    public async Task PlainRequests_AreRelayed_NotHandedOff()
+    {
+        await using var backend = await StreamingBackend.StartAsync();
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(backend.Address));
+
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal("ok", await gateway.Public.GetStringAsync($"/r/{i}?q={i}"));
+        }
+
+        Assert.Equal(0, await HandoffsAsync(gateway));
+        Assert.Contains($"ingress_requests_total{{entrypoint=\"{gateway.EntryPorts[0]}\",service=\"backends\",method=\"GET\",code=\"200\"}} 10", await gateway.Admin.GetStringAsync("/metrics"));
+    }
+
+    [Fact]
+    public async Task PostBody_LargerThanTheRelayBuffer_ArrivesIntact()
+    {
+        await using var backend = await StreamingBackend.StartAsync();
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(backend.Address));
+        var body = RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 17);
+
+        using var response = await gateway.Public.PostAsync("/upload", new ByteArrayContent(body));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal($"{body.Length}:{Convert.ToHexString(SHA256.HashData(body))}", await response.Content.ReadAsStringAsync());
+        Assert.Equal(0, await HandoffsAsync(gateway));
+    }
+
+    [Theory]
+    [InlineData("/bytes?n=5000000")]
+    [InlineData("/chunked?n=3000001")]
+    [InlineData("/bytes?n=0")]
+    [InlineData("/chunked?n=0")]
+    public async Task LargeAndChunkedResponses_ArriveIntact(string path)
+    {
+        await using var backend = await StreamingBackend.StartAsync();
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(backend.Address));
+
+        var bytes = await gateway.Public.GetByteArrayAsync(path);
+
+        var n = int.Parse(path[(path.IndexOf('=') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(StreamingBackend.Pattern(n), bytes);
+        Assert.Equal(0, await HandoffsAsync(gateway));
+    }
+
+    [Fact]
+    public async Task SlowReader_GetsTheWholeLargeResponse_WhileOthersAreServed()
+    {
+        await using var backend = await StreamingBackend.StartAsync();
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(backend.Address));
+
+        using var slow = await RawHttpClient.ConnectAsync(gateway.EntryPorts[0]);
+        await slow.SendAsync("GET /bytes?n=8000000 HTTP/1.1\r\nHost: a\r\n\r\n");
+        await Task.Delay(500);
+        Assert.Equal("ok", await gateway.Public.GetStringAsync("/"));
+
+        var text = await slow.ReadUntilAsync(t => t.Length >= 8_000_000);
+        var bodyStart = text.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4;
+        Assert.Equal(StreamingBackend.Pattern(8_000_000), Encoding.Latin1.GetBytes(text[bodyStart..]));
+    }
+
+    [Fact]
+    public async Task ResponseWithoutLength_IsReframedAsChunked_AndTheClientConnectionStaysOpen()
+    {
+        await using var replica = new ScriptedServer(_ => new ScriptedReply("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nhello, until close", Close: true));
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(replica.Address));
+        using var client = await RawHttpClient.ConnectAsync(gateway.EntryPorts[0]);
+
+        await client.SendAsync("GET /one HTTP/1.1\r\nHost: a\r\n\r\n");
+        var first = await client.ReadUntilAsync(t => t.EndsWith("0\r\n\r\n", StringComparison.Ordinal));
+        await client.SendAsync("GET /two HTTP/1.1\r\nHost: a\r\n\r\n");
+        var both = await client.ReadUntilAsync(t => t.Split("0\r\n\r\n").Length == 3);
+
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", first);
+        Assert.Contains("Transfer-Encoding: chunked\r\n", first);
+        Assert.EndsWith("\r\n\r\n12\r\nhello, until close\r\n0\r\n\r\n", first);
+        Assert.Equal(2, both.Split("hello, until close").Length - 1);
+        Assert.False(client.Closed);
+        Assert.Equal("hello, until close", await gateway.Public.GetStringAsync("/three"));
+    }
+
+    [Fact]
+    public async Task HopByHopResponseHeaders_AreDropped_OthersPass()
+    {
+        await using var replica = new ScriptedServer(_ => new ScriptedReply(
+            "HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\nX-Custom: yes\r\nAlt-Svc: h3=\":443\"\r\nContent-Length: 2\r\n\r\nok"));
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(replica.Address));
+        using var client = await RawHttpClient.ConnectAsync(gateway.EntryPorts[0]);
+
+        await client.SendAsync("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        var response = await client.ReadUntilAsync(t => t.EndsWith("ok", StringComparison.Ordinal));
+
+        Assert.Equal("HTTP/1.1 200 OK\r\nX-Custom: yes\r\nContent-Length: 2\r\n\r\nok", response);
+    }
+
+    [Fact]
+    public async Task InterimResponse_IsForwardedBeforeTheFinalOne()
+    {
+        await using var replica = new ScriptedServer(_ => new ScriptedReply(
+            "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(replica.Address));
+        using var client = await RawHttpClient.ConnectAsync(gateway.EntryPorts[0]);
+
+        await client.SendAsync("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        var response = await client.ReadUntilAsync(t => t.EndsWith("ok", StringComparison.Ordinal));
+
+        Assert.Equal("HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", response);
+    }
+
+    [Fact]
+    public async Task HeadAnd204And304_CarryNoBody_AndTheConnectionStaysUsable()
+    {
+        await using var backend = await StreamingBackend.StartAsync();
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(backend.Address));
+        using var client = await RawHttpClient.ConnectAsync(gateway.EntryPorts[0]);
+
+        await client.SendAsync("HEAD /bytes?n=100 HTTP/1.1\r\nHost: a\r\n\r\nGET /status/204 HTTP/1.1\r\nHost: a\r\n\r\nGET /status/304 HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        var text = await client.ReadUntilAsync(t => t.EndsWith("\r\n\r\nok", StringComparison.Ordinal));
+
+        var statuses = text.Split("HTTP/1.1 ").Skip(1).Select(r => r[..3]).ToList();
+        Assert.Equal(["200", "204", "304", "200"], statuses);
+        Assert.Contains("Content-Length: 100\r\n", text);
+        Assert.DoesNotContain(StreamingBackend.Pattern(100).Select(b => (char)b).ToArray().AsSpan(1, 20).ToString(), text);
+    }
+
+    [Fact]
+    public async Task PipelinedRequests_AreAnsweredInOrder()
+    {
+        await using var backend = await StreamingBackend.StartAsync();
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(backend.Address));
+        using var client = await RawHttpClient.ConnectAsync(gateway.EntryPorts[0]);
+
+        await client.SendAsync(
+            "GET /bytes?n=3&delay=200 HTTP/1.1\r\nHost: a\r\n\r\n" +
+            "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello" +
+            "GET /bytes?n=1 HTTP/1.1\r\nHost: a\r\n\r\n");
+        var text = await client.ReadUntilAsync(t => t.Split("HTTP/1.1 200").Length == 4 && t.EndsWith("\0", StringComparison.Ordinal));
+
+        var bodies = text.Split("HTTP/1.1 200 OK").Skip(1).Select(r => r[(r.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..]).ToList();
+        Assert.Equal("\0\u0001\u0002", bodies[0]);
+        Assert.StartsWith("5:", bodies[1]);
+        Assert.Equal("\0", bodies[2]);
+        Assert.Equal(["GET", "POST", "GET"], backend.Requests.Select(r => r.Method));
+    }
+
+    [Fact]
+    public async Task ClientConnectionClose_IsAnsweredWithConnectionClose_ThenClosed()
+    {
+        await using var backend = await StreamingBackend.StartAsync();
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(backend.Address));
+        using var client = await RawHttpClient.ConnectAsync(gateway.EntryPorts[0]);
+
+        await client.SendAsync("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+        var text = await client.ReadToEndAsync();
+
+        Assert.True(client.Closed);
+        Assert.Contains("\r\nConnection: close\r\n", text);
+        Assert.EndsWith("\r\n\r\nok", text);
+    }
+
+    [Fact]
+    public async Task UpstreamConnections_AreKeptAlive_AndShared()
+    {
+        await using var backend = await StreamingBackend.StartAsync();
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(backend.Address));
+
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.Equal("ok", await gateway.Public.GetStringAsync("/"));
+        }
+
+        // Sequential requests reuse pooled connections; at most one per event loop was ever opened.
+        Assert.InRange(backend.Connections, 1, Environment.ProcessorCount);
+    }
+
+    [Fact]
+    public async Task ReplicaClosingPooledConnections_CostsNoRequest()
+    {
+        // The replica closes every connection right after answering, without saying so: each next request finds its
+        // pooled connection dead, the keep-alive race every proxy meets. It is retried on a fresh connection.
+        await using var replica = new ScriptedServer(_ => new ScriptedReply("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", Close: true));
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(replica.Address));
+
+        for (var i = 0; i < 20; i++)
+        {
+            await Task.Delay(20);
+            using var response = await gateway.Public.GetAsync("/");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        Assert.DoesNotContain("code=\"502\"", await gateway.Admin.GetStringAsync("/metrics"));
+    }
+
+    [Fact]
+    public async Task ForwardedRequest_IsTheOneTheYarpPipelineSends()
+    {
+        await using var backend = await StreamingBackend.StartAsync();
+        var settings = StaticRoutes.CatchAll(backend.Address);
+        await using var relay = await GatewayTestHost.StartAsync(settings);
+        await using var yarp = await GatewayTestHost.StartAsync(new Dictionary<string, string?>(settings) { ["Ingress:Transport:Relay"] = "false" });
+        const string raw = "GET /a/b?x=1&y=%20z HTTP/1.1\r\nHost: Shop.Example.com:8888\r\nUser-Agent: t\r\nAccept: */*\r\nX-Forwarded-For: 6.6.6.6\r\n" +
+            "X-Forwarded-Proto: https\r\nX-Forwarded-Host: evil\r\nX-Forwarded-Prefix: /p\r\nForwarded: for=1.2.3.4\r\nConnection: keep-alive\r\nKeep-Alive: 5\r\n" +
+            "TE: trailers\r\nProxy-Connection: x\r\nProxy-Authorization: secret\r\nUpgrade-Insecure-Requests: 1\r\nCookie: a=1\r\nX-Empty:\r\n" +
+            "traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\nContent-Length: 0\r\n\r\n";
+
+        var seen = new List<RecordedRequest>();
+        foreach (var port in new[] { yarp.EntryPorts[0], relay.EntryPorts[0] })
+        {
+            using var client = await RawHttpClient.ConnectAsync(port);
+            await client.SendAsync(raw);
+            await client.ReadUntilAsync(t => t.EndsWith("ok", StringComparison.Ordinal));
+            Assert.True(backend.Requests.TryDequeue(out var request));
+            seen.Add(request!);
+        }
+
+        var (viaYarp, viaRelay) = (seen[0], seen[1]);
+        Assert.Equal(viaYarp.RawTarget, viaRelay.RawTarget);
+        Assert.Equal(viaYarp.Method, viaRelay.Method);
+        Assert.Equal(Normalize(viaYarp.Headers), Normalize(viaRelay.Headers));
+        Assert.Equal("Shop.Example.com:8888", viaRelay.Headers["X-Forwarded-Host"]);
+        Assert.Equal($"127.0.0.1:{backend.Port}", viaRelay.Headers["Host"]);
+    }
+
+    [Fact]
+    public async Task WebSocket_IsHandedToTheYarpPipeline_AndEchoes()
+    {
+        await using var backend = await StreamingBackend.StartAsync();
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(backend.Address));
+        using var socket = new ClientWebSocket();
+
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{gateway.EntryPorts[0]}/ws"), CancellationToken.None);
+        await socket.SendAsync("ping"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+        var buffer = new byte[16];
+        var received = await socket.ReceiveAsync(buffer, CancellationToken.None);
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+
+        Assert.Equal("ping", Encoding.ASCII.GetString(buffer, 0, received.Count));
+        Assert.Equal(1, await HandoffsAsync(gateway, "upgrade"));
+    }
+
+    [Fact]
+    public async Task ChunkedUpload_IsHandedToTheYarpPipeline_AndArrives()
+    {
+        await using var backend = await StreamingBackend.StartAsync();
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(backend.Address));
+        var body = RandomNumberGenerator.GetBytes(200_000);
+        var content = new StreamContent(new MemoryStream(body));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        using var response = await gateway.Public.SendAsync(request);
+
+        Assert.Equal($"{body.Length}:{Convert.ToHexString(SHA256.HashData(body))}", await response.Content.ReadAsStringAsync());
+        Assert.Equal(1, await HandoffsAsync(gateway, "transfer_encoding"));
+    }
+
+    [Fact]
+    public async Task RequestAfterRelayedOnes_NeedingTheYarpPipeline_HandsOffWithItsBytes()
+    {
+        await using var backend = await StreamingBackend.StartAsync();
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(backend.Address));
+        using var client = await RawHttpClient.ConnectAsync(gateway.EntryPorts[0]);
+
+        // Two relayed requests, then an Expect: 100-continue one on the same connection, sent in one piece with the next.
+        await client.SendAsync("GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        await client.ReadUntilAsync(t => t.Split("\r\n\r\nok").Length == 3);
+        await client.SendAsync("POST /e HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabcGET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        var text = await client.ReadUntilAsync(t => t.Contains("3:", StringComparison.Ordinal) && t.EndsWith("\r\n\r\nok", StringComparison.Ordinal) && t.Split("\r\n\r\nok").Length == 4);
+
+        Assert.Contains("3:" + Convert.ToHexString(SHA256.HashData("abc"u8.ToArray())), text);
+        Assert.Equal(1, await HandoffsAsync(gateway, "expect"));
+    }
+
+    [Fact]
+    public async Task ShuttingDown_FinishesTheRequestInFlight_WithConnectionClose()
+    {
+        await using var backend = await StreamingBackend.StartAsync();
+        var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(backend.Address));
+        using var client = await RawHttpClient.ConnectAsync(gateway.EntryPorts[0]);
+        using var idle = await RawHttpClient.ConnectAsync(gateway.EntryPorts[0]);
+        await client.SendAsync("GET /?delay=700 HTTP/1.1\r\nHost: a\r\n\r\n");
+        await Task.Delay(200);
+
+        var stopping = gateway.DisposeAsync().AsTask();
+        var text = await client.ReadToEndAsync();
+        await idle.ReadToEndAsync();
+        await stopping;
+
+        Assert.StartsWith("HTTP/1.1 200 OK", text);
+        Assert.Contains("\r\nConnection: close\r\n", text);
+        Assert.EndsWith("ok", text);
+        Assert.True(client.Closed);
+        Assert.True(idle.Closed);
+    }
+
+    [Fact]
+    public async Task IdleKeepAliveConnection_IsClosedAfterTheKeepAliveTimeout()
+    {
+        await using var backend = await StreamingBackend.StartAsync();
+        var settings = StaticRoutes.CatchAll(backend.Address);
+        settings["Ingress:Limits:KeepAliveTimeout"] = "00:00:01";
+        await using var gateway = await GatewayTestHost.StartAsync(settings);
+        using var client = await RawHttpClient.ConnectAsync(gateway.EntryPorts[0]);
+        var started = DateTime.UtcNow;
+
+        await client.SendAsync("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        await client.ReadToEndAsync();
+
+        Assert.True(client.Closed);
+        Assert.InRange((DateTime.UtcNow - started).TotalSeconds, 0.9, 3);
+    }
+
+    [Fact]
+    public async Task SlowRequestBody_IsCutOff_AtTheMinimumDataRate()
+    {
+        await using var backend = await StreamingBackend.StartAsync();
+        var settings = StaticRoutes.CatchAll(backend.Address);
+        settings["Ingress:Limits:MinRequestBodyGracePeriod"] = "00:00:02";
+        await using var gateway = await GatewayTestHost.StartAsync(settings);
+        using var client = await RawHttpClient.ConnectAsync(gateway.EntryPorts[0]);
+        var started = DateTime.UtcNow;
+
+        await client.SendAsync("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\nstart");
+        var text = await client.ReadToEndAsync();
+
+        Assert.True(client.Closed);
+        Assert.True(text.Length == 0 || text.StartsWith("HTTP/1.1 408", StringComparison.Ordinal), text);
+        Assert.InRange((DateTime.UtcNow - started).TotalSeconds, 1.9, 5);
+    }
+
+    [Fact]
+    public async Task RelayOff_EntryPortsAreServedByKestrelAndYarp()
+    {
+        await using var backend = await StreamingBackend.StartAsync();
+        var settings = StaticRoutes.CatchAll(backend.Address);
+        settings["Ingress:Transport:Relay"] = "false";
+        await using var gateway = await GatewayTestHost.StartAsync(settings);
+
+        Assert.Equal("ok", await gateway.Public.GetStringAsync("/"));
+        Assert.DoesNotContain("ingress_relay_handoffs_total{", await gateway.Admin.GetStringAsync("/metrics"));
+    }
+
+    private static async Task<int> HandoffsAsync(GatewayTestHost gateway, string? reason = null)
+    {
+        var metrics = await gateway.Admin.GetStringAsync("/metrics");
+        return metrics.Split('\n')
+            .Where(l => l.StartsWith("ingress_relay_handoffs_total{", StringComparison.Ordinal) && (reason is null || l.Contains($"reason=\"{reason}\"", StringComparison.Ordinal)))
+            .Sum(l => (int)double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Header names ignoring case; values with list items trimmed (a relayed duplicate header and a merged one read the same).</summary>
+    private static Dictionary<string, string> Normalize(IReadOnlyDictionary<string, string> headers) =>
+        headers.ToDictionary(
+            h => h.Key.ToLowerInvariant(),
+            h => string.Join(",", h.Value.Split(',').Select(v => v.Trim())));
+}
