@@ -447,7 +447,7 @@ med() { # column c target -> median of that column
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0 || a == "nan" || b == "nan") print "n/a"; else printf "%.2f\n", a / b }'; }
 fmt_rps() { awk -v v="$1" 'BEGIN { if (v == "nan") print "n/a"; else printf "%.0f\n", v }' | sed -e ':a' -e 's/\B[0-9]\{3\}\>/,&/;ta'; }
 fmt_ms() { awk -v v="$1" 'BEGIN { if (v == "nan") print "n/a"; else if (v < 1) printf "%.3f\n", v; else if (v < 10) printf "%.2f\n", v; else printf "%.1f\n", v }'; }
-label() { case $1 in direct) echo "direct (baseline)" ;; ingress) echo "Ingress (YARP)" ;; ingress-*) echo "Ingress, ${1#ingress-}" ;; nginx) echo nginx ;; haproxy) echo HAProxy ;; caddy) echo Caddy ;; esac; }
+label() { case $1 in direct) echo "direct (baseline)" ;; ingress) echo "Ingress" ;; ingress-*) echo "Ingress, ${1#ingress-}" ;; nginx) echo nginx ;; haproxy) echo HAProxy ;; caddy) echo Caddy ;; esac; }
 
 CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)
 [ -n "$CPU" ] || CPU=$(lscpu 2>/dev/null | awk -F': +' '/Model name/ { print $2; exit }')

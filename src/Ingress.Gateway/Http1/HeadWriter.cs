@@ -6,7 +6,8 @@ internal static class HeadWriter
     /// <summary>
     /// Writes the request a replica gets, the way the YARP pipeline would send it: the client's request line and
     /// headers, less the dropped lines, then <c>Host</c> set to the replica's address and fresh <c>X-Forwarded-For</c>,
-    /// <c>-Proto</c> and <c>-Host</c> (a client's own are replaced, never trusted).
+    /// <c>-Proto</c> and <c>-Host</c> (a client's own are replaced, never trusted), and <c>Content-Length: 0</c> where
+    /// HttpClient would add it (<see cref="RequestHead.NeedsZeroContentLength"/>).
     /// </summary>
     /// <param name="source">The client's bytes, holding the parsed head.</param>
     /// <param name="head">The parsed head.</param>
@@ -17,7 +18,9 @@ internal static class HeadWriter
     public static int WriteRequest(ReadOnlySpan<byte> source, in RequestHead head, ReadOnlySpan<byte> hostLine, ReadOnlySpan<byte> forwardedFor, Span<byte> target)
     {
         var host = head.Host(source);
-        var needed = head.Length - DroppedLength(head.Dropped) + hostLine.Length + forwardedFor.Length + "X-Forwarded-Host: \r\n".Length + host.Length;
+        var zeroLength = head.NeedsZeroContentLength ? "Content-Length: 0\r\n"u8 : default;
+        var needed = head.Length - DroppedLength(head.Dropped) + hostLine.Length + forwardedFor.Length + "X-Forwarded-Host: \r\n".Length + host.Length
+            + zeroLength.Length;
         if (needed > target.Length)
         {
             return -1;
@@ -39,6 +42,8 @@ internal static class HeadWriter
         rest.CopyTo(target[written..]);
         written += rest.Length;
 
+        zeroLength.CopyTo(target[written..]);
+        written += zeroLength.Length;
         hostLine.CopyTo(target[written..]);
         written += hostLine.Length;
         forwardedFor.CopyTo(target[written..]);

@@ -33,6 +33,12 @@ internal struct RequestHead
     /// <summary>The Content-Length, or 0 when the request has none (the relay takes no other kind of body).</summary>
     public long ContentLength;
 
+    /// <summary>
+    /// The request has no Content-Length and a method that usually carries a body (POST, PUT, PATCH, ...): the replica gets
+    /// <c>Content-Length: 0</c>, as HttpClient sends it under YARP, so origins that insist on a length (411) accept it.
+    /// </summary>
+    public bool NeedsZeroContentLength;
+
     /// <summary>The client asked to close the connection after this exchange (<c>Connection: close</c>).</summary>
     public bool ConnectionClose;
 

@@ -38,7 +38,7 @@ internal static class RequestHeadParser
         }
 
         head.HeadersStart = lineEnd + 2;
-        reason = ParseHeaders(buffer, end + 2, ref head);
+        reason = ParseHeaders(buffer, end + 2, ref head, complete: true);
         return reason == HandoffReason.None ? RequestHeadStatus.Complete : RequestHeadStatus.Handoff;
     }
 
@@ -65,12 +65,19 @@ internal static class RequestHeadParser
             lf = next < 0 ? -1 : lf + 1 + next;
         }
 
-        // A complete request line that the relay would hand off anyway is handed off now rather than after the headers.
+        // Complete lines Kestrel would already reject (it parses line by line) are handed off now, not after the head.
         var lineEnd = buffer.IndexOf("\r\n"u8);
         if (lineEnd >= 0)
         {
             RequestHead probe = default;
             reason = ParseRequestLine(buffer[..lineEnd], ref probe);
+            var lastLineEnd = buffer.LastIndexOf("\r\n"u8);
+            if (reason == HandoffReason.None && lastLineEnd > lineEnd)
+            {
+                probe.HeadersStart = lineEnd + 2;
+                reason = ParseHeaders(buffer, lastLineEnd + 2, ref probe, complete: false);
+            }
+
             if (reason != HandoffReason.None)
             {
                 return RequestHeadStatus.Handoff;
@@ -93,6 +100,12 @@ internal static class RequestHeadParser
         if (head.Method == RequestMethod.Connect)
         {
             return HandoffReason.Upgrade;
+        }
+
+        if (head.Method == RequestMethod.Other && RequestMethods.IsCaseVariantOfKnown(line[..space]))
+        {
+            // "HeAD" is a method of its own to HTTP, but HttpClient (under YARP) takes it for HEAD: Kestrel's to answer.
+            return HandoffReason.Malformed;
         }
 
         var rest = line[(space + 1)..];
@@ -145,7 +158,8 @@ internal static class RequestHeadParser
         return HandoffReason.None;
     }
 
-    private static HandoffReason ParseHeaders(ReadOnlySpan<byte> buffer, int headersEnd, ref RequestHead head)
+    /// <summary>Validates and classifies the header lines up to <paramref name="headersEnd"/>; <paramref name="complete"/> when that is the whole head.</summary>
+    private static HandoffReason ParseHeaders(ReadOnlySpan<byte> buffer, int headersEnd, ref RequestHead head, bool complete)
     {
         var position = head.HeadersStart;
         var count = 0;
@@ -232,7 +246,9 @@ internal static class RequestHeadParser
             position += lineLength + 2;
         }
 
-        return sawHost ? HandoffReason.None : HandoffReason.Malformed;
+        head.NeedsZeroContentLength = !sawContentLength
+            && head.Method is not (RequestMethod.Get or RequestMethod.Head or RequestMethod.Options or RequestMethod.Delete or RequestMethod.Connect);
+        return sawHost || !complete ? HandoffReason.None : HandoffReason.Malformed;
     }
 
     private static HandoffReason ParseHost(ReadOnlySpan<byte> value, int valueStart, ref RequestHead head)

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Ingress.Gateway.Http1;
 
 /// <summary>The request methods the relay tells apart: for retry safety, response framing and metric labels.</summary>
@@ -34,6 +36,15 @@ internal static class RequestMethods
         _ => RequestMethod.Other,
     };
 
+    /// <summary>True for a method token that differs from a standard method only in case (<c>get</c>, <c>HeAD</c>).</summary>
+    public static bool IsCaseVariantOfKnown(ReadOnlySpan<byte> method)
+    {
+        Span<byte> upper = stackalloc byte[8];
+        return method.Length <= upper.Length
+            && Ascii.ToUpper(method, upper, out var written) == System.Buffers.OperationStatus.Done
+            && Classify(upper[..written]) != RequestMethod.Other;
+    }
+
     /// <summary>The method's name as ASP.NET Core spells it, for metrics and logs; null for <see cref="RequestMethod.Other"/>.</summary>
     public static string? Name(RequestMethod method) => method switch
     {
@@ -48,6 +59,11 @@ internal static class RequestMethods
         RequestMethod.Connect => HttpMethods.Connect,
         _ => null,
     };
+
+    /// <summary>The idempotent methods (RFC 9110, 9.2.2): sending one twice has the effect of sending it once.</summary>
+    public static bool IsIdempotent(RequestMethod method) =>
+        method is RequestMethod.Get or RequestMethod.Head or RequestMethod.Options or RequestMethod.Put
+            or RequestMethod.Delete or RequestMethod.Trace;
 
     /// <summary>GET, HEAD and OPTIONS: safe to send twice when they carry no body (the retry rule of the YARP path).</summary>
     public static bool IsIdempotentWithoutBody(RequestMethod method) =>

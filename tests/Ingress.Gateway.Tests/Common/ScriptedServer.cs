@@ -13,13 +13,19 @@ namespace Ingress.Gateway.Tests.Common;
 internal sealed class ScriptedServer : IAsyncDisposable
 {
     private readonly TcpListener _listener;
-    private readonly Func<string, ScriptedReply> _script;
+    private readonly Func<string, int, ScriptedReply> _script;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private readonly ConcurrentBag<Task> _connections = [];
     private int _accepted;
 
     public ScriptedServer(Func<string, ScriptedReply> script, string ip = "127.0.0.1")
+        : this((request, _) => script(request), ip)
+    {
+    }
+
+    /// <summary>A server whose script also gets the request's index on its connection (0 for the first).</summary>
+    public ScriptedServer(Func<string, int, ScriptedReply> script, string ip = "127.0.0.1")
     {
         _script = script;
         _listener = new TcpListener(IPAddress.Parse(ip), 0);
@@ -60,6 +66,7 @@ internal sealed class ScriptedServer : IAsyncDisposable
         using var _ = socket;
         var pending = new List<byte>();
         var buffer = new byte[65536];
+        var index = 0;
         try
         {
             while (true)
@@ -75,10 +82,17 @@ internal sealed class ScriptedServer : IAsyncDisposable
                         var request = Encoding.Latin1.GetString([.. pending.Take(headLength + length)]);
                         pending.RemoveRange(0, headLength + length);
                         Requests.Enqueue(request);
-                        var reply = _script(request);
+                        var reply = _script(request, index++);
                         if (reply.DelayMs > 0)
                         {
                             await Task.Delay(reply.DelayMs, _stop.Token);
+                        }
+
+                        if (reply.Bytes is null)
+                        {
+                            // Closes without a word, as a replica does that timed out an idle connection just as a request came.
+                            socket.Close();
+                            return;
                         }
 
                         await socket.SendAsync(Encoding.Latin1.GetBytes(reply.Bytes), SocketFlags.None, _stop.Token);
@@ -129,5 +143,5 @@ internal sealed class ScriptedServer : IAsyncDisposable
     }
 }
 
-/// <summary>What a <see cref="ScriptedServer"/> answers: the raw bytes, and whether it then closes the connection.</summary>
-internal sealed record ScriptedReply(string Bytes, bool Close = false, int DelayMs = 0);
+/// <summary>What a <see cref="ScriptedServer"/> answers: the raw bytes (null: close without answering), and whether it then closes.</summary>
+internal sealed record ScriptedReply(string? Bytes, bool Close = false, int DelayMs = 0);

@@ -14,7 +14,7 @@ namespace Ingress.Gateway.Tests.Common;
 /// responses on demand, echoes WebSocket messages, records request headers, and counts its TCP connections.
 /// </summary>
 /// <remarks>
-/// <c>POST</c> any path: answers <c>length:sha256</c> of the body. <c>GET /bytes?n=N</c>: N pattern bytes with a
+/// <c>POST</c> any path: answers <c>length:sha256</c> of the body (<c>?readDelay=ms</c> waits before reading it). <c>GET /bytes?n=N</c>: N pattern bytes with a
 /// Content-Length. <c>GET /chunked?n=N</c>: the same bytes, flushed in 8 KB pieces (chunked). <c>/status/N</c>: an
 /// empty response with status N. <c>?delay=ms</c> delays any answer. <c>/ws</c>: a WebSocket echo.
 /// </remarks>
@@ -114,6 +114,12 @@ internal sealed class StreamingBackend : IAsyncDisposable
 
         if (HttpMethods.IsPost(request.Method) || HttpMethods.IsPut(request.Method))
         {
+            if (request.Query.TryGetValue("readDelay", out var readDelay))
+            {
+                // A replica slow to take the body: the gateway must not blame the client for it.
+                await Task.Delay(int.Parse(readDelay!, System.Globalization.CultureInfo.InvariantCulture), context.RequestAborted);
+            }
+
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var buffer = new byte[65536];
             long length = 0;

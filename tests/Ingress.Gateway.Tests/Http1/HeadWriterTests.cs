@@ -19,6 +19,23 @@ public sealed class HeadWriterTests
             Encoding.ASCII.GetString(target, 0, length));
     }
 
+    [Theory]
+    [InlineData("POST", true)]
+    [InlineData("PUT", true)]
+    [InlineData("BREW", true)]
+    [InlineData("GET", false)]
+    [InlineData("DELETE", false)]
+    public void WriteRequest_NoContentLength_AddsAZeroOneWhereHttpClientWould(string method, bool added)
+    {
+        var source = Encoding.ASCII.GetBytes($"{method} / HTTP/1.1\r\nHost: a\r\n\r\n");
+        RequestHeadParser.Parse(source, source.Length, out var head, out _);
+        var target = new byte[256];
+
+        var written = Encoding.ASCII.GetString(target, 0, HeadWriter.WriteRequest(source, head, "Host: b\r\n"u8, "X\r\n"u8, target));
+
+        Assert.Equal(added, written.Contains("\r\nContent-Length: 0\r\n", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void WriteRequest_TargetTooSmall_ReturnsMinusOne()
     {

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Collections.Frozen;
 using System.Net;
 using System.Text;
 using Ingress.Gateway.Transport.Native;
@@ -30,7 +29,7 @@ internal sealed class RelayCluster
         ActivityTimeoutMs = (long)Math.Min(activityTimeout.TotalMilliseconds, int.MaxValue);
         PassiveHealth = passiveHealth;
         ReactivationPeriod = reactivationPeriod;
-        Destinations = destinations.ToFrozenDictionary(d => d.State);
+        Destinations = destinations.ToDictionary(d => d.State);
         var body = $"503 Service Unavailable: no healthy replica of '{service}' right now; retry shortly.\n";
         NoReplicaResponse = Pinned(Encoding.UTF8.GetBytes(
             "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n" +
@@ -53,7 +52,7 @@ internal sealed class RelayCluster
     public TimeSpan ReactivationPeriod { get; }
 
     /// <summary>The relay's view of each of the cluster's destinations, by YARP's <see cref="DestinationState"/>.</summary>
-    public FrozenDictionary<DestinationState, RelayDestination> Destinations { get; }
+    public Dictionary<DestinationState, RelayDestination> Destinations { get; }
 
     /// <summary>The complete 503 response sent when no replica is in rotation (the same as the YARP pipeline's).</summary>
     public byte[] NoReplicaResponse { get; }

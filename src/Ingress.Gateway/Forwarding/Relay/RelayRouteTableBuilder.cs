@@ -18,7 +18,9 @@ internal static class RelayRouteTableBuilder
     /// <param name="routes">YARP's routes (<c>IProxyStateLookup.GetRoutes()</c>).</param>
     /// <param name="entryPorts">The gateway's entry ports.</param>
     /// <param name="clusterFor">The relay's view of a cluster, or null when its requests need the YARP pipeline.</param>
-    public static RelayRouteTable Build(IEnumerable<RouteModel> routes, IReadOnlyList<int> entryPorts, Func<ClusterState, RelayCluster?> clusterFor)
+    /// <param name="shapeOf">What a route matches (<see cref="RouteShape.Of"/>), which a caller may cache.</param>
+    public static RelayRouteTable Build(
+        IEnumerable<RouteModel> routes, IReadOnlyList<int> entryPorts, Func<ClusterState, RelayCluster?> clusterFor, Func<RouteModel, RouteShape>? shapeOf = null)
     {
         var clusters = new Dictionary<ClusterState, RelayCluster?>();
         var ports = entryPorts.Distinct().Select(port => new PortBuilder(port)).ToArray();
@@ -26,7 +28,8 @@ internal static class RelayRouteTableBuilder
         {
             var bound = EntryPort(model.Config);
             var targets = ports.Where(p => bound is null || p.Port == bound).ToArray();
-            if (!TryDescribe(model.Config, out var prefix, out var precedence, out var hosts))
+            var shape = shapeOf?.Invoke(model) ?? RouteShape.Of(model.Config);
+            if (!shape.Supported)
             {
                 foreach (var port in targets)
                 {
@@ -43,10 +46,10 @@ internal static class RelayRouteTableBuilder
             }
 
             var isStatic = model.Config.Metadata?.ContainsKey(RouteMetadata.DiscoveredKey) != true;
-            var route = new RelayRoute(model, prefix, hosts.Length > 0, isStatic, precedence, cluster);
+            var route = new RelayRoute(model, shape.PathPrefix, shape.Hosts.Length > 0, isStatic, shape.Precedence, cluster);
             foreach (var port in targets)
             {
-                port.Add(route, hosts);
+                port.Add(route, shape.Hosts);
             }
         }
 
@@ -57,7 +60,7 @@ internal static class RelayRouteTableBuilder
     /// The relay evaluates a route whose match is hosts (exact names or <c>*.suffix</c>) and a path of literal segments
     /// ending in a catch-all, and which has no per-route policy or transform; anything else is left to ASP.NET Core.
     /// </summary>
-    internal static bool TryDescribe(RouteConfig route, out string prefix, out decimal precedence, out string[] hosts)
+    internal static bool Describe(RouteConfig route, out string prefix, out decimal precedence, out string[] hosts)
     {
         prefix = "";
         precedence = 0;
@@ -168,4 +171,18 @@ internal static class RelayRouteTableBuilder
             [.. _wildcard.Select(p => (p.Key, new RouteGroup(p.Value)))],
             new RouteGroup(_hostless));
     }
+}
+
+/// <summary>What one route matches, as the relay evaluates it; <see cref="Supported"/> false when it cannot.</summary>
+/// <param name="Supported">The relay can evaluate the route's match (see <see cref="Of"/>).</param>
+/// <param name="PathPrefix">The literal path prefix without a trailing slash; empty for the root.</param>
+/// <param name="Precedence">ASP.NET Core's inbound precedence of the path pattern.</param>
+/// <param name="Hosts">Host names and <c>*.suffix</c> wildcards; empty for any host.</param>
+internal sealed record RouteShape(bool Supported, string PathPrefix, decimal Precedence, string[] Hosts)
+{
+    private static readonly RouteShape s_unsupported = new(false, "", 0, []);
+
+    /// <summary>Describes <paramref name="route"/>.</summary>
+    public static RouteShape Of(RouteConfig route) =>
+        RelayRouteTableBuilder.Describe(route, out var prefix, out var precedence, out var hosts) ? new(true, prefix, precedence, hosts) : s_unsupported;
 }

@@ -1,7 +1,9 @@
+using System.Runtime.CompilerServices;
 using Ingress.Gateway.Hosting;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Model;
 
 namespace Ingress.Gateway.Forwarding.Relay;
 
@@ -10,8 +12,15 @@ namespace Ingress.Gateway.Forwarding.Relay;
 /// routes exactly what YARP routes, from the moment YARP does.
 /// </summary>
 /// <remarks>
-/// YARP calls this synchronously at the end of each apply, before its new endpoints serve, and the relay's swap is a
-/// single reference write. A failure leaves the previous snapshot in force and is logged; it never fails YARP's apply.
+/// <para>
+/// YARP calls this synchronously at the end of each apply, and the relay's swap is a single reference write. A failure
+/// leaves the previous snapshot in force and is logged; it never fails YARP's apply.
+/// </para>
+/// <para>
+/// YARP keeps its <see cref="ClusterModel"/> and <see cref="RouteModel"/> objects for clusters and routes whose config
+/// did not change, so the relay's view of each is cached by those objects: a task replaced in one service of a
+/// thousand re-describes that one cluster, not all of them. The caches are weak, so removed ones go with YARP's.
+/// </para>
 /// </remarks>
 internal sealed partial class RelayRouteUpdater(
     IServiceProvider services,
@@ -20,6 +29,9 @@ internal sealed partial class RelayRouteUpdater(
     IOptions<GatewayOptions> gateway,
     ILogger<RelayRouteUpdater> logger) : IConfigChangeListener
 {
+    private readonly ConditionalWeakTable<ClusterModel, StrongBox<RelayCluster?>> _clusters = [];
+    private readonly ConditionalWeakTable<RouteModel, RouteShape> _shapes = [];
+
     // Resolved late: YARP's state lookup is the config manager, which itself depends on the change listeners.
     private IProxyStateLookup? _state;
 
@@ -28,13 +40,28 @@ internal sealed partial class RelayRouteUpdater(
         try
         {
             _state ??= services.GetRequiredService<IProxyStateLookup>();
-            engine.UpdateRoutes(RelayRouteTableBuilder.Build(_state.GetRoutes(), gateway.Value.EntryPorts, clusters.Create));
+            engine.UpdateRoutes(RelayRouteTableBuilder.Build(_state.GetRoutes(), gateway.Value.EntryPorts, ClusterFor, ShapeOf));
         }
         catch (Exception ex)
         {
             LogRebuildFailed(ex);
         }
     }
+
+    private RelayCluster? ClusterFor(ClusterState cluster)
+    {
+        var model = cluster.Model;
+        if (_clusters.TryGetValue(model, out var cached))
+        {
+            return cached.Value;
+        }
+
+        var created = clusters.Create(cluster);
+        _clusters.AddOrUpdate(model, new StrongBox<RelayCluster?>(created));
+        return created;
+    }
+
+    private RouteShape ShapeOf(RouteModel route) => _shapes.GetValue(route, static r => RouteShape.Of(r.Config));
 
     public void ConfigurationApplyingFailed(IReadOnlyList<IProxyConfig> proxyConfigs, Exception exception)
     {

@@ -11,7 +11,13 @@ internal sealed record RelaySettings
     /// <summary>How long a closing connection keeps reading (and discarding) what the client still sends, so the response is not lost to a reset.</summary>
     public const long LingerMs = 2_000;
 
+    /// <summary>Kestrel's default <c>MaxRequestLineSize</c>: a longer request line is Kestrel's to answer (414).</summary>
+    public const int MaxRequestLineSize = 8 * 1024;
+
     public required long KeepAliveTimeoutMs { get; init; }
+
+    /// <summary>Heads longer than this go to Kestrel, which applies <c>MaxRequestHeadersTotalSize</c> (431).</summary>
+    public required int MaxRequestHeadLength { get; init; }
 
     public required long RequestHeadersTimeoutMs { get; init; }
 
@@ -31,6 +37,7 @@ internal sealed record RelaySettings
     public static RelaySettings From(GatewayLimitsOptions limits, ResilienceOptions resilience) => new()
     {
         KeepAliveTimeoutMs = (long)limits.KeepAliveTimeout.TotalMilliseconds,
+        MaxRequestHeadLength = limits.MaxRequestHeadersTotalSize,
         RequestHeadersTimeoutMs = (long)limits.RequestHeadersTimeout.TotalMilliseconds,
         ConnectTimeoutMs = (long)resilience.ConnectTimeout.TotalMilliseconds,
         MaxRequestBodySize = limits.MaxRequestBodySize,

@@ -53,6 +53,7 @@ internal static unsafe partial class Libc
     public const int EMFILE = 24;
     public const int ENFILE = 23;
     public const int EPIPE = 32;
+    public const int EAFNOSUPPORT = 97;
     public const int EADDRINUSE = 98;
     public const int EADDRNOTAVAIL = 99;
     public const int ENETUNREACH = 101;

@@ -205,6 +205,44 @@ public sealed class RelayForwardingTests
     }
 
     [Fact]
+    public async Task StalePooledConnection_BodilessRequestIsResentOnAFreshOne_PostWithBodyIsNot()
+    {
+        // The replica takes a second request on a connection and closes it without answering: from the gateway's side,
+        // exactly a pooled connection the replica had just timed out.
+        await using var replica = new ScriptedServer((_, index) => index == 0
+            ? new ScriptedReply("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            : new ScriptedReply(null));
+        var settings = StaticRoutes.CatchAll(replica.Address);
+        settings["Ingress:Transport:EventLoops"] = "1";
+        await using var gateway = await GatewayTestHost.StartAsync(settings);
+
+        Assert.Equal("ok", await gateway.Public.GetStringAsync("/first"));
+        Assert.Equal("ok", await gateway.Public.GetStringAsync("/second"));
+        using var post = await gateway.Public.PostAsync("/pay", new StringContent("once"));
+
+        Assert.Equal(HttpStatusCode.BadGateway, post.StatusCode);
+        Assert.Equal(2, replica.Requests.Count(r => r.StartsWith("GET /second", StringComparison.Ordinal)));
+        Assert.Equal(1, replica.Requests.Count(r => r.StartsWith("POST /pay", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task UploadHeldBackByASlowReplica_IsNotCutOffAsASlowClient()
+    {
+        await using var backend = await StreamingBackend.StartAsync();
+        var settings = StaticRoutes.CatchAll(backend.Address);
+        // A demanding rate: 4 MB/s. The replica waits 3.5 s before reading, far longer than the socket buffers can hide.
+        settings["Ingress:Limits:MinRequestBodyBytesPerSecond"] = "4000000";
+        settings["Ingress:Limits:MinRequestBodyGracePeriod"] = "00:00:01.500";
+        await using var gateway = await GatewayTestHost.StartAsync(settings);
+        var body = RandomNumberGenerator.GetBytes(16 * 1024 * 1024);
+
+        using var response = await gateway.Public.PostAsync("/upload?readDelay=3500", new ByteArrayContent(body));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal($"{body.Length}:{Convert.ToHexString(SHA256.HashData(body))}", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task ForwardedRequest_IsTheOneTheYarpPipelineSends()
     {
         await using var backend = await StreamingBackend.StartAsync();
@@ -339,6 +377,35 @@ public sealed class RelayForwardingTests
         Assert.True(client.Closed);
         Assert.True(text.Length == 0 || text.StartsWith("HTTP/1.1 408", StringComparison.Ordinal), text);
         Assert.InRange((DateTime.UtcNow - started).TotalSeconds, 1.9, 5);
+    }
+
+    [Fact]
+    public async Task HeadOverTheConfiguredLimit_ButWithinTheRelayBuffer_IsLeftToKestrel_WhichAnswers431()
+    {
+        await using var backend = await StreamingBackend.StartAsync();
+        var settings = StaticRoutes.CatchAll(backend.Address);
+        settings["Ingress:Limits:MaxRequestHeadersTotalSize"] = "2048";
+        await using var gateway = await GatewayTestHost.StartAsync(settings);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+        request.Headers.Add("X-Big", new string('x', 3000));
+
+        using var response = await gateway.Public.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, response.StatusCode);
+        Assert.Empty(backend.Requests);
+        Assert.Equal(1, await HandoffsAsync(gateway, "size"));
+    }
+
+    [Fact]
+    public async Task RequestLineOverKestrelsLimit_IsLeftToKestrel_WhichAnswers414()
+    {
+        await using var backend = await StreamingBackend.StartAsync();
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(backend.Address));
+
+        using var response = await gateway.Public.GetAsync("/" + new string('a', 9000));
+
+        Assert.Equal(HttpStatusCode.RequestUriTooLong, response.StatusCode);
+        Assert.Empty(backend.Requests);
     }
 
     [Fact]
