@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Ingress.Gateway.Transport.Native;
 
 namespace Ingress.Gateway.Transport;
 
@@ -7,7 +7,11 @@ namespace Ingress.Gateway.Transport;
 /// has bytes to keep, so memory follows the number of requests in flight, not the number of open connections; the
 /// pool keeps a few free buffers for the next requests and returns the rest.
 /// </summary>
-/// <remarks>Not thread-safe: used only on its loop's thread.</remarks>
+/// <remarks>
+/// Buffers are whole pages from <c>mmap</c>, not from the C heap: a burst of connections leaves no freed-but-resident
+/// heap behind (glibc keeps freed blocks of this size in its heap, so they would stay in the gateway's RSS for good).
+/// Not thread-safe: used only on its loop's thread.
+/// </remarks>
 internal sealed unsafe class BufferPool : IDisposable
 {
     /// <summary>The size of every buffer: a request head must fit in one to be relayed (larger heads go to Kestrel).</summary>
@@ -24,7 +28,19 @@ internal sealed unsafe class BufferPool : IDisposable
     public byte* Rent()
     {
         Rented++;
-        return _free.Count > 0 ? (byte*)_free.Pop() : (byte*)NativeMemory.AlignedAlloc(BufferSize, 64);
+        if (_free.Count > 0)
+        {
+            return (byte*)_free.Pop();
+        }
+
+        var buffer = Libc.MMap(null, BufferSize, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, -1, 0);
+        if (buffer == (void*)-1)
+        {
+            Rented--;
+            throw new OutOfMemoryException($"mmap of a {BufferSize}-byte relay buffer failed (errno {Libc.LastError}).");
+        }
+
+        return (byte*)buffer;
     }
 
     public void Return(byte* buffer)
@@ -36,7 +52,7 @@ internal sealed unsafe class BufferPool : IDisposable
         }
         else
         {
-            NativeMemory.AlignedFree(buffer);
+            Libc.MUnmap(buffer, BufferSize);
         }
     }
 
@@ -44,7 +60,7 @@ internal sealed unsafe class BufferPool : IDisposable
     {
         while (_free.Count > 0)
         {
-            NativeMemory.AlignedFree((byte*)_free.Pop());
+            Libc.MUnmap((byte*)_free.Pop(), BufferSize);
         }
     }
 }

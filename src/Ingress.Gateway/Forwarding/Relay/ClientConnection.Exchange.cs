@@ -343,7 +343,6 @@ internal sealed unsafe partial class ClientConnection
         _destination = null;
         _remaining = null;
         _deadline = Loop.Now + (left > 0 ? _engine.Settings.RequestHeadersTimeoutMs : _engine.Settings.KeepAliveTimeoutMs);
-        ReleaseEmptyBuffer();
         return true;
     }
 

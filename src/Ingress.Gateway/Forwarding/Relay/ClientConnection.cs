@@ -166,6 +166,11 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
             case Phase.Head when _listener.Draining && _end == 0:
                 Close();
                 break;
+            case Phase.Head when _end == 0 && nowMs < _deadline:
+                // Idle between requests: the buffer goes back to the pool. A busy connection keeps it from one request
+                // to the next (no allocator round trip per request); an idle one holds none.
+                ReleaseEmptyBuffer();
+                break;
             case Phase.Head when nowMs >= _deadline:
                 if (_end > 0)
                 {
@@ -220,7 +225,6 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
         var read = Receive(_buffer + _end, BufferPool.BufferSize - _end);
         if (read == WouldBlock)
         {
-            ReleaseEmptyBuffer();
             return false;
         }
 

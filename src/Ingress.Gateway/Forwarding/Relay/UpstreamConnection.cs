@@ -114,13 +114,15 @@ internal sealed unsafe class UpstreamConnection : RelaySocket
         return error;
     }
 
+    /// <summary>Makes sure the connection has its (empty) response buffer for a new exchange.</summary>
     public void RentBuffer()
     {
         if (Buffer == null)
         {
             Buffer = Loop.Buffers.Rent();
-            End = Headroom;
         }
+
+        End = Headroom;
     }
 
     public void ReturnBuffer()
@@ -176,10 +178,20 @@ internal sealed unsafe class UpstreamConnection : RelaySocket
 
     public override void OnTick(long nowMs)
     {
-        // An exchange's deadlines are its client connection's to keep; a pooled connection idle too long is closed.
-        if (Owner is null && nowMs - IdleSince > UpstreamPool.IdleTimeoutMs)
+        // An exchange's deadlines are its client connection's to keep. A pooled connection gives its buffer back once
+        // idle for a tick, and is closed once idle too long.
+        if (Owner is not null)
+        {
+            return;
+        }
+
+        if (nowMs - IdleSince > UpstreamPool.IdleTimeoutMs)
         {
             Close();
+        }
+        else
+        {
+            ReturnBuffer();
         }
     }
 

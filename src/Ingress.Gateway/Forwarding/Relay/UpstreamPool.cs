@@ -37,11 +37,11 @@ internal sealed class UpstreamPool
         return null;
     }
 
-    /// <summary>Keeps <paramref name="connection"/> for reuse (its buffer returned), or closes it when the pool is full.</summary>
+    /// <summary>Keeps <paramref name="connection"/> for reuse, or closes it when the pool is full.</summary>
+    /// <remarks>The connection keeps its buffer for the next exchange; it returns it on its next tick if still idle.</remarks>
     public void Return(UpstreamConnection connection, long nowMs)
     {
         connection.Owner = null;
-        connection.ReturnBuffer();
         if (!_idle.TryGetValue(connection.Key, out var list))
         {
             _idle[connection.Key] = list = [];
