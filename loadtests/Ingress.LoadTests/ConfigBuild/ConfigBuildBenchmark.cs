@@ -19,8 +19,8 @@ namespace Ingress.LoadTests.ConfigBuild;
 
 /// <summary>
 /// Times what a discovery change costs the gateway for a large swarm: the pure route-table build, then, in a real
-/// gateway on loopback, the whole publish (build, diff, hand-over to YARP, YARP's validation and apply), the moment the
-/// routes are live, and the first request through them (which also rebuilds ASP.NET Core's route matcher).
+/// gateway on loopback, the whole publish (build, diff, hand-over to YARP, YARP's validation and apply, the relay's
+/// route snapshot), the moment the routes are live, and the first request through them.
 /// </summary>
 internal static class ConfigBuildBenchmark
 {
@@ -92,6 +92,12 @@ internal static class ConfigBuildBenchmark
 
             var first = await PublishAsync(sink, client, target, probeHost, services, () => proxy.TryGetRoute(lastRoute, out _), cancellationToken).ConfigureAwait(false);
 
+            // The state a gateway in production is in: Prometheus has scraped the admin port (ASP.NET Core has built its
+            // route matcher), and a request Kestrel serves (an HTTP/1.0 one, which the relay hands over) has been
+            // through YARP's pipeline. Every change measured below happens after that.
+            await client.GetStringAsync(new Uri($"http://127.0.0.1:{adminPort}/metrics"), cancellationToken).ConfigureAwait(false);
+            await SendHttp10Async(entryPort, probeHost, cancellationToken).ConfigureAwait(false);
+
             // A rolling update: one task replaced. Routes are unchanged, so only the cluster is updated.
             var updates = new List<Timings>();
             var firstCluster = table.Clusters[0].ClusterId;
@@ -161,6 +167,21 @@ internal static class ConfigBuildBenchmark
         return new Timings(published.TotalMilliseconds, live.TotalMilliseconds, firstResponse.TotalMilliseconds);
     }
 
+    /// <summary>One HTTP/1.0 request on its own connection; throws unless it is answered 200.</summary>
+    private static async Task SendHttp10Async(int port, string host, CancellationToken cancellationToken)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cancellationToken).ConfigureAwait(false);
+        await socket.SendAsync(Encoding.ASCII.GetBytes($"GET / HTTP/1.0\r\nHost: {host}\r\n\r\n"), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        var buffer = new byte[256];
+        var read = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        var status = Encoding.ASCII.GetString(buffer, 0, read);
+        if (!status.StartsWith("HTTP/1.1 200", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"the HTTP/1.0 request through Kestrel was answered '{status.Split('\r')[0]}', not 200.");
+        }
+    }
+
     private static string Render(Settings settings, RouteTable table, double coldBuild, List<double> builds, Timings first, List<Timings> updates, List<Timings> deploys)
     {
         var destinations = 0;
@@ -174,6 +195,7 @@ internal static class ConfigBuildBenchmark
         text.AppendLine(inv, $"### Config build: {settings.Services:N0} services x {settings.Tasks} tasks, {(settings.HostsOnly ? "host rules only" : "host and path rules")} ({table.Routes.Length:N0} routes, {table.Clusters.Length:N0} clusters, {destinations:N0} destinations)");
         text.AppendLine();
         text.AppendLine(inv, $"- {Environment.ProcessorCount} CPU(s), .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; median of {settings.Iterations} after warm-up unless noted");
+        text.AppendLine("- After the first publish, `/metrics` was scraped and one HTTP/1.0 request went through Kestrel, as in production");
         text.AppendLine();
         text.AppendLine("| step | ms |");
         text.AppendLine("|---|---:|");
@@ -187,7 +209,7 @@ internal static class ConfigBuildBenchmark
         text.AppendLine(inv, $"| ... until the next request answered 200 | {Median(updates.ConvertAll(u => u.FirstResponse)):0.0} |");
         text.AppendLine(inv, $"| one service deployed: build + diff + YARP apply | {Median(deploys.ConvertAll(u => u.Published)):0.0} |");
         text.AppendLine(inv, $"| ... until its route is live in YARP | {Median(deploys.ConvertAll(u => u.Live)):0.0} |");
-        text.AppendLine(inv, $"| ... until the first request to it answered 200 (route matcher rebuilt) | {Median(deploys.ConvertAll(u => u.FirstResponse)):0.0} |");
+        text.AppendLine(inv, $"| ... until the first request to it answered 200 | {Median(deploys.ConvertAll(u => u.FirstResponse)):0.0} |");
         text.AppendLine();
         return text.ToString();
     }

@@ -12,13 +12,13 @@ namespace Ingress.Gateway.Admin;
 /// <summary>Maps the admin API and the dashboard, reachable only on the admin port.</summary>
 internal static class AdminEndpoints
 {
-    public static void MapAdminEndpoints(this WebApplication app, int adminPort)
+    public static void MapAdminEndpoints(this IEndpointRouteBuilder app, int adminPort)
     {
         var admin = app.MapGroup("").WithMetadata(new EntryPortMetadata(adminPort));
 
         // Metadata for the documents, taken once from the HTTP JSON options: source-generated (AdminJsonContext), shaped by
         // those options as Results.Json would be, and without the reflection fallback a trimmed publish does not have.
-        var json = app.Services.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        var json = app.ServiceProvider.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         var readinessJson = TypeInfo<ReadinessResponse>(json);
         var stateJson = TypeInfo<GatewayState>(json);
 
@@ -40,7 +40,7 @@ internal static class AdminEndpoints
             TimeProvider time) =>
             Results.Json(GatewayState.From(reconciler, provider.Revision, options.Value, proxy, stats, time), stateJson));
 
-        var registry = app.Services.GetRequiredService<GatewayMetrics>().Registry;
+        var registry = app.ServiceProvider.GetRequiredService<GatewayMetrics>().Registry;
         admin.MapMetrics("/metrics", registry);
     }
 

@@ -31,6 +31,12 @@ public static class GatewayHostBuilderExtensions
 {
     private const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
+    /// <summary>
+    /// The property through which a WebApplication's branches share its route builder (ASP.NET Core's
+    /// <c>EndpointRoutingApplicationBuilderExtensions</c>); removed in a branch, <c>UseRouting</c> gives it its own.
+    /// </summary>
+    private const string GlobalEndpointRouteBuilderKey = "__GlobalEndpointRouteBuilder";
+
     /// <summary>Adds the gateway's services and binds its listeners. Throws <see cref="GatewayConfigurationException"/> on bad settings.</summary>
     public static WebApplicationBuilder AddIngressGateway(this WebApplicationBuilder builder)
     {
@@ -168,11 +174,14 @@ public static class GatewayHostBuilderExtensions
         RemoveDataProtectionWarmUp(services);
         services.AddSingleton<IPassiveHealthCheckPolicy, TransportFailurePolicy>();
         services.AddSingleton<IActiveHealthCheckPolicy, ProbeRecoveryPolicy>();
+        // The route snapshot: what the relay forwards by, and what picks YARP's endpoint for whatever Kestrel serves.
+        services.AddSingleton<RelayRoutes>();
+        services.AddSingleton<RelayClusterFactory>();
+        services.AddSingleton<IConfigChangeListener, RelayRouteUpdater>();
+        services.AddSingleton(sp => new ProxyEndpointSelector(sp.GetRequiredService<RelayRoutes>()));
         if (relay)
         {
             services.AddSingleton<RelayEngine>();
-            services.AddSingleton<RelayClusterFactory>();
-            services.AddSingleton<IConfigChangeListener, RelayRouteUpdater>();
             services.AddSingleton<IConnectionListenerFactory, EntryListenerFactory>();
         }
 
@@ -184,32 +193,55 @@ public static class GatewayHostBuilderExtensions
         OperatingSystem.IsLinux()
         && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture is System.Runtime.InteropServices.Architecture.X64 or System.Runtime.InteropServices.Architecture.Arm64;
 
-    /// <summary>Maps the admin endpoints (admin port only) and the proxy (entry ports only).</summary>
+    /// <summary>Maps the admin endpoints (admin port only) and the proxy (every other port: the entry ports).</summary>
     public static WebApplication MapIngressGateway(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         var options = app.Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
 
-        app.MapAdminEndpoints(options.AdminPort);
-        app.MapReverseProxy(proxy =>
+        // The admin port and the entry ports each have a pipeline branch and a route builder of their own, so each has its
+        // own route matcher. YARP's routes (a thousand with a large swarm) stay out of the admin endpoints' matcher,
+        // which ASP.NET Core would otherwise rebuild, routes and all, on every discovery change once /metrics had been
+        // scraped; and the admin endpoints' method rules can never answer an entry-port request with 405.
+        app.MapWhen(context => context.Connection.LocalPort == options.AdminPort, admin =>
         {
-            proxy.UseMiddleware<RequestTelemetryMiddleware>();
-            proxy.UseMiddleware<RetryMiddleware>();
-            proxy.UseSessionAffinity();
-            proxy.UseLoadBalancing();
-            proxy.UsePassiveHealthChecks();
-        }).ConfigureEndpoints((endpoint, route) =>
-        {
-            if (route.Metadata?.TryGetValue(RouteMetadata.EntryPortKey, out var value) == true
-                && int.TryParse(value, out var port))
-            {
-                endpoint.WithMetadata(new EntryPortMetadata(port));
-            }
+            admin.Properties.Remove(GlobalEndpointRouteBuilderKey);
+            admin.UseRouting();
+            admin.UseEndpoints(endpoints => endpoints.MapAdminEndpoints(options.AdminPort));
+        });
 
-            if (route.Metadata?.ContainsKey(RouteMetadata.DiscoveredKey) == true)
+        // On entry ports, the route snapshot picks YARP's endpoint first, so YARP's own matcher is rarely built either.
+        var selector = app.Services.GetRequiredService<ProxyEndpointSelector>();
+        app.MapWhen(context => context.Connection.LocalPort != options.AdminPort, entry =>
+        {
+            entry.Properties.Remove(GlobalEndpointRouteBuilderKey);
+            entry.Use(selector.Wrap);
+            entry.UseRouting();
+            entry.UseEndpoints(endpoints =>
             {
-                endpoint.WithMetadata(DiscoveredRouteMetadata.Instance);
-            }
+                var before = endpoints.DataSources.Count;
+                endpoints.MapReverseProxy(proxy =>
+                {
+                    proxy.UseMiddleware<RequestTelemetryMiddleware>();
+                    proxy.UseMiddleware<RetryMiddleware>();
+                    proxy.UseSessionAffinity();
+                    proxy.UseLoadBalancing();
+                    proxy.UsePassiveHealthChecks();
+                }).ConfigureEndpoints((endpoint, route) =>
+                {
+                    if (route.Metadata?.TryGetValue(RouteMetadata.EntryPortKey, out var value) == true
+                        && int.TryParse(value, out var port))
+                    {
+                        endpoint.WithMetadata(new EntryPortMetadata(port));
+                    }
+
+                    if (route.Metadata?.ContainsKey(RouteMetadata.DiscoveredKey) == true)
+                    {
+                        endpoint.WithMetadata(DiscoveredRouteMetadata.Instance);
+                    }
+                });
+                selector.Attach(endpoints.DataSources.Skip(before).Single());
+            });
         });
 
         return app;

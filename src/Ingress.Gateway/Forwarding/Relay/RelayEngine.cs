@@ -21,14 +21,15 @@ internal sealed partial class RelayEngine : IDisposable
     private readonly int _loopCount;
     private readonly ILogger<RelayEngine> _logger;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly RelayRoutes _routes;
     private RelayWorker[]? _workers;
-    private RelayRouteTable _routes = RelayRouteTable.Empty;
     private bool _disposed;
 
     public RelayEngine(
         IOptions<TransportOptions> transport,
         IOptions<GatewayLimitsOptions> limits,
         IOptions<ResilienceOptions> resilience,
+        RelayRoutes routes,
         IDestinationHealthUpdater healthUpdater,
         RetryBudgets budgets,
         RequestRecorder recorder,
@@ -36,6 +37,7 @@ internal sealed partial class RelayEngine : IDisposable
         ILoggerFactory loggerFactory)
     {
         _loopCount = transport.Value.EventLoops ?? Environment.ProcessorCount;
+        _routes = routes;
         Settings = RelaySettings.From(limits.Value, resilience.Value);
         HealthUpdater = healthUpdater;
         Budgets = budgets;
@@ -56,7 +58,7 @@ internal sealed partial class RelayEngine : IDisposable
     public GatewayMetrics Metrics { get; }
 
     /// <summary>The current route snapshot; replaced whole, read without a lock.</summary>
-    public RelayRouteTable Routes => Volatile.Read(ref _routes);
+    public RelayRouteTable Routes => _routes.Current;
 
     /// <summary>The event loops, started on first use.</summary>
     public IReadOnlyList<RelayWorker> Workers
@@ -87,8 +89,6 @@ internal sealed partial class RelayEngine : IDisposable
             }
         }
     }
-
-    public void UpdateRoutes(RelayRouteTable table) => Volatile.Write(ref _routes, table);
 
     public void Dispose()
     {

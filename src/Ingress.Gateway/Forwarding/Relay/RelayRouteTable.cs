@@ -38,7 +38,7 @@ internal sealed class PortRoutes
     private const int MaxKeyLength = 256;
 
     private readonly Dictionary<string, RouteGroup>.AlternateLookup<ReadOnlySpan<char>> _exactHosts;
-    private readonly (byte[] Suffix, RouteGroup Group)[] _wildcardHosts;
+    private readonly WildcardEdge[] _wildcardHosts;
     private readonly RouteGroup _hostless;
 
     public PortRoutes(int port, bool unsupported, Dictionary<string, RouteGroup> exactHosts, (string Suffix, RouteGroup Group)[] wildcardHosts, RouteGroup hostless)
@@ -46,7 +46,12 @@ internal sealed class PortRoutes
         Port = port;
         Unsupported = unsupported;
         _exactHosts = exactHosts.GetAlternateLookup<ReadOnlySpan<char>>();
-        _wildcardHosts = [.. wildcardHosts.Select(w => (Encoding.ASCII.GetBytes(w.Suffix), w.Group))];
+        // ASP.NET Core's wildcard edge "*.test" also holds the routes of every wildcard under it ("*.b.test"), whether or
+        // not they match the request's host: HostMatcherPolicy.GetEdges adds them, and nothing filters them out later.
+        _wildcardHosts = [.. wildcardHosts.Select(w => new WildcardEdge(
+            Encoding.ASCII.GetBytes(w.Suffix),
+            w.Group,
+            [.. wildcardHosts.Where(k => k.Suffix.EndsWith(w.Suffix, StringComparison.OrdinalIgnoreCase)).Select(k => k.Group)]))];
         _hostless = hostless;
     }
 
@@ -57,16 +62,22 @@ internal sealed class PortRoutes
 
     /// <summary>
     /// The route for a request to <paramref name="hostName"/> (without its port) and <paramref name="path"/>, or null and
-    /// <see cref="HandoffReason.Route"/> when Kestrel must decide.
+    /// <see cref="HandoffReason.Route"/> when there is none or Kestrel must decide. <paramref name="undecided"/> tells the
+    /// two apart: false with a null result means no route matches at all (ASP.NET Core answers 404).
     /// </summary>
     /// <remarks>
     /// Mirrors ASP.NET Core's matcher: among the routes whose path matches, routes naming the request's host exactly
     /// shut out wildcard-host routes (the host jump table takes the exact edge first), host-less routes compete with
     /// either, and the best by <see cref="RelayRoute.Compare"/> wins; a tie would be an ambiguous match.
     /// </remarks>
-    public RelayRoute? Match(ReadOnlySpan<byte> hostName, ReadOnlySpan<byte> path, out HandoffReason reason)
+    public RelayRoute? Match(ReadOnlySpan<byte> hostName, ReadOnlySpan<byte> path, out HandoffReason reason) =>
+        Match(hostName, path, out reason, out _);
+
+    /// <inheritdoc cref="Match(ReadOnlySpan{byte}, ReadOnlySpan{byte}, out HandoffReason)"/>
+    public RelayRoute? Match(ReadOnlySpan<byte> hostName, ReadOnlySpan<byte> path, out HandoffReason reason, out bool undecided)
     {
         reason = HandoffReason.Route;
+        undecided = true;
         if (Unsupported || hostName.Length > MaxKeyLength)
         {
             return null;
@@ -87,43 +98,101 @@ internal sealed class PortRoutes
         {
             Span<char> host = stackalloc char[hostName.Length];
             Ascii.ToUtf16(hostName, host, out _);
-            if (_exactHosts.TryGetValue(host, out var exact))
+            if (_exactHosts.TryGetValue(host, out var exact) && exact.Best(segment, path, out hostTie) is { } candidate)
             {
-                hostBest = exact.Best(segment, path, out hostTie);
+                if (exact.HasCaseVariants)
+                {
+                    // "A.test" and "a.test" are two host edges to ASP.NET Core, in no defined order: Kestrel's.
+                    return null;
+                }
+
+                hostBest = candidate;
             }
         }
 
         if (hostBest is null && _wildcardHosts.Length > 0 && hostName[0] != '.' && hostName.IndexOf(".."u8) < 0)
         {
-            foreach (var (suffix, group) in _wildcardHosts)
+            WildcardEdge? edge = null;
+            foreach (var wildcard in _wildcardHosts)
             {
-                if (hostName.Length > suffix.Length && Ascii.EqualsIgnoreCase(hostName[^suffix.Length..], suffix)
-                    && group.Best(segment, path, out var tie) is { } candidate)
+                // The edge exists where its own routes' paths match; the jump table then takes the one matching the host.
+                if (hostName.Length > wildcard.Suffix.Length && Ascii.EqualsIgnoreCase(hostName[^wildcard.Suffix.Length..], wildcard.Suffix)
+                    && wildcard.Group.Best(segment, path, out _) is not null)
                 {
-                    if (hostBest is not null)
+                    if (edge is not null || wildcard.Group.HasCaseVariants)
                     {
                         // Two wildcard edges match: ASP.NET Core's choice between them is not defined; Kestrel's.
                         return null;
                     }
 
-                    hostBest = candidate;
-                    hostTie = tie;
+                    edge = wildcard;
                 }
+            }
+
+            foreach (var group in edge?.Under ?? [])
+            {
+                Ranking.Consider(ref hostBest, ref hostTie, group.Best(segment, path, out var tie), tie);
             }
         }
 
         var hostlessBest = _hostless.Best(segment, path, out var hostlessTie);
         var hostWins = hostBest is not null && (hostlessBest is null || RelayRoute.Compare(hostBest, hostlessBest) < 0);
         var winner = hostWins ? hostBest : hostlessBest;
-        if (winner is null || (hostWins ? hostTie : hostlessTie))
+        if (winner is null)
         {
+            undecided = false;
+            return null;
+        }
+
+        if (hostWins ? hostTie : hostlessTie)
+        {
+            // Two routes rank the same: ASP.NET Core answers an ambiguous match with 500; Kestrel's to do.
             return null;
         }
 
         reason = HandoffReason.None;
+        undecided = false;
         return winner;
     }
 }
+
+/// <summary>Folds one more candidate into the best route so far.</summary>
+file static class Ranking
+{
+    public static void Consider(ref RelayRoute? best, ref bool tie, RelayRoute? candidate, bool candidateTie)
+    {
+        if (candidate is null)
+        {
+            return;
+        }
+
+        if (best is null)
+        {
+            (best, tie) = (candidate, candidateTie);
+            return;
+        }
+
+        if (ReferenceEquals(candidate, best))
+        {
+            // The same route through two groups (a route with several hosts).
+            tie |= candidateTie;
+            return;
+        }
+
+        var compared = RelayRoute.Compare(candidate, best);
+        if (compared < 0)
+        {
+            (best, tie) = (candidate, candidateTie);
+        }
+        else if (compared == 0)
+        {
+            tie = true;
+        }
+    }
+}
+
+/// <summary>A wildcard host (<c>*.test</c>: suffix <c>.test</c>), its routes, and the groups ASP.NET Core puts on its edge.</summary>
+internal sealed record WildcardEdge(byte[] Suffix, RouteGroup Group, RouteGroup[] Under);
 
 /// <summary>Routes that share a host edge, by the first segment of their path prefix, each list in rank order.</summary>
 internal sealed class RouteGroup
@@ -131,8 +200,9 @@ internal sealed class RouteGroup
     private readonly RelayRoute[] _root;
     private readonly Dictionary<string, RelayRoute[]>.AlternateLookup<ReadOnlySpan<char>> _bySegment;
 
-    public RouteGroup(IEnumerable<RelayRoute> routes)
+    public RouteGroup(IEnumerable<RelayRoute> routes, bool hasCaseVariants = false)
     {
+        HasCaseVariants = hasCaseVariants;
         var root = new List<RelayRoute>();
         var bySegment = new Dictionary<string, List<RelayRoute>>(StringComparer.OrdinalIgnoreCase);
         foreach (var route in routes)
@@ -158,6 +228,9 @@ internal sealed class RouteGroup
         _bySegment = bySegment.ToDictionary(p => p.Key, p => Sorted(p.Value), StringComparer.OrdinalIgnoreCase)
             .GetAlternateLookup<ReadOnlySpan<char>>();
     }
+
+    /// <summary>The group's host is spelt in more than one case across its routes (several host edges to ASP.NET Core).</summary>
+    public bool HasCaseVariants { get; }
 
     /// <summary>The best route of this group whose path matches; <paramref name="tie"/> when another ranks the same.</summary>
     public RelayRoute? Best(ReadOnlySpan<char> firstSegment, ReadOnlySpan<byte> path, out bool tie)

@@ -138,6 +138,7 @@ internal static class RelayRouteTableBuilder
     {
         private readonly Dictionary<string, HashSet<RelayRoute>> _exact = new(StringComparer.OrdinalIgnoreCase);
         private readonly Dictionary<string, HashSet<RelayRoute>> _wildcard = new(StringComparer.OrdinalIgnoreCase);
+        private readonly Dictionary<string, HashSet<string>> _spellings = new(StringComparer.OrdinalIgnoreCase);
         private readonly List<RelayRoute> _hostless = [];
 
         public int Port { get; } = port;
@@ -161,15 +162,23 @@ internal static class RelayRouteTableBuilder
                 }
 
                 set.Add(route);
+                if (!_spellings.TryGetValue(host, out var spellings))
+                {
+                    _spellings[host] = spellings = new HashSet<string>(StringComparer.Ordinal);
+                }
+
+                spellings.Add(host);
             }
         }
 
         public PortRoutes Build() => new(
             Port,
             Unsupported,
-            _exact.ToDictionary(p => p.Key, p => new RouteGroup(p.Value), StringComparer.OrdinalIgnoreCase),
-            [.. _wildcard.Select(p => (p.Key, new RouteGroup(p.Value)))],
+            _exact.ToDictionary(p => p.Key, p => new RouteGroup(p.Value, CaseVariants(p.Key)), StringComparer.OrdinalIgnoreCase),
+            [.. _wildcard.Select(p => (p.Key, new RouteGroup(p.Value, CaseVariants("*" + p.Key))))],
             new RouteGroup(_hostless));
+
+        private bool CaseVariants(string host) => _spellings.TryGetValue(host, out var spellings) && spellings.Count > 1;
     }
 }
 

@@ -8,8 +8,9 @@ using Yarp.ReverseProxy.Model;
 namespace Ingress.Gateway.Forwarding.Relay;
 
 /// <summary>
-/// Rebuilds the relay's route snapshot each time YARP has applied a configuration (static or discovered), so the relay
-/// routes exactly what YARP routes, from the moment YARP does.
+/// Rebuilds the route snapshot (<see cref="RelayRoutes"/>) each time YARP has applied a configuration (static or
+/// discovered), so the relay, and the endpoint selector in front of YARP's pipeline, route exactly what YARP routes,
+/// from the moment YARP does.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -24,7 +25,7 @@ namespace Ingress.Gateway.Forwarding.Relay;
 /// </remarks>
 internal sealed partial class RelayRouteUpdater(
     IServiceProvider services,
-    RelayEngine engine,
+    RelayRoutes routes,
     RelayClusterFactory clusters,
     IOptions<GatewayOptions> gateway,
     ILogger<RelayRouteUpdater> logger) : IConfigChangeListener
@@ -40,7 +41,7 @@ internal sealed partial class RelayRouteUpdater(
         try
         {
             _state ??= services.GetRequiredService<IProxyStateLookup>();
-            engine.UpdateRoutes(RelayRouteTableBuilder.Build(_state.GetRoutes(), gateway.Value.EntryPorts, ClusterFor, ShapeOf));
+            routes.Update(RelayRouteTableBuilder.Build(_state.GetRoutes(), gateway.Value.EntryPorts, ClusterFor, ShapeOf));
         }
         catch (Exception ex)
         {

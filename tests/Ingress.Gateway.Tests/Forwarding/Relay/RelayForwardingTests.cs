@@ -248,7 +248,7 @@ public sealed class RelayForwardingTests
         await using var backend = await StreamingBackend.StartAsync();
         var settings = StaticRoutes.CatchAll(backend.Address);
         await using var relay = await GatewayTestHost.StartAsync(settings);
-        await using var yarp = await GatewayTestHost.StartAsync(new Dictionary<string, string?>(settings) { ["Ingress:Transport:Relay"] = "false" });
+        await using var yarp = await ReferenceGateway.StartAsync(settings);
         const string raw = "GET /a/b?x=1&y=%20z HTTP/1.1\r\nHost: Shop.Example.com:8888\r\nUser-Agent: t\r\nAccept: */*\r\nX-Forwarded-For: 6.6.6.6\r\n" +
             "X-Forwarded-Proto: https\r\nX-Forwarded-Host: evil\r\nX-Forwarded-Prefix: /p\r\nForwarded: for=1.2.3.4\r\nConnection: keep-alive\r\nKeep-Alive: 5\r\n" +
             "TE: trailers\r\nProxy-Connection: x\r\nProxy-Authorization: secret\r\nUpgrade-Insecure-Requests: 1\r\nCookie: a=1\r\nX-Empty:\r\n" +

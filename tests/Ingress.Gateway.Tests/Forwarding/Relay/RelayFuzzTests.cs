@@ -37,7 +37,7 @@ public sealed class RelayFuzzTests
         var settings = StaticRoutes.CatchAll(backend.Address);
         settings["Ingress:Limits:RequestHeadersTimeout"] = "00:00:01";
         await using var relay = await GatewayTestHost.StartAsync(settings);
-        await using var yarp = await GatewayTestHost.StartAsync(new Dictionary<string, string?>(settings) { ["Ingress:Transport:Relay"] = "false" });
+        await using var yarp = await ReferenceGateway.StartAsync(settings);
 
         var random = new Random(20261129);
         var cases = new List<string>();

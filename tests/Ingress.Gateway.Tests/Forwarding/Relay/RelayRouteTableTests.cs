@@ -61,6 +61,25 @@ public sealed class RelayRouteTableTests
         Assert.Null(Match(table, "b.example.com", "/x"));
     }
 
+    [Fact]
+    public void Match_WildcardEdge_AlsoHoldsTheWildcardsUnderIt_EvenWhenTheyDoNotMatchTheHost()
+    {
+        // ASP.NET Core puts "*.b.test" routes on the "*.test" edge: for host b.test, the ordered "*.b.test" route wins.
+        var table = Build(Route("wide", "/{**c}", hosts: ["*.test"]), Route("narrow", "/{**c}", hosts: ["*.b.test"], order: -1));
+
+        Assert.Equal("narrow", Match(table, "b.test", "/"));
+        Assert.Equal("narrow", Match(table, "x.test", "/"));
+        Assert.Null(Match(table, "c.b.test", "/"));
+    }
+
+    [Fact]
+    public void Match_HostSpeltInTwoCases_IsTwoEdgesToAspNetCore_AndLeftToIt()
+    {
+        var table = Build(Route("upper", "/{**c}", hosts: ["A.TEST"]), Route("lower", "/x/{**c}", hosts: ["a.test"]));
+
+        Assert.Null(Match(table, "a.test", "/x"));
+    }
+
     [Theory]
     [InlineData("a.example.com", true)]
     [InlineData("b.a.example.com", true)]
