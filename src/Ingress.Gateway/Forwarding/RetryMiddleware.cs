@@ -1,4 +1,3 @@
-using Ingress.Gateway.Reconciliation;
 using Ingress.Gateway.Telemetry;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;

@@ -16,11 +16,13 @@ internal struct ChunkedScanner
     private State _state;
     private long _remaining;
     private int _lineLength;
+    private bool _trailerColon;
 
     private enum State : byte
     {
         SizeStart,
         Size,
+        SizeWhitespace,
         Extension,
         SizeLf,
         Data,
@@ -86,14 +88,21 @@ internal struct ChunkedScanner
                     _remaining = (_remaining << 4) | (uint)digit;
                     _state = State.Size;
                 }
-                else if (_state == State.Size && b is (byte)';' or (byte)' ' or (byte)'\t')
+                else if (_state == State.Size)
                 {
-                    _state = State.Extension;
-                    _lineLength = 0;
+                    SizeEnded(b);
                 }
                 else
                 {
-                    _state = _state == State.Size && b == '\r' ? State.SizeLf : State.Invalid;
+                    _state = State.Invalid;
+                }
+
+                break;
+            case State.SizeWhitespace:
+                // Whitespace after the size (RFC 9112's BWS before an extension): then only an extension or the line's end.
+                if (b is not ((byte)' ' or (byte)'\t') || ++_lineLength > MaxLineLength)
+                {
+                    SizeEnded(b);
                 }
 
                 break;
@@ -102,7 +111,7 @@ internal struct ChunkedScanner
                 {
                     _state = State.SizeLf;
                 }
-                else if (b == '\n' || ++_lineLength > MaxLineLength)
+                else if (IsControl(b) || ++_lineLength > MaxLineLength)
                 {
                     _state = State.Invalid;
                 }
@@ -119,17 +128,23 @@ internal struct ChunkedScanner
                 _state = b == '\n' ? State.SizeStart : State.Invalid;
                 break;
             case State.TrailerStart:
+                // A trailer field starts with a name: no whitespace (obsolete line folding), no control bytes, no colon.
                 _lineLength = 0;
-                _state = b == '\r' ? State.FinalLf : b == '\n' ? State.Invalid : State.Trailer;
+                _trailerColon = false;
+                _state = b == '\r' ? State.FinalLf : HttpSyntax.TokenChars.Contains(b) ? State.Trailer : State.Invalid;
                 break;
             case State.Trailer:
                 if (b == '\r')
                 {
-                    _state = State.TrailerLf;
+                    _state = _trailerColon ? State.TrailerLf : State.Invalid;
                 }
-                else if (b == '\n' || ++_lineLength > MaxLineLength)
+                else if (IsControl(b) || ++_lineLength > MaxLineLength || (!_trailerColon && b != ':' && !HttpSyntax.TokenChars.Contains(b)))
                 {
                     _state = State.Invalid;
+                }
+                else
+                {
+                    _trailerColon |= b == ':';
                 }
 
                 break;
@@ -141,6 +156,31 @@ internal struct ChunkedScanner
                 break;
         }
     }
+
+    /// <summary>After the size's last digit: whitespace, an extension, or the end of the line.</summary>
+    private void SizeEnded(byte b)
+    {
+        switch (b)
+        {
+            case (byte)' ' or (byte)'\t':
+                _state = State.SizeWhitespace;
+                _lineLength = 0;
+                break;
+            case (byte)';':
+                _state = State.Extension;
+                _lineLength = 0;
+                break;
+            case (byte)'\r':
+                _state = State.SizeLf;
+                break;
+            default:
+                _state = State.Invalid;
+                break;
+        }
+    }
+
+    /// <summary>A control byte other than horizontal tab (a bare LF among them): never inside a field.</summary>
+    private static bool IsControl(byte b) => (b < 0x20 && b != '\t') || b == 0x7F;
 
     private static int HexValue(byte b) => b switch
     {

@@ -20,7 +20,10 @@ internal enum KnownHeader : byte
     /// </summary>
     HopByHop,
 
-    /// <summary><c>X-Forwarded-For</c>, <c>-Proto</c>, <c>-Host</c>, <c>-Prefix</c> and <c>Forwarded</c>: replaced, never trusted from a client.</summary>
+    /// <summary>
+    /// <c>X-Forwarded-For</c>, <c>-Proto</c>, <c>-Host</c>, <c>-Prefix</c> and <c>Forwarded</c>: never trusted from a client. As
+    /// with YARP's default transforms, the first three are replaced and the last two removed (the gateway has no path base).
+    /// </summary>
     Forwarding,
 }
 

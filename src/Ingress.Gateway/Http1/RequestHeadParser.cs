@@ -1,4 +1,3 @@
-using System.Text;
 namespace Ingress.Gateway.Http1;
 
 /// <summary>

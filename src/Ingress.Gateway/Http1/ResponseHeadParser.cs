@@ -53,6 +53,12 @@ internal static class ResponseHeadParser
                     contentLength = length;
                     break;
                 case KnownHeader.TransferEncoding:
+                    if (transferEncoded)
+                    {
+                        // Split over two lines, the codings would be kept or dropped one line at a time.
+                        return ResponseHeadStatus.Invalid;
+                    }
+
                     transferEncoded = true;
                     chunked = HttpSyntax.ListEndsWith(value, "chunked"u8);
                     // Relayed chunked bodies keep the replica's framing line; anything else is re-framed.

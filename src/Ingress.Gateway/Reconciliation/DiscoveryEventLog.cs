@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Ingress.Gateway.Discovery;
 
 namespace Ingress.Gateway.Reconciliation;
 

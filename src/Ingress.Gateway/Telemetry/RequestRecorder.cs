@@ -31,7 +31,12 @@ internal sealed class RequestRecorder
     public bool AccessLogEnabled { get; }
 
     /// <summary>Records a request to <paramref name="cluster"/> that arrived on <paramref name="entryPort"/> and ended with <paramref name="status"/>.</summary>
-    /// <param name="methodIndex">The method's label slot (<see cref="EntrySeries.MethodIndex"/>).</param>
+    /// <param name="cluster">The cluster the request was routed to.</param>
+    /// <param name="entryPort">The published port the request arrived on.</param>
+    /// <param name="methodIndex">The method's label slot (<see cref="EntrySeries.MethodIndex(Http1.RequestMethod)"/>).</param>
+    /// <param name="status">The status code sent to the client.</param>
+    /// <param name="destination">The replica that answered, or null when none was reached.</param>
+    /// <param name="elapsedTicks">The request's duration in <see cref="System.Diagnostics.Stopwatch"/> ticks.</param>
     public void Record(ClusterModel cluster, int entryPort, int methodIndex, int status, DestinationState? destination, long elapsedTicks)
     {
         var totals = destination is null ? null : _replicas.For(destination);

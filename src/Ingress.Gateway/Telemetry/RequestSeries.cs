@@ -83,7 +83,7 @@ internal sealed class ClusterSeries(GatewayMetrics metrics, string service)
 /// <summary>The series of one cluster's requests on one entry port.</summary>
 internal sealed class EntrySeries
 {
-    /// <summary>Methods with their own label value, in <see cref="MethodIndex"/> order; anything else is "OTHER".</summary>
+    /// <summary>Methods with their own label value, in <see cref="MethodIndex(Http1.RequestMethod)"/> order; anything else is "OTHER".</summary>
     internal static readonly string[] Methods =
         [HttpMethods.Get, HttpMethods.Post, HttpMethods.Head, HttpMethods.Put, HttpMethods.Delete, HttpMethods.Patch, HttpMethods.Options, "OTHER"];
 

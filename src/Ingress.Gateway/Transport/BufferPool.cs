@@ -3,9 +3,9 @@ using Ingress.Gateway.Transport.Native;
 namespace Ingress.Gateway.Transport;
 
 /// <summary>
-/// Fixed-size native buffers for one <see cref="EventLoop"/>'s connections. A connection holds a buffer only while it
-/// has bytes to keep, so memory follows the number of requests in flight, not the number of open connections; the
-/// pool keeps a few free buffers for the next requests and returns the rest.
+/// Fixed-size native buffers for one <see cref="EventLoop"/>'s connections. A connection holds a buffer while it has
+/// bytes to keep, and an idle one gives it back by the next tick, so memory follows the number of requests in flight,
+/// not the number of open connections; the pool keeps a few free buffers for the next requests and returns the rest.
 /// </summary>
 /// <remarks>
 /// Buffers are whole pages from <c>mmap</c>, not from the C heap: a burst of connections leaves no freed-but-resident

@@ -6,8 +6,8 @@ namespace Ingress.Gateway.Transport;
 /// An entry port as Kestrel is told to listen on it. Its own type, so that Kestrel gives it to the
 /// <see cref="EntryListenerFactory"/> (the relay) while the admin port stays on Kestrel's socket transport.
 /// </summary>
-/// <param name="ListenAddress"><c>*</c> (all interfaces, IPv6 dual-mode where available), <c>localhost</c>, or an IP address.</param>
-/// <param name="Port">The entry port.</param>
+/// <param name="listenAddress"><c>*</c> (all interfaces, IPv6 dual-mode where available), <c>localhost</c>, or an IP address.</param>
+/// <param name="port">The entry port.</param>
 internal sealed class EntryEndPoint(string listenAddress, int port) : EndPoint
 {
     public string ListenAddress { get; } = listenAddress;

@@ -134,21 +134,16 @@ internal sealed partial class EntryListener : IConnectionListener
     /// <summary>A new connection was accepted on <paramref name="worker"/>'s loop.</summary>
     private unsafe void OnAccepted(RelayWorker worker, int fd, ReadOnlySpan<byte> peer)
     {
-        if (Interlocked.Increment(ref _connections) > _maxConnections || _draining)
+        var draining = _draining;
+        if (Interlocked.Increment(ref _connections) > _maxConnections || draining)
         {
             Interlocked.Decrement(ref _connections);
-            if (!_draining)
+            if (!draining)
             {
                 _refused.Inc();
             }
 
-            fixed (byte* refusal = _draining ? s_shuttingDown : s_refusal)
-            {
-                Libc.Send(fd, refusal, (_draining ? s_shuttingDown : s_refusal).Length, Libc.MSG_NOSIGNAL);
-            }
-
-            Libc.Shutdown(fd, Libc.SHUT_WR);
-            Libc.Close(fd);
+            Refuse(fd, draining ? s_shuttingDown : s_refusal);
             return;
         }
 
@@ -191,26 +186,32 @@ internal sealed partial class EntryListener : IConnectionListener
         ReleaseRelayConnection();
         if (_draining)
         {
-            fixed (byte* response = s_shuttingDown)
-            {
-                Libc.Send(fd, response, s_shuttingDown.Length, Libc.MSG_NOSIGNAL);
-            }
-
-            Libc.Close(fd);
+            Refuse(fd, s_shuttingDown);
             OnHandedOffClosed();
             return;
         }
 
         ConnectionContext connection;
+        var handle = new SafeSocketHandle(fd, ownsHandle: true);
+        Socket? socket = null;
         try
         {
-            var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+            socket = new Socket(handle);
             connection = new HandoffConnection(_handoffFactory.Create(socket), unread, OnHandedOffClosed);
         }
-        catch (Exception ex) when (ex is SocketException or IOException or ObjectDisposedException)
+        catch (Exception ex)
         {
+            // The handle owns the descriptor now: closing it once, through the handle, is the only safe close.
             LogHandoffFailed(ex);
-            Libc.Close(fd);
+            if (socket is not null)
+            {
+                socket.Dispose();
+            }
+            else
+            {
+                handle.Dispose();
+            }
+
             OnHandedOffClosed();
             return;
         }
@@ -220,6 +221,28 @@ internal sealed partial class EntryListener : IConnectionListener
             // Unbound meanwhile.
             _ = connection.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// Answers <paramref name="fd"/> with <paramref name="response"/> and closes it, after reading what the client has
+    /// already sent: closing a socket with unread bytes resets the connection, and the client would see the reset
+    /// rather than the response.
+    /// </summary>
+    private static unsafe void Refuse(int fd, byte[] response)
+    {
+        fixed (byte* bytes = response)
+        {
+            Libc.Send(fd, bytes, response.Length, Libc.MSG_NOSIGNAL);
+        }
+
+        Libc.Shutdown(fd, Libc.SHUT_WR);
+        // The socket is non-blocking: this reads what has arrived, up to 64 KiB, and never waits.
+        var discard = stackalloc byte[4096];
+        for (var i = 0; i < 16 && Libc.Recv(fd, discard, 4096, 0) > 0; i++)
+        {
+        }
+
+        Libc.Close(fd);
     }
 
     private void OnHandedOffClosed()
@@ -278,7 +301,7 @@ internal sealed partial class EntryListener : IConnectionListener
     [LoggerMessage(EventId = 422, Level = LogLevel.Error, Message = "accept4 on entry port {Port} failed (errno {Errno}).")]
     private partial void LogAcceptFailed(int port, int errno);
 
-    /// <summary>One loop's registration on one listening socket. Level-triggered and exclusive: each connection wakes one loop.</summary>
+    /// <summary>One loop's registration on one listening socket. Level-triggered and exclusive: a connection wakes one loop, or a few, not all.</summary>
     private sealed unsafe class AcceptHandler(EntryListener listener, RelayWorker worker, int fd) : ILoopHandler
     {
         /// <summary>Connections accepted per wake-up before the loop serves its other sockets.</summary>
@@ -329,7 +352,16 @@ internal sealed partial class EntryListener : IConnectionListener
                 var accepted = Libc.Accept4(fd, peer, &length, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
                 if (accepted >= 0)
                 {
-                    listener.OnAccepted(worker, accepted, new ReadOnlySpan<byte>(peer, length));
+                    try
+                    {
+                        listener.OnAccepted(worker, accepted, new ReadOnlySpan<byte>(peer, length));
+                    }
+                    catch (Exception ex)
+                    {
+                        // One connection's failure must not stop this loop accepting the next.
+                        listener.LogRegisterFailed(ex);
+                    }
+
                     continue;
                 }
 

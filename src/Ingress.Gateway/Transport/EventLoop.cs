@@ -5,8 +5,9 @@ namespace Ingress.Gateway.Transport;
 
 /// <summary>
 /// One thread with one epoll instance: it owns the sockets registered with it and runs all of their work, so nothing a
-/// connection does needs a lock or a thread hop. Sockets are registered edge-triggered for input and output once, for
-/// their lifetime, as nginx does; the handlers keep track of what is ready.
+/// connection does needs a lock or a thread hop. Connection sockets are registered edge-triggered for input and output
+/// once, for their lifetime, as nginx does; the handlers keep track of what is ready. Listening sockets are
+/// level-triggered.
 /// </summary>
 /// <remarks>
 /// Other threads talk to a loop only through <see cref="Post"/>, which queues work and wakes the loop through an eventfd.
@@ -30,6 +31,7 @@ internal sealed unsafe partial class EventLoop : IDisposable
     private readonly List<(long At, Action Work)> _scheduled = [];
     private readonly Thread _thread;
     private volatile bool _stopping;
+    private volatile bool _exited;
     private int _wakePending;
     private long _nextTick;
 
@@ -46,8 +48,9 @@ internal sealed unsafe partial class EventLoop : IDisposable
         _wakeFd = Libc.EventFd(0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC);
         if (_wakeFd < 0)
         {
+            var errno = Libc.LastError;
             Libc.Close(_epoll);
-            throw new IOException($"eventfd failed (errno {Libc.LastError}).");
+            throw new IOException($"eventfd failed (errno {errno}).");
         }
 
         Register(new WakeHandler(this), _wakeFd, Libc.EPOLLIN | Libc.EPOLLET);
@@ -108,10 +111,20 @@ internal sealed unsafe partial class EventLoop : IDisposable
         Release(slot);
     }
 
-    /// <summary>Runs <paramref name="work"/> on the loop's thread, soon. Callable from any thread.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> on the loop's thread, soon. Callable from any thread. Once the loop has exited, it
+    /// runs on the caller's thread instead: nothing runs on the loop's sockets any more, and posted work is never lost.
+    /// </summary>
     public void Post(Action work)
     {
         _posted.Enqueue(work);
+        if (_exited)
+        {
+            // The loop sets the flag before its last drain, so work queued after that drain is seen here.
+            RunPosted();
+            return;
+        }
+
         if (Interlocked.Exchange(ref _wakePending, 1) == 0)
         {
             ulong one = 1;
@@ -147,7 +160,12 @@ internal sealed unsafe partial class EventLoop : IDisposable
         if (_thread.IsAlive)
         {
             Stop();
-            Join(TimeSpan.FromSeconds(5));
+            if (!Join(TimeSpan.FromSeconds(5)))
+            {
+                // The thread may still touch the epoll set and the buffers: leak them rather than free them under it.
+                LogStopTimedOut(Id);
+                return;
+            }
         }
 
         Libc.Close(_wakeFd);
@@ -202,6 +220,7 @@ internal sealed unsafe partial class EventLoop : IDisposable
             }
         }
 
+        _exited = true;
         RunPosted();
     }
 
@@ -221,7 +240,8 @@ internal sealed unsafe partial class EventLoop : IDisposable
 
     private void RunPosted()
     {
-        Volatile.Write(ref _wakePending, 0);
+        // A full fence: a Post that enqueues after the drain below starts must see the flag clear and wake the loop.
+        Interlocked.Exchange(ref _wakePending, 0);
         while (_posted.TryDequeue(out var work))
         {
             try
@@ -243,7 +263,14 @@ internal sealed unsafe partial class EventLoop : IDisposable
             {
                 var work = _scheduled[i].Work;
                 _scheduled.RemoveAt(i);
-                work();
+                try
+                {
+                    work();
+                }
+                catch (Exception ex)
+                {
+                    LogHandlerFailed(ex);
+                }
             }
         }
 
@@ -282,6 +309,9 @@ internal sealed unsafe partial class EventLoop : IDisposable
 
     [LoggerMessage(EventId = 401, Level = LogLevel.Error, Message = "epoll_wait failed (errno {Errno}).")]
     private partial void LogWaitFailed(int errno);
+
+    [LoggerMessage(EventId = 402, Level = LogLevel.Error, Message = "Event loop {Loop} did not stop within 5 s; its epoll set and buffers were left allocated.")]
+    private partial void LogStopTimedOut(int loop);
 
     private sealed class WakeHandler(EventLoop loop) : ILoopHandler
     {

@@ -86,6 +86,8 @@ internal sealed class HandoffConnection : ConnectionContext
 
         try
         {
+            // Kestrel is done reading: completing the reader also ends a pump waiting for room in a full pipe.
+            await _input.Reader.CompleteAsync().ConfigureAwait(false);
             await _inner.DisposeAsync().ConfigureAwait(false);
             await _pump.ConfigureAwait(false);
         }

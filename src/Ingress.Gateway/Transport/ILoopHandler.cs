@@ -9,6 +9,9 @@ internal interface ILoopHandler
     /// <summary>The loop's periodic tick (every <see cref="EventLoop.TickInterval"/>): check deadlines.</summary>
     void OnTick(long nowMs);
 
-    /// <summary>Closes the socket at once: a handler threw, and its state can no longer be trusted.</summary>
+    /// <summary>
+    /// Drops the handler at once: a connection closes its socket, a listener stops accepting on this loop. Called when a
+    /// handler threw (its state can no longer be trusted) and when the loop stops.
+    /// </summary>
     void Abort();
 }

@@ -96,6 +96,15 @@ internal sealed class ScriptedServer : IAsyncDisposable
                         }
 
                         await socket.SendAsync(Encoding.Latin1.GetBytes(reply.Bytes), SocketFlags.None, _stop.Token);
+                        if (reply.Reset)
+                        {
+                            // An abortive close: the peer gets a reset (RST), not a FIN.
+                            await Task.Delay(50, _stop.Token);
+                            socket.LingerState = new LingerOption(true, 0);
+                            socket.Close();
+                            return;
+                        }
+
                         if (reply.Close)
                         {
                             socket.Shutdown(SocketShutdown.Both);
@@ -143,5 +152,8 @@ internal sealed class ScriptedServer : IAsyncDisposable
     }
 }
 
-/// <summary>What a <see cref="ScriptedServer"/> answers: the raw bytes (null: close without answering), and whether it then closes.</summary>
-internal sealed record ScriptedReply(string? Bytes, bool Close = false, int DelayMs = 0);
+/// <summary>
+/// What a <see cref="ScriptedServer"/> answers: the raw bytes (null: close without answering), and whether it then
+/// closes, or resets the connection.
+/// </summary>
+internal sealed record ScriptedReply(string? Bytes, bool Close = false, int DelayMs = 0, bool Reset = false);

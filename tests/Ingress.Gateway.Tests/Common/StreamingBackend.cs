@@ -141,6 +141,14 @@ internal sealed class StreamingBackend : IAsyncDisposable
         }
 
         var n = request.Query.TryGetValue("n", out var count) ? int.Parse(count!, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        if (path == "/headers")
+        {
+            // A response head of about n bytes (many long cookies do this).
+            context.Response.Headers["X-Big"] = new string('h', n);
+            await WriteAsync(context, "ok");
+            return;
+        }
+
         if (path == "/bytes")
         {
             context.Response.ContentLength = n;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Ingress.Gateway.Hosting;
-using Ingress.Gateway.Tests.Common;
 
 namespace Ingress.Gateway.Tests.Hosting;
 

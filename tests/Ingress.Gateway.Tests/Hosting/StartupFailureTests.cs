@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using Ingress.Gateway.Hosting;
-using Ingress.Gateway.Tests.Common;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Ingress.Gateway.Tests.Hosting;

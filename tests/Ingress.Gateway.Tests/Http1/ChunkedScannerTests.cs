@@ -42,12 +42,31 @@ public sealed class ChunkedScannerTests
     }
 
     [Theory]
+    [InlineData("5 \t;ext\r\nhello\r\n0\r\n\r\n")]
+    [InlineData("5  \r\nhello\r\n0\r\n\r\n")]
+    [InlineData("5;a=\"b c\"\r\nhello\r\n0\r\nX-A:\r\nX-B: v\tw\r\n\r\n")]
+    public void Scan_WhitespaceBeforeAnExtension_AndWellFormedTrailers_AreAccepted(string body)
+    {
+        var scanner = new ChunkedScanner();
+
+        var consumed = scanner.Scan(Encoding.ASCII.GetBytes(body));
+
+        Assert.True(scanner.IsDone);
+        Assert.Equal(body.Length, consumed);
+    }
+
+    [Theory]
     [InlineData("5\r\nhelloX\r\n")]
     [InlineData("g\r\n")]
     [InlineData("\r\n")]
     [InlineData("5\nhello\r\n")]
     [InlineData("1000000000000000\r\n")]
     [InlineData("0\r\nbad\n")]
+    [InlineData("5 junk\r\nhello\r\n")]
+    [InlineData("5;a=\u0000\r\nhello\r\n")]
+    [InlineData("0\r\nno colon here\r\n\r\n")]
+    [InlineData("0\r\nX-A: 1\r\n folded\r\n\r\n")]
+    [InlineData("0\r\nX A: 1\r\n\r\n")]
     public void Scan_BrokenFraming_IsInvalid(string body)
     {
         var scanner = new ChunkedScanner();

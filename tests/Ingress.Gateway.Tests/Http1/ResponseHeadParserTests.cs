@@ -41,6 +41,8 @@ public sealed class ResponseHeadParserTests
     [InlineData("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n")]
     [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n")]
     [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n")]
+    [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n")]
+    [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n")]
     [InlineData("HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n")]
     [InlineData("HTTP/2 200 OK\r\n\r\n")]
     [InlineData("HTTP/1.1 20 OK\r\n\r\n")]

@@ -1,5 +1,4 @@
 using CsCheck;
-using Ingress.Gateway.Discovery;
 using Ingress.Gateway.Hosting;
 using Ingress.Gateway.ProxyConfig;
 using Ingress.Gateway.Reconciliation;

@@ -1,6 +1,5 @@
 using Ingress.Gateway.Telemetry;
 using Ingress.Gateway.Tests.Common;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Ingress.Gateway.Tests.Telemetry;
 

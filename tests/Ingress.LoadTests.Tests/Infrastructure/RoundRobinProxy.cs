@@ -1,4 +1,3 @@
-using System.Net.Http;
 
 namespace Ingress.LoadTests.Tests.Infrastructure;
 

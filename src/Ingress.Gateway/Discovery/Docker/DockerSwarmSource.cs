@@ -7,7 +7,6 @@ using Docker.DotNet.Models;
 using Ingress.Gateway.Reconciliation;
 using Microsoft.Extensions.Options;
 using ApiService = global::Docker.DotNet.Models.SwarmService;
-using SwarmService = Ingress.Gateway.Discovery.SwarmService;
 
 namespace Ingress.Gateway.Discovery.Docker;
 

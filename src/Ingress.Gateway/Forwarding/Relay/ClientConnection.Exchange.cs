@@ -3,8 +3,6 @@ using Ingress.Gateway.Http1;
 using Ingress.Gateway.Telemetry;
 using Ingress.Gateway.Transport;
 using Ingress.Gateway.Transport.Native;
-using Yarp.ReverseProxy.Health;
-using Yarp.ReverseProxy.Model;
 
 namespace Ingress.Gateway.Forwarding.Relay;
 
@@ -48,6 +46,7 @@ internal sealed unsafe partial class ClientConnection
         _cluster = cluster;
         _started = Stopwatch.GetTimestamp();
         _attempts = 0;
+        _requestHeadSent = false;
         _retries = 0;
         _staleRetried = false;
         _remaining = null;
@@ -67,11 +66,6 @@ internal sealed unsafe partial class ClientConnection
             _logPath = System.Text.Encoding.ASCII.GetString(_head.Path(bytes));
         }
 
-        if (_engine.Settings.Retries)
-        {
-            _engine.Budgets.For(cluster.State).Deposit();
-        }
-
         BeginAttempt();
     }
 
@@ -83,7 +77,8 @@ internal sealed unsafe partial class ClientConnection
         if (available.Count == 0)
         {
             _engine.Metrics.NoHealthyReplica.WithLabels(cluster.Service).Inc();
-            Respond(503, cluster.NoReplicaResponse);
+            var close = _closeAfterResponse || _bodyToRead > 0;
+            Respond(503, close ? cluster.NoReplicaResponseClose : cluster.NoReplicaResponse, close);
             return;
         }
 
@@ -97,10 +92,18 @@ internal sealed unsafe partial class ClientConnection
             }
             else
             {
-                Respond(502, _closeAfterResponse || _bodyToRead > 0 ? s_badGatewayClose : s_badGateway);
+                var close = _closeAfterResponse || _bodyToRead > 0;
+                Respond(502, close ? s_badGatewayClose : s_badGateway, close);
             }
 
             return;
+        }
+
+        if (_attempts == 0 && _engine.Settings.Retries && _engine.Settings.MaxAttempts > 1)
+        {
+            // Where the YARP pipeline's RetryMiddleware deposits: once per request that goes to a replica (not a 503,
+            // not a request handed to YARP, which deposits for it).
+            _engine.Budgets.For(cluster.State).Deposit();
         }
 
         _attempts++;
@@ -386,7 +389,9 @@ internal sealed unsafe partial class ClientConnection
         }
 
         _heldBodyLength = 0;
-        if (reusable && upstream.IsOpen && !upstream.HasPendingWrite)
+        // Readable means bytes nobody asked for (or the last read filled the buffer exactly: rare): edge-triggered, an
+        // idle connection would get no new event for them, and the next request would read them as its answer.
+        if (reusable && upstream.IsOpen && !upstream.HasPendingWrite && !upstream.ReadReady)
         {
             _worker.Pool.Return(upstream, Loop.Now);
         }

@@ -1,9 +1,4 @@
-using System.Diagnostics;
 using Ingress.Gateway.Http1;
-using Ingress.Gateway.Telemetry;
-using Ingress.Gateway.Transport;
-using Ingress.Gateway.Transport.Native;
-using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.Model;
 
 namespace Ingress.Gateway.Forwarding.Relay;
@@ -44,7 +39,8 @@ internal sealed unsafe partial class ClientConnection
     {
         var upstream = _upstream;
         _engine.LogUpstreamFailure(_cluster!.Service, _destination?.State.DestinationId, failure.ToString(), upstream?.LastErrno ?? 0, upstream?.Reused ?? false, _attempts);
-        var reused = upstream?.Reused == true;
+        // Stale only if nothing came back: a replica that reset after sending part of an answer has seen the request.
+        var stale = upstream is { Reused: true } && upstream.End == UpstreamConnection.Headroom;
         DetachUpstream(reusable: false);
         if (_responseStarted)
         {
@@ -55,7 +51,7 @@ internal sealed unsafe partial class ClientConnection
 
         // A pooled connection the replica had closed meanwhile (a keep-alive race): once, on a fresh connection, silently,
         // for what may be sent twice: requests without a body (as HttpClient retries them under YARP) and idempotent ones.
-        if (reused && failure == Failure.Reset && _replayable && !_staleRetried
+        if (stale && failure == Failure.Reset && _replayable && !_staleRetried
             && (_head.ContentLength == 0 || RequestMethods.IsIdempotent(_head.Method)))
         {
             _staleRetried = true;
@@ -123,14 +119,17 @@ internal sealed unsafe partial class ClientConnection
         return true;
     }
 
-    /// <summary>Answers with a response the relay made itself; the exchange ends when it is written.</summary>
+    /// <summary>
+    /// Answers with a response the relay made itself; the exchange ends when it is written. A request body not read yet
+    /// cannot be told from a next request, so the connection then closes (<paramref name="response"/> should say so).
+    /// </summary>
     private void Respond(int status, byte[] response, bool closeAfter = false)
     {
         DetachUpstream(reusable: false);
         _status = status;
         _response = ResponseState.Done;
         _responseStarted = true;
-        _closeAfterResponse |= closeAfter;
+        _closeAfterResponse |= closeAfter || _bodyToRead > 0;
         fixed (byte* bytes = response)
         {
             // Static or per-cluster arrays, all pinned.

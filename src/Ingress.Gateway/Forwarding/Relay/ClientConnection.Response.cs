@@ -1,10 +1,5 @@
-using System.Diagnostics;
 using Ingress.Gateway.Http1;
-using Ingress.Gateway.Telemetry;
 using Ingress.Gateway.Transport;
-using Ingress.Gateway.Transport.Native;
-using Yarp.ReverseProxy.Health;
-using Yarp.ReverseProxy.Model;
 
 namespace Ingress.Gateway.Forwarding.Relay;
 
@@ -23,12 +18,17 @@ internal sealed unsafe partial class ClientConnection
     /// <summary>Reads from the replica: the response head (and maybe body bytes), or more of the body.</summary>
     private bool ReadResponse(UpstreamConnection upstream)
     {
-        var limit = BufferPool.BufferSize - UpstreamConnection.Tailroom;
+        var limit = upstream.BufferSize - UpstreamConnection.Tailroom;
         if (upstream.End >= limit)
         {
-            // A response head that does not fit in the buffer.
-            OnUpstreamFailure(Failure.InvalidResponse);
-            return true;
+            // A response head that does not fit in the buffer: a larger one once, then it is too large for HttpClient too.
+            if (_response != ResponseState.AwaitingHead || !upstream.GrowBuffer())
+            {
+                OnUpstreamFailure(Failure.InvalidResponse);
+                return true;
+            }
+
+            limit = upstream.BufferSize - UpstreamConnection.Tailroom;
         }
 
         var read = upstream.Receive(upstream.Buffer + upstream.End, limit - upstream.End);
@@ -67,7 +67,7 @@ internal sealed unsafe partial class ClientConnection
         }
 
         var head = _responseHead;
-        var buffer = new Span<byte>(upstream.Buffer, BufferPool.BufferSize);
+        var buffer = new Span<byte>(upstream.Buffer, upstream.BufferSize);
         var close = _closeAfterResponse || _listener.Draining || (_bodyToRead > 0 && !head.IsInterim);
         ReadOnlySpan<byte> extra = head.IsInterim ? default
             : head.Framing == BodyFraming.UntilClose

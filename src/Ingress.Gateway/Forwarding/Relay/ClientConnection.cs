@@ -1,9 +1,6 @@
-using System.Diagnostics;
 using Ingress.Gateway.Http1;
-using Ingress.Gateway.Telemetry;
 using Ingress.Gateway.Transport;
 using Ingress.Gateway.Transport.Native;
-using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.Model;
 
 namespace Ingress.Gateway.Forwarding.Relay;

@@ -31,9 +31,10 @@ internal sealed class RelayCluster
         ReactivationPeriod = reactivationPeriod;
         Destinations = destinations.ToDictionary(d => d.State);
         var body = $"503 Service Unavailable: no healthy replica of '{service}' right now; retry shortly.\n";
-        NoReplicaResponse = Pinned(Encoding.UTF8.GetBytes(
-            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n" +
-            $"Retry-After: {retryAfterSeconds}\r\nCache-Control: no-store\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n\r\n" + body));
+        var head = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n" +
+            $"Retry-After: {retryAfterSeconds}\r\nCache-Control: no-store\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n";
+        NoReplicaResponse = Pinned(Encoding.UTF8.GetBytes(head + "\r\n" + body));
+        NoReplicaResponseClose = Pinned(Encoding.UTF8.GetBytes(head + "Connection: close\r\n\r\n" + body));
     }
 
     public ClusterState State { get; }
@@ -57,6 +58,9 @@ internal sealed class RelayCluster
     /// <summary>The complete 503 response sent when no replica is in rotation (the same as the YARP pipeline's).</summary>
     public byte[] NoReplicaResponse { get; }
 
+    /// <summary><see cref="NoReplicaResponse"/> with <c>Connection: close</c>.</summary>
+    public byte[] NoReplicaResponseClose { get; }
+
     internal static byte[] Pinned(byte[] bytes)
     {
         var pinned = GC.AllocateUninitializedArray<byte>(bytes.Length, pinned: true);
@@ -76,11 +80,16 @@ internal sealed class RelayDestination
         SocketAddress = GC.AllocateArray<byte>(SocketAddresses.MaxLength, pinned: true);
         SocketAddressLength = SocketAddresses.Write(endPoint, SocketAddress);
         Key = UpstreamKey.From(endPoint);
-        // As YARP sends it: the destination's authority, the port always written out.
-        var authority = endPoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
-            ? $"[{endPoint.Address}]:{endPoint.Port}"
-            : $"{endPoint.Address}:{endPoint.Port}";
-        HostLine = RelayCluster.Pinned(Encoding.ASCII.GetBytes($"Host: {authority}\r\n"));
+        HostLine = RelayCluster.Pinned(Encoding.ASCII.GetBytes($"Host: {Authority(endPoint)}\r\n"));
+    }
+
+    /// <summary>The destination's authority as HttpClient writes it under YARP: the port left out when it is 80.</summary>
+    internal static string Authority(IPEndPoint endPoint)
+    {
+        var host = endPoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? $"[{endPoint.Address}]"
+            : endPoint.Address.ToString();
+        return endPoint.Port == 80 ? host : $"{host}:{endPoint.Port}";
     }
 
     public DestinationState State { get; }

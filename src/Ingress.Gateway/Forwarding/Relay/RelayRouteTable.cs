@@ -62,8 +62,7 @@ internal sealed class PortRoutes
 
     /// <summary>
     /// The route for a request to <paramref name="hostName"/> (without its port) and <paramref name="path"/>, or null and
-    /// <see cref="HandoffReason.Route"/> when there is none or Kestrel must decide. <paramref name="undecided"/> tells the
-    /// two apart: false with a null result means no route matches at all (ASP.NET Core answers 404).
+    /// <see cref="HandoffReason.Route"/> when there is none or Kestrel must decide.
     /// </summary>
     /// <remarks>
     /// Mirrors ASP.NET Core's matcher: among the routes whose path matches, routes naming the request's host exactly
@@ -73,7 +72,11 @@ internal sealed class PortRoutes
     public RelayRoute? Match(ReadOnlySpan<byte> hostName, ReadOnlySpan<byte> path, out HandoffReason reason) =>
         Match(hostName, path, out reason, out _);
 
-    /// <inheritdoc cref="Match(ReadOnlySpan{byte}, ReadOnlySpan{byte}, out HandoffReason)"/>
+    /// <summary>
+    /// As <see cref="Match(ReadOnlySpan{byte}, ReadOnlySpan{byte}, out HandoffReason)"/>, and tells its two null results
+    /// apart: <c>undecided</c> is false when no route matches at all (ASP.NET Core answers 404) and true when only
+    /// Kestrel's matcher can decide.
+    /// </summary>
     public RelayRoute? Match(ReadOnlySpan<byte> hostName, ReadOnlySpan<byte> path, out HandoffReason reason, out bool undecided)
     {
         reason = HandoffReason.Route;

@@ -45,6 +45,9 @@ internal sealed partial class RelayRouteUpdater(
         }
         catch (Exception ex)
         {
+            // The previous snapshot would answer 404 for routes added since: clear it, and ASP.NET Core's matcher,
+            // which has the new routes, serves every request until a rebuild succeeds.
+            routes.Update(RelayRouteTable.Empty);
             LogRebuildFailed(ex);
         }
     }
@@ -76,6 +79,6 @@ internal sealed partial class RelayRouteUpdater(
     {
     }
 
-    [LoggerMessage(EventId = 430, Level = LogLevel.Error, Message = "The relay's routes could not be rebuilt; the previous ones stay in force.")]
+    [LoggerMessage(EventId = 430, Level = LogLevel.Error, Message = "The relay's routes could not be rebuilt; requests go through Kestrel and YARP until the next configuration is applied.")]
     private partial void LogRebuildFailed(Exception exception);
 }

@@ -15,6 +15,12 @@ internal sealed unsafe class UpstreamConnection : RelaySocket
     /// <summary>Bytes kept free at the end, for the CRLF that closes a re-framed chunk.</summary>
     public const int Tailroom = 8;
 
+    /// <summary>
+    /// The size of the buffer a response head that outgrows the pooled one moves to: room for a 64 KiB head, the most
+    /// HttpClient takes by default (<c>MaxResponseHeadersLength</c>), so the relay forwards what the YARP path would.
+    /// </summary>
+    public const int LargeBufferSize = 64 * 1024 + 4096;
+
     private byte* _pendingFirst;
     private int _pendingFirstLength;
     private byte* _pendingSecond;
@@ -42,6 +48,9 @@ internal sealed unsafe class UpstreamConnection : RelaySocket
 
     /// <summary>The response buffer, rented while an exchange uses the connection. Data starts at <see cref="Headroom"/>.</summary>
     public byte* Buffer { get; private set; }
+
+    /// <summary>The size of <see cref="Buffer"/>: the pool's, or <see cref="LargeBufferSize"/> after <see cref="GrowBuffer"/>.</summary>
+    public int BufferSize { get; private set; } = BufferPool.BufferSize;
 
     /// <summary>The end of the response bytes in <see cref="Buffer"/>.</summary>
     public int End { get; set; } = Headroom;
@@ -125,11 +134,45 @@ internal sealed unsafe class UpstreamConnection : RelaySocket
         End = Headroom;
     }
 
+    /// <summary>
+    /// Moves the response bytes to a buffer of <see cref="LargeBufferSize"/>, for a response head larger than the pooled
+    /// buffer. Rare (a head of many or long cookies), so the large buffer is mapped for this exchange and unmapped after.
+    /// Returns false when it is large already.
+    /// </summary>
+    public bool GrowBuffer()
+    {
+        if (BufferSize == LargeBufferSize)
+        {
+            return false;
+        }
+
+        var large = (byte*)Libc.MMap(null, LargeBufferSize, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, -1, 0);
+        if (large == (byte*)-1)
+        {
+            throw new OutOfMemoryException($"mmap of a {LargeBufferSize}-byte response buffer failed (errno {Libc.LastError}).");
+        }
+
+        System.Buffer.MemoryCopy(Buffer, large, LargeBufferSize, End);
+        Loop.Buffers.Return(Buffer);
+        Buffer = large;
+        BufferSize = LargeBufferSize;
+        return true;
+    }
+
     public void ReturnBuffer()
     {
         if (Buffer != null)
         {
-            Loop.Buffers.Return(Buffer);
+            if (BufferSize == LargeBufferSize)
+            {
+                Libc.MUnmap(Buffer, LargeBufferSize);
+                BufferSize = BufferPool.BufferSize;
+            }
+            else
+            {
+                Loop.Buffers.Return(Buffer);
+            }
+
             Buffer = null;
             End = Headroom;
         }

@@ -14,7 +14,11 @@ internal sealed class UpstreamPool
     /// <summary>Idle connections kept per replica and loop; more are closed.</summary>
     public const int MaxIdlePerReplica = 1024;
 
+    /// <summary>How often closed connections, and replicas left with none, are swept out of the pool.</summary>
+    public const long SweepIntervalMs = 10_000;
+
     private readonly Dictionary<UpstreamKey, List<UpstreamConnection>> _idle = [];
+    private long _nextSweep;
 
     /// <summary>The most recently used open idle connection to <paramref name="key"/>, if any.</summary>
     public UpstreamConnection? TryTake(UpstreamKey key)
@@ -42,6 +46,11 @@ internal sealed class UpstreamPool
     public void Return(UpstreamConnection connection, long nowMs)
     {
         connection.Owner = null;
+        if (nowMs >= _nextSweep)
+        {
+            _nextSweep = nowMs + SweepIntervalMs;
+            Sweep();
+        }
         if (!_idle.TryGetValue(connection.Key, out var list))
         {
             _idle[connection.Key] = list = [];
@@ -62,6 +71,28 @@ internal sealed class UpstreamPool
         connection.IdleSince = nowMs;
         connection.Reused = true;
         list.Add(connection);
+    }
+
+    /// <summary>
+    /// Drops the connections that closed while idle (timed out, or closed by their replica) and the replicas left with
+    /// none: each redeploy brings new task addresses, and the old ones must not stay in the pool for good.
+    /// </summary>
+    private void Sweep()
+    {
+        List<UpstreamKey>? empty = null;
+        foreach (var (key, list) in _idle)
+        {
+            list.RemoveAll(c => !c.IsOpen);
+            if (list.Count == 0)
+            {
+                (empty ??= []).Add(key);
+            }
+        }
+
+        foreach (var key in empty ?? [])
+        {
+            _idle.Remove(key);
+        }
     }
 
     /// <summary>Closes every idle connection.</summary>

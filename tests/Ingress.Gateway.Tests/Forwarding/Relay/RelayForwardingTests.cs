@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
@@ -226,6 +225,68 @@ public sealed class RelayForwardingTests
     }
 
     [Fact]
+    public async Task PooledConnectionReset_AfterPartOfTheAnswer_IsNotRetried_EvenWithoutABody()
+    {
+        // The replica has seen the request (it began answering), so sending it again could run it twice.
+        await using var replica = new ScriptedServer((_, index) => index == 0
+            ? new ScriptedReply("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            : new ScriptedReply("HTTP/1.1 200 OK\r\nContent-Ty", Reset: true));
+        var settings = StaticRoutes.CatchAll(replica.Address);
+        settings["Ingress:Transport:EventLoops"] = "1";
+        await using var gateway = await GatewayTestHost.StartAsync(settings);
+
+        Assert.Equal("ok", await gateway.Public.GetStringAsync("/first"));
+        using var run = await gateway.Public.PostAsync("/jobs/1/run", content: null);
+
+        Assert.Equal(HttpStatusCode.BadGateway, run.StatusCode);
+        Assert.Equal(1, replica.Requests.Count(r => r.StartsWith("POST /jobs/1/run", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task NoReplicaAnswer_BeforeTheBodyWasRead_ClosesTheConnection_SoTheBodyIsNeverParsedAsARequest()
+    {
+        await using var backend = await StreamingBackend.StartAsync();
+        var settings = StaticRoutes.CatchAll(backend.Address);
+        settings["ReverseProxy:Routes:empty:ClusterId"] = "empty";
+        settings["ReverseProxy:Routes:empty:Match:Path"] = "/empty/{**rest}";
+        settings["ReverseProxy:Clusters:empty:LoadBalancingPolicy"] = "RoundRobin";
+        await using var gateway = await GatewayTestHost.StartAsync(settings);
+        using var client = await RawHttpClient.ConnectAsync(gateway.EntryPorts[0]);
+
+        // The first part of a body that, read as requests, would be a request to a replica.
+        var smuggled = "GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n";
+        await client.SendAsync($"POST /empty/upload HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n{smuggled}");
+        var text = await client.ReadToEndAsync();
+
+        Assert.StartsWith("HTTP/1.1 503", text);
+        Assert.Contains("\r\nConnection: close\r\n", text);
+        Assert.Equal(1, text.Split("HTTP/1.1 ").Length - 1);
+        Assert.True(client.Closed);
+        Assert.DoesNotContain(backend.Requests, r => r.PathAndQuery.Contains("smuggled", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(20_000)]
+    [InlineData(60_000)]
+    public async Task ResponseHeadLargerThanTheRelayBuffer_IsForwarded_AsTheYarpPipelineWould(int headerLength)
+    {
+        await using var backend = await StreamingBackend.StartAsync();
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(backend.Address));
+
+        for (var i = 0; i < 2; i++)
+        {
+            using var response = await gateway.Public.GetAsync($"/headers?n={headerLength}");
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(headerLength, response.Headers.GetValues("X-Big").Single().Length);
+            Assert.Equal("ok", await response.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal("ok", await gateway.Public.GetStringAsync("/"));
+        Assert.Equal(0, await HandoffsAsync(gateway));
+    }
+
+    [Fact]
     public async Task UploadHeldBackByASlowReplica_IsNotCutOffAsASlowClient()
     {
         await using var backend = await StreamingBackend.StartAsync();
@@ -303,6 +364,37 @@ public sealed class RelayForwardingTests
 
         Assert.Equal($"{body.Length}:{Convert.ToHexString(SHA256.HashData(body))}", await response.Content.ReadAsStringAsync());
         Assert.Equal(1, await HandoffsAsync(gateway, "transfer_encoding"));
+    }
+
+    [Fact]
+    public async Task HandedOffConnection_RejectedByKestrel_WithMegabytesUnread_IsReleased()
+    {
+        await using var backend = await StreamingBackend.StartAsync();
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(backend.Address));
+        using var client = await RawHttpClient.ConnectAsync(gateway.EntryPorts[0]);
+
+        // A malformed head (no colon) goes to Kestrel, which answers 400 and stops reading; the bytes behind it fill
+        // the hand-off pipe. Closing the connection must not wait for anyone to read them.
+        var sending = client.SendAsync("GET / HTTP/1.1\r\nHost a\r\n\r\n" + new string('x', 4 * 1024 * 1024));
+        var text = await client.ReadToEndAsync();
+        try
+        {
+            await sending.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (IOException)
+        {
+            // Closed with bytes unread: the client's send ends in a reset.
+        }
+
+        Assert.StartsWith("HTTP/1.1 400", text);
+        Assert.Equal(1, await HandoffsAsync(gateway, "malformed"));
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (await OpenConnectionsAsync(gateway) != 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(0, await OpenConnectionsAsync(gateway));
     }
 
     [Fact]
@@ -425,6 +517,14 @@ public sealed class RelayForwardingTests
         var metrics = await gateway.Admin.GetStringAsync("/metrics");
         return metrics.Split('\n')
             .Where(l => l.StartsWith("ingress_relay_handoffs_total{", StringComparison.Ordinal) && (reason is null || l.Contains($"reason=\"{reason}\"", StringComparison.Ordinal)))
+            .Sum(l => (int)double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private static async Task<int> OpenConnectionsAsync(GatewayTestHost gateway)
+    {
+        var metrics = await gateway.Admin.GetStringAsync("/metrics");
+        return metrics.Split('\n')
+            .Where(l => l.StartsWith("ingress_open_connections{", StringComparison.Ordinal))
             .Sum(l => (int)double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
     }
 

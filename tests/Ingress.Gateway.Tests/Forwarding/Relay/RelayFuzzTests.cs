@@ -1,4 +1,3 @@
-using System.Text;
 using Ingress.Gateway.Tests.Common;
 
 namespace Ingress.Gateway.Tests.Forwarding.Relay;

@@ -1,6 +1,5 @@
 using System.Text;
 using Ingress.Gateway.Forwarding.Relay;
-using Ingress.Gateway.Http1;
 using Ingress.Gateway.ProxyConfig;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
