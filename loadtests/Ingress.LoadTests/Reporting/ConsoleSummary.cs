@@ -1,5 +1,4 @@
 using System.Text;
-using Ingress.LoadTests.Measurement;
 using Ingress.LoadTests.Thresholds;
 
 namespace Ingress.LoadTests.Reporting;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http;
 using Ingress.LoadTests.Measurement;
 using Ingress.LoadTests.Reporting;
 using Ingress.LoadTests.Safety;

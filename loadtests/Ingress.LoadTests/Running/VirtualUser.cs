@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http;
 using Ingress.LoadTests.Measurement;
 
 namespace Ingress.LoadTests.Running;
