@@ -512,19 +512,17 @@ public sealed class RelayForwardingTests
         Assert.DoesNotContain("ingress_relay_handoffs_total{", await gateway.Admin.GetStringAsync("/metrics"));
     }
 
-    private static async Task<int> HandoffsAsync(GatewayTestHost gateway, string? reason = null)
-    {
-        var metrics = await gateway.Admin.GetStringAsync("/metrics");
-        return metrics.Split('\n')
-            .Where(l => l.StartsWith("ingress_relay_handoffs_total{", StringComparison.Ordinal) && (reason is null || l.Contains($"reason=\"{reason}\"", StringComparison.Ordinal)))
-            .Sum(l => (int)double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-    }
+    private static Task<int> HandoffsAsync(GatewayTestHost gateway, string? reason = null) =>
+        SumAsync(gateway, "ingress_relay_handoffs_total", reason is null ? null : $"reason=\"{reason}\"");
 
-    private static async Task<int> OpenConnectionsAsync(GatewayTestHost gateway)
+    private static Task<int> OpenConnectionsAsync(GatewayTestHost gateway) => SumAsync(gateway, "ingress_open_connections");
+
+    /// <summary>The sum of a metric's series on the gateway's <c>/metrics</c>, of those with <paramref name="label"/> if given.</summary>
+    private static async Task<int> SumAsync(GatewayTestHost gateway, string metric, string? label = null)
     {
         var metrics = await gateway.Admin.GetStringAsync("/metrics");
         return metrics.Split('\n')
-            .Where(l => l.StartsWith("ingress_open_connections{", StringComparison.Ordinal))
+            .Where(l => l.StartsWith(metric + "{", StringComparison.Ordinal) && (label is null || l.Contains(label, StringComparison.Ordinal)))
             .Sum(l => (int)double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
     }
 
