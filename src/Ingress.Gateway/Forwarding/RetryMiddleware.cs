@@ -110,6 +110,10 @@ internal sealed partial class RetryMiddleware
         context.Response.ContentType = "text/plain; charset=utf-8";
         context.Response.Headers[HeaderNames.RetryAfter] = _retryAfter;
         context.Response.Headers[HeaderNames.CacheControl] = "no-store";
-        return context.Response.WriteAsync($"503 Service Unavailable: no healthy replica of '{service}' right now; retry shortly.\n");
+        return context.Response.WriteAsync(NoReplicaMessage(service));
     }
+
+    /// <summary>The body of the 503 for a service with no healthy replica (the relay sends the same).</summary>
+    internal static string NoReplicaMessage(string service) =>
+        $"503 Service Unavailable: no healthy replica of '{service}' right now; retry shortly.\n";
 }

@@ -10,7 +10,8 @@ namespace Ingress.Gateway.Hosting;
 /// </summary>
 internal sealed class EntryConnectionLimiter(int port, int maxConnections, GatewayMetrics metrics)
 {
-    private static readonly byte[] s_refusal = Encoding.ASCII.GetBytes(
+    /// <summary>The whole refusal, sent before closing (by the relay's listeners too).</summary>
+    internal static readonly byte[] Refusal = Encoding.ASCII.GetBytes(
         "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\nRetry-After: 1\r\nContent-Length: 48\r\n\r\n" +
         "503 Service Unavailable: too many connections.\r\n");
 
@@ -26,7 +27,7 @@ internal sealed class EntryConnectionLimiter(int port, int maxConnections, Gatew
             _refused.Inc();
             try
             {
-                await connection.Transport.Output.WriteAsync(s_refusal);
+                await connection.Transport.Output.WriteAsync(Refusal);
                 await connection.Transport.Output.CompleteAsync();
             }
             catch (Exception) when (connection.ConnectionClosed.IsCancellationRequested)

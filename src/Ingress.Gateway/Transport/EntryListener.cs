@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Threading.Channels;
 using Ingress.Gateway.Forwarding.Relay;
+using Ingress.Gateway.Hosting;
 using Ingress.Gateway.Http1;
 using Ingress.Gateway.Telemetry;
 using Ingress.Gateway.Transport.Native;
@@ -19,12 +20,8 @@ namespace Ingress.Gateway.Transport;
 /// </summary>
 internal sealed partial class EntryListener : IConnectionListener
 {
-    private static readonly byte[] s_refusal = RelayCluster.Pinned(Encoding.ASCII.GetBytes(
-        "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\nRetry-After: 1\r\nContent-Length: 48\r\n\r\n" +
-        "503 Service Unavailable: too many connections.\r\n"));
-
-    private static readonly byte[] s_shuttingDown = RelayCluster.Pinned(Encoding.ASCII.GetBytes(
-        "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n"));
+    private static readonly byte[] s_shuttingDown = Encoding.ASCII.GetBytes(
+        "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n");
 
     private readonly EntryEndPoint _endPoint;
     private readonly int[] _fds;
@@ -143,7 +140,7 @@ internal sealed partial class EntryListener : IConnectionListener
                 _refused.Inc();
             }
 
-            Refuse(fd, draining ? s_shuttingDown : s_refusal);
+            Refuse(fd, draining ? s_shuttingDown : EntryConnectionLimiter.Refusal);
             return;
         }
 

@@ -83,12 +83,7 @@ internal sealed class StreamingBackend : IAsyncDisposable
     private static async Task Serve(StreamingBackend self, HttpContext context)
     {
         var request = context.Request;
-        self.Requests.Enqueue(new RecordedRequest(
-            request.Method,
-            request.Path + request.QueryString,
-            request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
-            context.Connection.RemoteIpAddress?.ToString(),
-            context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()!.RawTarget));
+        self.Requests.Enqueue(RecordedRequest.From(context));
         if (request.Query.TryGetValue("delay", out var delay))
         {
             await Task.Delay(int.Parse(delay!, System.Globalization.CultureInfo.InvariantCulture), context.RequestAborted);

@@ -48,12 +48,7 @@ internal sealed class TestBackend : IAsyncDisposable
         TestBackend? self = null;
         app.Run(async context =>
         {
-            self!.Requests.Enqueue(new RecordedRequest(
-                context.Request.Method,
-                context.Request.Path + context.Request.QueryString,
-                context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
-                context.Connection.RemoteIpAddress?.ToString(),
-                context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()!.RawTarget));
+            self!.Requests.Enqueue(RecordedRequest.From(context));
             if (context.Request.Query.TryGetValue("delay", out var delay))
             {
                 await Task.Delay(int.Parse(delay!, System.Globalization.CultureInfo.InvariantCulture), context.RequestAborted);
@@ -124,4 +119,12 @@ internal sealed class TestBackend : IAsyncDisposable
 }
 
 /// <param name="RawTarget">The request target exactly as it arrived, before Kestrel decoded it.</param>
-internal sealed record RecordedRequest(string Method, string PathAndQuery, IReadOnlyDictionary<string, string> Headers, string? RemoteIp, string RawTarget);
+internal sealed record RecordedRequest(string Method, string PathAndQuery, IReadOnlyDictionary<string, string> Headers, string? RemoteIp, string RawTarget)
+{
+    public static RecordedRequest From(HttpContext context) => new(
+        context.Request.Method,
+        context.Request.Path + context.Request.QueryString,
+        context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+        context.Connection.RemoteIpAddress?.ToString(),
+        context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()!.RawTarget);
+}

@@ -1,5 +1,4 @@
 using Ingress.Gateway.Http1;
-using Ingress.Gateway.Transport;
 
 namespace Ingress.Gateway.Forwarding.Relay;
 

@@ -30,7 +30,7 @@ internal sealed class RelayCluster
         PassiveHealth = passiveHealth;
         ReactivationPeriod = reactivationPeriod;
         Destinations = destinations.ToDictionary(d => d.State);
-        var body = $"503 Service Unavailable: no healthy replica of '{service}' right now; retry shortly.\n";
+        var body = RetryMiddleware.NoReplicaMessage(service);
         var head = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n" +
             $"Retry-After: {retryAfterSeconds}\r\nCache-Control: no-store\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n";
         NoReplicaResponse = Pinned(Encoding.UTF8.GetBytes(head + "\r\n" + body));

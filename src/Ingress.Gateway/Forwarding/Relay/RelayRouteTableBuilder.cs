@@ -1,8 +1,5 @@
-using System.Text;
 using System.Globalization;
-using Ingress.Gateway.Http1;
 using Ingress.Gateway.ProxyConfig;
-using Microsoft.AspNetCore.Routing.Patterns;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Model;
 
@@ -56,80 +53,6 @@ internal static class RelayRouteTableBuilder
         return new RelayRouteTable([.. ports.Select(p => p.Build())]);
     }
 
-    /// <summary>
-    /// The relay evaluates a route whose match is hosts (exact names or <c>*.suffix</c>) and a path of literal segments
-    /// ending in a catch-all, and which has no per-route policy or transform; anything else is left to ASP.NET Core.
-    /// </summary>
-    internal static bool Describe(RouteConfig route, out string prefix, out decimal precedence, out string[] hosts)
-    {
-        prefix = "";
-        precedence = 0;
-        hosts = [];
-        var match = route.Match;
-        if (match.Methods is { Count: > 0 } || match.Headers is { Count: > 0 } || match.QueryParameters is { Count: > 0 }
-            || route.AuthorizationPolicy is not null || route.CorsPolicy is not null || route.RateLimiterPolicy is not null
-            || route.OutputCachePolicy is not null || route.TimeoutPolicy is not null || route.Timeout is not null
-            || route.MaxRequestBodySize is not null || route.Transforms is { Count: > 0 })
-        {
-            return false;
-        }
-
-        if (match.Hosts is { Count: > 0 })
-        {
-            foreach (var host in match.Hosts)
-            {
-                var name = host.StartsWith("*.", StringComparison.Ordinal) ? host[2..] : host;
-                if (name.Length == 0 || !Ascii.IsValid(name) || name.AsSpan().IndexOfAnyExcept(HostNameChars) >= 0)
-                {
-                    // "*", host:port, IDN and the like: ASP.NET Core's host matcher has rules of its own for them.
-                    return false;
-                }
-            }
-
-            hosts = [.. match.Hosts];
-        }
-
-        RoutePattern pattern;
-        try
-        {
-            pattern = RoutePatternFactory.Parse(match.Path ?? "/{**catchall}");
-        }
-        catch (RoutePatternException)
-        {
-            return false;
-        }
-
-        var segments = pattern.PathSegments;
-        if (segments.Count == 0 || segments[^1].Parts is not [RoutePatternParameterPart { IsCatchAll: true, Default: null, ParameterPolicies.Count: 0 }])
-        {
-            return false;
-        }
-
-        var literal = new StringBuilder();
-        for (var i = 0; i < segments.Count - 1; i++)
-        {
-            if (segments[i].Parts is not [RoutePatternLiteralPart part] || !IsPlainSegment(part.Content))
-            {
-                return false;
-            }
-
-            literal.Append('/').Append(part.Content);
-        }
-
-        prefix = literal.ToString();
-        precedence = pattern.InboundPrecedence;
-        return true;
-    }
-
-    /// <summary>A literal segment the relay compares as bytes: plain path characters, and not a dot segment.</summary>
-    private static bool IsPlainSegment(string content) =>
-        content.Length > 0 && content is not ("." or "..") && Ascii.IsValid(content)
-        && Encoding.ASCII.GetBytes(content).AsSpan().IndexOfAnyExcept(HttpSyntax.PlainPathChars) < 0
-        && !content.Contains('/');
-
-    private static readonly System.Buffers.SearchValues<char> HostNameChars =
-        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.");
-
     private static int? EntryPort(RouteConfig route) =>
         route.Metadata?.TryGetValue(RouteMetadata.EntryPortKey, out var value) == true
         && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) ? port : null;
@@ -180,18 +103,4 @@ internal static class RelayRouteTableBuilder
 
         private bool CaseVariants(string host) => _spellings.TryGetValue(host, out var spellings) && spellings.Count > 1;
     }
-}
-
-/// <summary>What one route matches, as the relay evaluates it; <see cref="Supported"/> false when it cannot.</summary>
-/// <param name="Supported">The relay can evaluate the route's match (see <see cref="Of"/>).</param>
-/// <param name="PathPrefix">The literal path prefix without a trailing slash; empty for the root.</param>
-/// <param name="Precedence">ASP.NET Core's inbound precedence of the path pattern.</param>
-/// <param name="Hosts">Host names and <c>*.suffix</c> wildcards; empty for any host.</param>
-internal sealed record RouteShape(bool Supported, string PathPrefix, decimal Precedence, string[] Hosts)
-{
-    private static readonly RouteShape s_unsupported = new(false, "", 0, []);
-
-    /// <summary>Describes <paramref name="route"/>.</summary>
-    public static RouteShape Of(RouteConfig route) =>
-        RelayRouteTableBuilder.Describe(route, out var prefix, out var precedence, out var hosts) ? new(true, prefix, precedence, hosts) : s_unsupported;
 }
