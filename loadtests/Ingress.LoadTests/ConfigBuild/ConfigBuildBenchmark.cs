@@ -59,6 +59,25 @@ internal static class ConfigBuildBenchmark
             }
         }
 
+        // 1b. What a rebuild costs the reconciler after a rolling update: a fresh listing (all new records, as the
+        // Docker source makes them), matched against the previous one, then built from the plans of unchanged services.
+        var plans = new ServicePlans(entryPort);
+        var known = new DiscoverySnapshot(SyntheticSwarm.DockerSourceName, services, DateTimeOffset.UtcNow);
+        RouteTableBuilder.Build(known.Services, entryPorts, plans);
+        var rebuilds = new List<double>();
+        for (var generation = 1; generation <= settings.Iterations + 3; generation++)
+        {
+            var listed = new DiscoverySnapshot(SyntheticSwarm.DockerSourceName,
+                SyntheticSwarm.Create(settings.Services, settings.Tasks, "127.0.0.1", backend.Port, generation, settings.HostsOnly), DateTimeOffset.UtcNow);
+            var started = Stopwatch.GetTimestamp();
+            known = listed.ReuseUnchanged(known);
+            RouteTableBuilder.Build(known.Services, entryPorts, plans);
+            if (generation > 3)
+            {
+                rebuilds.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        }
+
         var routed = 0;
         foreach (var state in table.Services)
         {
@@ -123,7 +142,7 @@ internal static class ConfigBuildBenchmark
                 await PublishAsync(sink, client, target, probeHost, baseline, () => !proxy.TryGetRoute(addedRoute, out _), cancellationToken).ConfigureAwait(false);
             }
 
-            await stdout.WriteAsync(Render(settings, table, cold.Elapsed.TotalMilliseconds, builds, first, updates, deploys)).ConfigureAwait(false);
+            await stdout.WriteAsync(Render(settings, table, cold.Elapsed.TotalMilliseconds, builds, rebuilds, first, updates, deploys)).ConfigureAwait(false);
         }
         finally
         {
@@ -182,7 +201,7 @@ internal static class ConfigBuildBenchmark
         }
     }
 
-    private static string Render(Settings settings, RouteTable table, double coldBuild, List<double> builds, Timings first, List<Timings> updates, List<Timings> deploys)
+    private static string Render(Settings settings, RouteTable table, double coldBuild, List<double> builds, List<double> rebuilds, Timings first, List<Timings> updates, List<Timings> deploys)
     {
         var destinations = 0;
         foreach (var cluster in table.Clusters)
@@ -201,6 +220,7 @@ internal static class ConfigBuildBenchmark
         text.AppendLine("|---|---:|");
         text.AppendLine(inv, $"| `RouteTableBuilder.Build`, first call (cold: JIT included) | {coldBuild:0.0} |");
         text.AppendLine(inv, $"| `RouteTableBuilder.Build`, warm (min / median / max) | {Min(builds):0.0} / {Median(builds):0.0} / {Max(builds):0.0} |");
+        text.AppendLine(inv, $"| after one task replaced: unchanged services matched + `Build` from their plans (min / median / max) | {Min(rebuilds):0.0} / {Median(rebuilds):0.0} / {Max(rebuilds):0.0} |");
         text.AppendLine(inv, $"| first publish into an empty gateway: build + diff + YARP apply (once) | {first.Published:0.0} |");
         text.AppendLine(inv, $"| ... until every route is live in YARP (once) | {first.Live:0.0} |");
         text.AppendLine(inv, $"| ... until the first request through them answered 200 (once) | {first.FirstResponse:0.0} |");

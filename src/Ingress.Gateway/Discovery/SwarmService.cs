@@ -19,13 +19,14 @@ public sealed record SwarmService(
 {
     /// <inheritdoc/>
     public bool Equals(SwarmService? other) =>
-        other is not null
-        && Id == other.Id
-        && Name == other.Name
-        && CreatedAt == other.CreatedAt
-        && Source == other.Source
-        && Labels.SequenceEqual(other.Labels)
-        && Tasks.SequenceEqual(other.Tasks);
+        ReferenceEquals(this, other)
+        || (other is not null
+            && Id == other.Id
+            && Name == other.Name
+            && CreatedAt == other.CreatedAt
+            && Source == other.Source
+            && Labels.SequenceEqual(other.Labels)
+            && Tasks.SequenceEqual(other.Tasks));
 
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(Id, Name, Tasks.Length);

@@ -169,6 +169,7 @@ public static class GatewayHostBuilderExtensions
         services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection("ReverseProxy"))
             .AddConfigFilter<ClusterDefaultsFilter>();
+        DecorateConfigValidator(services);
         services.AddSingleton<IForwarderHttpClientFactory, IngressForwarderHttpClientFactory>();
         RemoveDataProtectionWarmUp(services);
         services.AddSingleton<IPassiveHealthCheckPolicy, TransportFailurePolicy>();
@@ -252,6 +253,25 @@ public static class GatewayHostBuilderExtensions
     /// and cryptography stacks. The gateway's provider is ephemeral and lazy (<see cref="LazyDataProtectionProvider"/>),
     /// so that key ring is never used: without the service, no key file is written and start-up is lighter.
     /// </summary>
+    /// <summary>Puts <see cref="CachingConfigValidator"/> in front of YARP's config validator.</summary>
+    private static void DecorateConfigValidator(IServiceCollection services)
+    {
+        var index = services.Count - 1;
+        while (services[index].ServiceType != typeof(IConfigValidator))
+        {
+            index--;
+        }
+
+        var yarp = services[index];
+        if (yarp.ImplementationType is not { } validator)
+        {
+            throw new InvalidOperationException($"YARP's {nameof(IConfigValidator)} is no longer registered by type; {nameof(CachingConfigValidator)} cannot wrap it.");
+        }
+
+        services[index] = ServiceDescriptor.Singleton<IConfigValidator>(sp =>
+            new CachingConfigValidator((IConfigValidator)ActivatorUtilities.CreateInstance(sp, validator)));
+    }
+
     private static void RemoveDataProtectionWarmUp(IServiceCollection services)
     {
         for (var i = services.Count - 1; i >= 0; i--)

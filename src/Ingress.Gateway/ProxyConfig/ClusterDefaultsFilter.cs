@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Ingress.Gateway.Forwarding;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
@@ -11,13 +12,28 @@ namespace Ingress.Gateway.ProxyConfig;
 /// (routing-mesh parity; YARP's own default is PowerOfTwoChoices), first-failure passive health, only healthy or
 /// unknown replicas in rotation, the request timeout, and the probe policy for active health checks. Anything a cluster sets explicitly is kept.
 /// </summary>
-internal sealed class ClusterDefaultsFilter(IOptions<ResilienceOptions> options) : IProxyConfigFilter
+/// <remarks>
+/// YARP runs filters over every cluster on every apply. The result for a given config object is cached (weakly, by that
+/// object), and discovery hands YARP the same objects for unchanged services, so a task change configures one cluster.
+/// </remarks>
+internal sealed class ClusterDefaultsFilter : IProxyConfigFilter
 {
     private const string HealthyAndUnknownPolicyName = "HealthyAndUnknown";
 
-    private readonly ResilienceOptions _options = options.Value;
+    private readonly ResilienceOptions _options;
+    private readonly ConditionalWeakTable<ClusterConfig, ClusterConfig> _configured = [];
+    private readonly ConditionalWeakTable<ClusterConfig, ClusterConfig>.CreateValueCallback _configure;
 
-    public ValueTask<ClusterConfig> ConfigureClusterAsync(ClusterConfig cluster, CancellationToken cancel)
+    public ClusterDefaultsFilter(IOptions<ResilienceOptions> options)
+    {
+        _options = options.Value;
+        _configure = Configure;
+    }
+
+    public ValueTask<ClusterConfig> ConfigureClusterAsync(ClusterConfig cluster, CancellationToken cancel) =>
+        ValueTask.FromResult(_configured.GetValue(cluster, _configure));
+
+    private ClusterConfig Configure(ClusterConfig cluster)
     {
         var health = cluster.HealthCheck ?? new HealthCheckConfig();
         if (_options.PassiveHealth && health.Passive is null)
@@ -50,12 +66,12 @@ internal sealed class ClusterDefaultsFilter(IOptions<ResilienceOptions> options)
             request = request with { ActivityTimeout = _options.RequestTimeout };
         }
 
-        return ValueTask.FromResult(cluster with
+        return cluster with
         {
             LoadBalancingPolicy = string.IsNullOrEmpty(cluster.LoadBalancingPolicy) ? LoadBalancingPolicies.RoundRobin : cluster.LoadBalancingPolicy,
             HealthCheck = health,
             HttpRequest = request,
-        });
+        };
     }
 
     public ValueTask<RouteConfig> ConfigureRouteAsync(RouteConfig route, ClusterConfig? cluster, CancellationToken cancel) =>

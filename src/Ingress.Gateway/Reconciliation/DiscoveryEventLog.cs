@@ -52,6 +52,11 @@ internal sealed class DiscoveryEventLog(TimeProvider time)
                     state.Errors.IsEmpty ? $"{name} is now {state.Status.ToString().ToLowerInvariant()}" : $"{name} skipped: {string.Join("; ", state.Errors)}");
             }
 
+            if (ReferenceEquals(old.Service, state.Service) || SameTaskIds(old.Service.Tasks, state.Service.Tasks))
+            {
+                continue;
+            }
+
             var oldTasks = old.Service.Tasks.ToDictionary(t => t.Id, StringComparer.Ordinal);
             foreach (var task in state.Service.Tasks)
             {
@@ -71,6 +76,25 @@ internal sealed class DiscoveryEventLog(TimeProvider time)
         {
             Add("service-removed", gone, $"{gone} is gone");
         }
+    }
+
+    // The common case by far (one service of many changed, sources list tasks in a stable order), without a dictionary.
+    private static bool SameTaskIds(ImmutableArray<Discovery.SwarmTask> before, ImmutableArray<Discovery.SwarmTask> after)
+    {
+        if (before.Length != after.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < before.Length; i++)
+        {
+            if (!string.Equals(before[i].Id, after[i].Id, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static string Short(string id) => id.Length > 12 ? id[..12] : id;

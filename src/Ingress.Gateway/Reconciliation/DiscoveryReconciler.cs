@@ -23,6 +23,7 @@ internal sealed partial class DiscoveryReconciler : IDiscoverySink
     private readonly Dictionary<string, DiscoverySourceStatus> _sources = new(StringComparer.Ordinal);
     private readonly HashSet<string> _reportedInvalid = new(StringComparer.Ordinal);
     private readonly HashSet<string> _taskGauges = new(StringComparer.Ordinal);
+    private readonly ServicePlans? _plans;
     private RouteTable _table = RouteTable.Empty;
 
     public DiscoveryReconciler(
@@ -40,6 +41,7 @@ internal sealed partial class DiscoveryReconciler : IDiscoverySink
         _time = time;
         _logger = logger;
         _entryPorts = [.. options.Value.EntryPorts];
+        _plans = _entryPorts.Length > 0 ? new ServicePlans(_entryPorts[0]) : null;
         foreach (var source in sources)
         {
             _sources[source.Name] = new DiscoverySourceStatus(source.Name, DiscoverySourceState.Pending, null, null, null, 0);
@@ -120,8 +122,11 @@ internal sealed partial class DiscoveryReconciler : IDiscoverySink
                 _metrics.DiscoverySourceUp.WithLabels(snapshot.Source).Set(1);
             }
 
+            // Unchanged services keep their instances, and with them the routes and clusters built for them.
+            var stored = _snapshots.GetValueOrDefault(snapshot.Source);
+            snapshot = snapshot.ReuseUnchanged(stored);
             var first = previous?.LastSuccess is null;
-            if (!first && snapshot.HasSameContent(_snapshots.GetValueOrDefault(snapshot.Source)))
+            if (!first && snapshot.HasSameContent(stored))
             {
                 return;
             }
@@ -169,7 +174,7 @@ internal sealed partial class DiscoveryReconciler : IDiscoverySink
 
     private void Rebuild(bool force)
     {
-        var table = RouteTableBuilder.Build(Merge(), _entryPorts);
+        var table = RouteTableBuilder.Build(Merge(), _entryPorts, _plans);
         ReportInvalid(table);
         UpdateTaskGauges(table);
 
@@ -252,11 +257,16 @@ internal sealed partial class DiscoveryReconciler : IDiscoverySink
 
     private void UpdateTaskGauges(RouteTable table)
     {
+        // A service passed again as the same instance has the same tasks: its gauge is already right.
+        var unchanged = new HashSet<SwarmService>(_table.Services.Select(s => s.Service), ReferenceEqualityComparer.Instance);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var state in table.Services)
         {
             seen.Add(state.Service.Name);
-            _metrics.DiscoveredTasks.WithLabels(state.Service.Name).Set(state.Service.Tasks.Length);
+            if (!unchanged.Contains(state.Service) || !_taskGauges.Contains(state.Service.Name))
+            {
+                _metrics.DiscoveredTasks.WithLabels(state.Service.Name).Set(state.Service.Tasks.Length);
+            }
         }
 
         foreach (var gone in _taskGauges)

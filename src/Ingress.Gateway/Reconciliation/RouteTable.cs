@@ -21,7 +21,19 @@ public sealed record RouteTable(
 
     /// <summary>True when the YARP-facing part (routes and clusters) is the same; YARP needs no reload then.</summary>
     public bool HasSameProxyConfig(RouteTable other) =>
-        Routes.SequenceEqual(other.Routes) && Clusters.SequenceEqual(other.Clusters);
+        Routes.SequenceEqual(other.Routes, SameConfig<RouteConfig>.Instance)
+        && Clusters.SequenceEqual(other.Clusters, SameConfig<ClusterConfig>.Instance);
+
+    /// <summary>YARP's config records compare deeply; an unchanged service's configs are the same instances (<see cref="ServicePlans"/>).</summary>
+    private sealed class SameConfig<T> : IEqualityComparer<T>
+        where T : class, IEquatable<T>
+    {
+        public static readonly SameConfig<T> Instance = new();
+
+        public bool Equals(T? x, T? y) => ReferenceEquals(x, y) || (x is not null && x.Equals(y));
+
+        public int GetHashCode(T obj) => obj.GetHashCode();
+    }
 }
 
 /// <summary>Whether a labelled service is routed.</summary>

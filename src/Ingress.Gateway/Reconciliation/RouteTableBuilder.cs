@@ -16,7 +16,16 @@ public static class RouteTableBuilder
     /// <summary>Builds the table for <paramref name="services"/> on a gateway listening on <paramref name="entryPorts"/>.</summary>
     /// <param name="services">Every labelled service from every source.</param>
     /// <param name="entryPorts">The gateway's entry ports; the first one is the default entry port.</param>
-    public static RouteTable Build(IEnumerable<SwarmService> services, IReadOnlyList<int> entryPorts)
+    public static RouteTable Build(IEnumerable<SwarmService> services, IReadOnlyList<int> entryPorts) =>
+        Build(services, entryPorts, plans: null);
+
+    /// <summary>
+    /// Builds the table, taking what a service asked for (its parsed labels, its routes and its cluster) from
+    /// <paramref name="plans"/> when the same <see cref="SwarmService"/> instance was planned before. The result is
+    /// equal to <see cref="Build(IEnumerable{SwarmService}, IReadOnlyList{int})"/>'s, and an unchanged service keeps
+    /// its config objects, which YARP's apply then skips cheaply (<see cref="ProxyConfig.CachingConfigValidator"/>).
+    /// </summary>
+    internal static RouteTable Build(IEnumerable<SwarmService> services, IReadOnlyList<int> entryPorts, ServicePlans? plans)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(entryPorts);
@@ -26,6 +35,10 @@ public static class RouteTableBuilder
         }
 
         var defaultEntryPort = entryPorts[0];
+        if (plans is not null && plans.DefaultEntryPort != defaultEntryPort)
+        {
+            plans = null;
+        }
 
         // Older services claim routes first, so a newly deployed service can never take a route from a working one.
         var ordered = services
@@ -40,10 +53,10 @@ public static class RouteTableBuilder
 
         foreach (var service in ordered)
         {
-            var routing = LabelParser.Parse(service.Labels, out var errors);
-            if (routing is null)
+            var plan = plans?.For(service) ?? ServicePlan.Create(service, defaultEntryPort);
+            if (plan.Routing is not { } routing)
             {
-                states.Add(new ServiceRouteState(service, ServiceRouteStatus.Invalid, errors, [], null));
+                states.Add(new ServiceRouteState(service, ServiceRouteStatus.Invalid, plan.Errors, [], null));
                 continue;
             }
 
@@ -53,9 +66,8 @@ public static class RouteTableBuilder
                 continue;
             }
 
-            var candidates = Plan(service, routing, defaultEntryPort);
             var problems = ImmutableArray.CreateBuilder<LabelError>();
-            foreach (var candidate in candidates)
+            foreach (var candidate in plan.Candidates)
             {
                 if (!entryPorts.Contains(candidate.Key.EntryPort))
                 {
@@ -64,7 +76,7 @@ public static class RouteTableBuilder
                 }
                 else
                 {
-                    foreach (var claim in candidate.Claims())
+                    foreach (var claim in candidate.Claims)
                     {
                         if (claims.TryGetValue(claim, out var existing))
                         {
@@ -81,25 +93,18 @@ public static class RouteTableBuilder
                 continue;
             }
 
-            var entries = ImmutableArray.CreateBuilder<string>();
-            foreach (var candidate in candidates)
+            foreach (var candidate in plan.Candidates)
             {
-                foreach (var claim in candidate.Claims())
+                foreach (var claim in candidate.Claims)
                 {
                     claims[claim] = (service.Name, claim);
                 }
 
-                var clusterId = ClusterId(service, candidate.TargetPort);
-                if (!clusters.ContainsKey(clusterId))
-                {
-                    clusters[clusterId] = BuildCluster(clusterId, service, candidate.TargetPort, routing);
-                }
-
-                routes.Add(candidate.ToRoute(service, clusterId));
-                entries.Add($"{candidate.Key} -> :{candidate.TargetPort}");
+                clusters.TryAdd(candidate.Cluster.ClusterId, candidate.Cluster);
+                routes.Add(candidate.Route);
             }
 
-            states.Add(new ServiceRouteState(service, ServiceRouteStatus.Routed, [], entries.ToImmutable(), routing.LoadBalancingPolicy));
+            states.Add(new ServiceRouteState(service, ServiceRouteStatus.Routed, [], plan.Entries, routing.LoadBalancingPolicy));
         }
 
         return new RouteTable(
@@ -108,32 +113,92 @@ public static class RouteTableBuilder
             [.. states.OrderBy(s => s.Service.Name, StringComparer.Ordinal).ThenBy(s => s.Service.Id, StringComparer.Ordinal)]);
     }
 
-    private static List<RouteCandidate> Plan(SwarmService service, ServiceRouting routing, int defaultEntryPort)
+    /// <summary>
+    /// Everything about one service that depends on nothing but the service and the default entry port: its parsed
+    /// labels, and the route and cluster of each route it asks for. Whether it gets them depends on the other services.
+    /// </summary>
+    internal sealed class ServicePlan
     {
-        var candidates = new List<RouteCandidate>();
+        private ServicePlan(ServiceRouting? routing, ImmutableArray<LabelError> errors, ImmutableArray<PlannedRoute> candidates)
+        {
+            Routing = routing;
+            Errors = errors;
+            Candidates = candidates;
+            Entries = [.. candidates.Select(c => $"{c.Key} -> :{c.TargetPort}")];
+        }
+
+        /// <summary>The parsed labels; null when they are invalid (<see cref="Errors"/> says why).</summary>
+        public ServiceRouting? Routing { get; }
+
+        public ImmutableArray<LabelError> Errors { get; }
+
+        public ImmutableArray<PlannedRoute> Candidates { get; }
+
+        /// <summary>Descriptions of its routes for <c>/api/state</c>, e.g. <c>:8888/* -> :8888</c>.</summary>
+        public ImmutableArray<string> Entries { get; }
+
+        public static ServicePlan Create(SwarmService service, int defaultEntryPort)
+        {
+            var routing = LabelParser.Parse(service.Labels, out var errors);
+            if (routing is not { Enabled: true })
+            {
+                return new ServicePlan(routing, errors, []);
+            }
+
+            var candidates = ImmutableArray.CreateBuilder<PlannedRoute>();
+            var clusters = new Dictionary<int, ClusterConfig>();
+            foreach (var (key, routeId, label, targetPort, hosts) in Plan(service, routing, defaultEntryPort))
+            {
+                if (!clusters.TryGetValue(targetPort, out var cluster))
+                {
+                    cluster = BuildCluster(ClusterId(service, targetPort), service, targetPort, routing);
+                    clusters[targetPort] = cluster;
+                }
+
+                candidates.Add(new PlannedRoute(key, label, targetPort, hosts.IsEmpty ? [key] : [.. hosts.Select(host => key with { Host = host })],
+                    BuildRoute(key, routeId, hosts, service, cluster.ClusterId), cluster));
+            }
+
+            return new ServicePlan(routing, errors, candidates.ToImmutable());
+        }
+    }
+
+    /// <summary>One route a service asks for, with the configs it becomes if it is granted.</summary>
+    /// <param name="Claims">One claim per host name: routing matches a request's host against each of them separately.</param>
+    internal sealed record PlannedRoute(RouteKey Key, string Label, int TargetPort, ImmutableArray<RouteKey> Claims, RouteConfig Route, ClusterConfig Cluster);
+
+    private static IEnumerable<(RouteKey Key, string RouteId, string Label, int TargetPort, ImmutableArray<string> Hosts)> Plan(
+        SwarmService service, ServiceRouting routing, int defaultEntryPort)
+    {
         foreach (var mapping in routing.Publish)
         {
-            candidates.Add(new RouteCandidate(
-                new RouteKey(mapping.Published, "*", "/"),
-                $"{service.Name}/publish/{mapping.Published}",
-                IngressLabels.Publish,
-                mapping.Target,
-                Hosts: []));
+            yield return (new RouteKey(mapping.Published, "*", "/"), $"{service.Name}/publish/{mapping.Published}", IngressLabels.Publish, mapping.Target, []);
         }
 
         if (routing.Rule is { } rule)
         {
             var hostKey = rule.Hosts.IsEmpty ? "*" : string.Join(",", rule.Hosts);
-            candidates.Add(new RouteCandidate(
-                new RouteKey(defaultEntryPort, hostKey, rule.PathPrefix),
-                $"{service.Name}/rule",
-                rule.Hosts.IsEmpty ? IngressLabels.Path : IngressLabels.Host,
-                rule.Target,
-                rule.Hosts));
+            yield return (new RouteKey(defaultEntryPort, hostKey, rule.PathPrefix), $"{service.Name}/rule",
+                rule.Hosts.IsEmpty ? IngressLabels.Path : IngressLabels.Host, rule.Target, rule.Hosts);
         }
-
-        return candidates;
     }
+
+    private static RouteConfig BuildRoute(RouteKey key, string routeId, ImmutableArray<string> hosts, SwarmService service, string clusterId) => new()
+    {
+        RouteId = routeId,
+        ClusterId = clusterId,
+        Match = new RouteMatch
+        {
+            Hosts = hosts.IsEmpty ? null : [.. hosts],
+            Path = key.Path == "/" ? "/{**catch-all}" : $"{key.Path}/{{**catch-all}}",
+        },
+        Metadata = new Dictionary<string, string>
+        {
+            [RouteMetadata.EntryPortKey] = key.EntryPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [RouteMetadata.ServiceKey] = service.Name,
+            [RouteMetadata.DiscoveredKey] = "true",
+        },
+    };
 
     private static ClusterConfig BuildCluster(string clusterId, SwarmService service, int targetPort, ServiceRouting routing)
     {
@@ -184,7 +249,7 @@ public static class RouteTableBuilder
     /// Core routing matches (<see cref="MatchComparer"/>), since two routes it cannot tell apart make every request
     /// they both match fail with an ambiguous-match 500.
     /// </summary>
-    private readonly record struct RouteKey(int EntryPort, string Host, string Path)
+    internal readonly record struct RouteKey(int EntryPort, string Host, string Path)
     {
         /// <summary>Host names and path literals match case-insensitively.</summary>
         public static readonly IEqualityComparer<RouteKey> MatchComparer = new IgnoreCaseComparer();
@@ -201,29 +266,5 @@ public static class RouteTableBuilder
             public int GetHashCode(RouteKey key) => HashCode.Combine(
                 key.EntryPort, StringComparer.OrdinalIgnoreCase.GetHashCode(key.Host), StringComparer.OrdinalIgnoreCase.GetHashCode(key.Path));
         }
-    }
-
-    private sealed record RouteCandidate(RouteKey Key, string RouteId, string Label, int TargetPort, ImmutableArray<string> Hosts)
-    {
-        /// <summary>One claim per host name: routing matches a request's host against each of them separately.</summary>
-        public IEnumerable<RouteKey> Claims() =>
-            Hosts.IsEmpty ? [Key] : Hosts.Select(host => Key with { Host = host });
-
-        public RouteConfig ToRoute(SwarmService service, string clusterId) => new()
-        {
-            RouteId = RouteId,
-            ClusterId = clusterId,
-            Match = new RouteMatch
-            {
-                Hosts = Hosts.IsEmpty ? null : [.. Hosts],
-                Path = Key.Path == "/" ? "/{**catch-all}" : $"{Key.Path}/{{**catch-all}}",
-            },
-            Metadata = new Dictionary<string, string>
-            {
-                [RouteMetadata.EntryPortKey] = Key.EntryPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                [RouteMetadata.ServiceKey] = service.Name,
-                [RouteMetadata.DiscoveredKey] = "true",
-            },
-        };
     }
 }

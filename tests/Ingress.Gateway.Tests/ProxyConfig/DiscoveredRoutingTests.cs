@@ -1,4 +1,6 @@
 using System.Net;
+using Ingress.Gateway.ProxyConfig;
+using Microsoft.Extensions.DependencyInjection;
 using Ingress.Gateway.Tests.Common;
 using static Ingress.Gateway.Tests.Common.Swarm;
 
@@ -153,6 +155,29 @@ public sealed class DiscoveredRoutingTests
 
         using var response = await gateway.Public.GetAsync("/");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Gateway_ValidatesThroughTheCache_AndAppliesATaskChangeInOneOfTwoServices()
+    {
+        var web = await TestBackend.StartReplicasAsync("w1", "w2");
+        var shop = await TestBackend.StartAsync("shop", ip: "127.0.0.9");
+        await using var gateway = await GatewayTestHost.StartAsync();
+        Assert.IsType<CachingConfigValidator>(gateway.Services.GetRequiredService<Yarp.ReverseProxy.Configuration.IConfigValidator>());
+        var shopService = Service("shop", Labels("ingress.host=shop.example.com", $"ingress.port={shop.Port}"), [Task("s1", shop.Ip)]);
+        Ingress.Gateway.Discovery.SwarmService Web(params TestBackend[] replicas) =>
+            Service("web", Labels($"ingress.publish={gateway.EntryPorts[0]}:{web[0].Port}"), Tasks(replicas));
+
+        gateway.Sink.Publish(Snapshot("docker", shopService, Web(web[0])));
+        Assert.Equal("w1", await gateway.Public.GetStringAsync("/"));
+
+        // A rolling update of web: shop's route and cluster reach YARP as the objects it validated already.
+        gateway.Sink.Publish(Snapshot("docker", shopService with { }, Web(web[1])));
+
+        Assert.Equal("w2", await gateway.Public.GetStringAsync("/"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/") { Headers = { Host = "shop.example.com" } };
+        Assert.Equal("shop", await (await gateway.Public.SendAsync(request)).Content.ReadAsStringAsync());
+        await DisposeAll([.. web, shop]);
     }
 
     private static IEnumerable<Ingress.Gateway.Discovery.SwarmTask> Tasks(IEnumerable<TestBackend> replicas) =>

@@ -1,4 +1,5 @@
 using CsCheck;
+using Ingress.Gateway.Discovery;
 using Ingress.Gateway.Hosting;
 using Ingress.Gateway.ProxyConfig;
 using Ingress.Gateway.Reconciliation;
@@ -41,4 +42,33 @@ public sealed class DiscoveryFuzzTests
             Assert.All(provider.GetConfig().Routes, r => Assert.Contains(provider.GetConfig().Clusters, c => c.ClusterId == r.ClusterId));
         }, iter: 500, threads: 1);
     }
+
+    [Fact]
+    public void Build_WithServicePlans_EqualsAFreshBuild()
+    {
+        // One set of plans across every sample, as in a gateway: services passed again as the same instance are taken
+        // from their plans, the rest are planned anew, and the table must be the one a fresh build gives.
+        int[] ports = [8888, 9000];
+        var plans = new ServicePlans(ports[0]);
+        var values = Gen.OneOf(Gen.String, Gen.Const("8888:80"), Gen.Const("9000"), Gen.Const("9000:81"), Gen.Const("x.io"), Gen.Const("/a"), Gen.Const("80"), Gen.Const("2s"));
+        var labels = Gen.Dictionary(Gen.OneOf(Gen.Const("ingress.publish"), Gen.Const("ingress.host"), Gen.Const("ingress.path"), Gen.Const("ingress.port"), Gen.Const("ingress.enable")), values)[0, 5];
+        SwarmService[] previous = [];
+
+        Gen.Select(labels.List[0, 6], Gen.Bool.Array[6]).Sample((list, reuse) =>
+        {
+            var services = list.Select((l, i) => reuse[i] && i < previous.Length
+                ? previous[i]
+                : Service($"s{i % 3}-{i}", l, [Task($"t{i}", $"10.1.0.{i + 1}")], ageRank: i)).ToArray();
+
+            var planned = RouteTableBuilder.Build(services, ports, plans);
+            var fresh = RouteTableBuilder.Build(services, ports);
+
+            Assert.True(planned.HasSameProxyConfig(fresh));
+            Assert.Equal(Describe(fresh), Describe(planned));
+            previous = services;
+        }, iter: 2000, threads: 1);
+    }
+
+    private static string[] Describe(RouteTable table) =>
+        [.. table.Services.Select(s => $"{s.Service.Name}|{s.Status}|{string.Join(";", s.Errors)}|{string.Join(";", s.Entries)}|{s.LoadBalancingPolicy}")];
 }

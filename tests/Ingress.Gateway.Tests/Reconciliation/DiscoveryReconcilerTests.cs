@@ -55,6 +55,28 @@ public sealed class DiscoveryReconcilerTests
     }
 
     [Fact]
+    public void Publish_OneServiceChanged_HandsYarpTheOtherServicesConfigsUnchanged()
+    {
+        // Sources build new records on every listing; equal ones must reach YARP as the objects it already has, so its
+        // per-object caches (our cluster defaults, its validation) and the relay's only redo the changed service.
+        var reconciler = Create("docker");
+        static SwarmService Api() => Service("api", Labels("ingress.host=api.example.com", "ingress.port=5000"), [Task("a1", "10.0.0.5")]);
+        reconciler.Publish(Snapshot("docker", Api(), Web(Task("t1"))));
+        var before = _provider.GetConfig();
+
+        reconciler.Publish(Snapshot("docker", Api(), Web(Task("t2", "10.0.0.2"))));
+
+        var after = _provider.GetConfig();
+        Assert.NotSame(before, after);
+        Assert.Same(before.Clusters.Single(c => c.ClusterId == "api/5000"), after.Clusters.Single(c => c.ClusterId == "api/5000"));
+        Assert.Same(before.Routes.Single(r => r.ClusterId == "api/5000"), after.Routes.Single(r => r.ClusterId == "api/5000"));
+        Assert.Equal("http://10.0.0.2:80/", Assert.Single(after.Clusters.Single(c => c.ClusterId == "web/80").Destinations!.Values).Address);
+        Assert.Contains(reconciler.Events.Recent(), e => e.Kind == "task-added" && e.Service == "web");
+        Assert.Contains(reconciler.Events.Recent(), e => e.Kind == "task-removed" && e.Service == "web");
+        Assert.DoesNotContain(reconciler.Events.Recent(), e => e.Kind.StartsWith("task-", StringComparison.Ordinal) && e.Service == "api");
+    }
+
+    [Fact]
     public void IsReady_WaitsForEverySourcesFirstListing()
     {
         var reconciler = Create("docker", "dns");

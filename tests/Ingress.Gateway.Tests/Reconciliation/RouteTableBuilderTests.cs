@@ -186,4 +186,34 @@ public sealed class RouteTableBuilderTests
             Assert.All(table.Invalid, s => Assert.NotEmpty(s.Errors));
         }, iter: 2000);
     }
+
+    [Fact]
+    public void Build_WithServicePlans_KeepsTheConfigsOfAnUnchangedServiceInstance()
+    {
+        var plans = new ServicePlans(s_entryPorts[0]);
+        var api = Service("api", Labels("ingress.host=api.example.com", "ingress.port=5000"), [Task("a1", "10.0.0.5")]);
+        var web = Service("web", Labels("ingress.publish=9000:80"), [Task("w1", "10.0.0.6")]);
+        var first = RouteTableBuilder.Build([api, web], s_entryPorts, plans);
+
+        var rolled = web with { Tasks = [Task("w2", "10.0.0.7")] };
+        var second = RouteTableBuilder.Build([api, rolled], s_entryPorts, plans);
+
+        Assert.Same(first.Routes.Single(r => r.ClusterId == "api/5000"), second.Routes.Single(r => r.ClusterId == "api/5000"));
+        Assert.Same(first.Clusters.Single(c => c.ClusterId == "api/5000"), second.Clusters.Single(c => c.ClusterId == "api/5000"));
+        var webCluster = second.Clusters.Single(c => c.ClusterId == "web/80");
+        Assert.NotSame(first.Clusters.Single(c => c.ClusterId == "web/80"), webCluster);
+        Assert.Equal("http://10.0.0.7:80/", Assert.Single(webCluster.Destinations!.Values).Address);
+    }
+
+    [Fact]
+    public void Build_WithPlansForAnotherDefaultEntryPort_IgnoresThem()
+    {
+        var plans = new ServicePlans(9000);
+        var api = Service("api", Labels("ingress.host=api.example.com", "ingress.port=5000"), [Task("a1")]);
+        RouteTableBuilder.Build([api], [9000], plans);
+
+        var table = RouteTableBuilder.Build([api], s_entryPorts, plans);
+
+        Assert.Equal("8888", Assert.Single(table.Routes).Metadata![RouteMetadata.EntryPortKey]);
+    }
 }
