@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Ingress.Gateway.Forwarding;
@@ -13,7 +14,7 @@ internal static class ForwarderFailure
     public static bool IsDestinationFault(IForwarderErrorFeature error, HttpContext context)
     {
         // A client that hangs up makes YARP report errors too; they say nothing about the replica (yarp#2062).
-        if (context.RequestAborted.IsCancellationRequested)
+        if (context.RequestAborted.IsCancellationRequested || IsGatewayShortage(error.Exception))
         {
             return false;
         }
@@ -72,6 +73,25 @@ internal static class ForwarderFailure
         }
 
         return IsConnectTimeout(exception);
+    }
+
+    /// <summary>
+    /// True when the gateway, not the replica, ran short of what a connection needs: a free local port toward the
+    /// replica's address (EADDRNOTAVAIL, under a flood of short-lived connections), a file descriptor, buffer space.
+    /// That says nothing about the replica, so it ejects none. It was never reached, so the request may still go to
+    /// another replica, whose address has ports of its own.
+    /// </summary>
+    internal static bool IsGatewayShortage(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is SocketException { SocketErrorCode: SocketError.AddressNotAvailable or SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

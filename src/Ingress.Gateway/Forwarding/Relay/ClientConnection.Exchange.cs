@@ -132,7 +132,7 @@ internal sealed unsafe partial class ClientConnection
                 return;
             }
 
-            OnUpstreamFailure(Failure.ConnectRefused);
+            OnUpstreamFailure(errno == Libc.EADDRNOTAVAIL ? Failure.NoLocalPort : Failure.ConnectRefused);
             return;
         }
 

@@ -60,8 +60,8 @@ internal sealed unsafe partial class ClientConnection
             return;
         }
 
-        var neverReached = failure is Failure.ConnectRefused or Failure.ConnectTimeout;
-        if (failure != Failure.ActivityTimeout)
+        var neverReached = failure is Failure.ConnectRefused or Failure.ConnectTimeout or Failure.NoLocalPort;
+        if (failure is not (Failure.ActivityTimeout or Failure.NoLocalPort))
         {
             ReportDestinationFault(neverReached);
         }

@@ -123,6 +123,12 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
         /// <summary>The TCP handshake timed out: a vanished task's address drops packets.</summary>
         ConnectTimeout,
 
+        /// <summary>
+        /// No free local port toward the replica's address (EADDRNOTAVAIL): the gateway's shortage, not the replica's
+        /// fault. Never reached, so another replica (another address, other ports) may still take the request.
+        /// </summary>
+        NoLocalPort,
+
         /// <summary>The connection reset or closed before a response head arrived.</summary>
         Reset,
 

@@ -1,0 +1,41 @@
+using System.Net.Sockets;
+using Ingress.Gateway.Forwarding;
+using Microsoft.AspNetCore.Http;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Ingress.Gateway.Tests.Forwarding;
+
+/// <summary>Whose fault a failed connect is, with the exceptions SocketsHttpHandler throws for each errno.</summary>
+public sealed class ForwarderFailureTests
+{
+    [Theory]
+    [InlineData(SocketError.ConnectionRefused, true)]
+    [InlineData(SocketError.HostUnreachable, true)]
+    [InlineData(SocketError.AddressNotAvailable, false)]
+    [InlineData(SocketError.TooManyOpenSockets, false)]
+    [InlineData(SocketError.NoBufferSpaceAvailable, false)]
+    public void ConnectFailure_EjectsTheReplicaOnlyWhenItIsTheReplicasFault(SocketError socketError, bool replicasFault)
+    {
+        var error = new Failed(ForwarderError.Request, ConnectFailure(socketError));
+
+        Assert.Equal(replicasFault, ForwarderFailure.IsDestinationFault(error, new DefaultHttpContext()));
+        Assert.Equal(!replicasFault, ForwarderFailure.IsGatewayShortage(error.Exception));
+    }
+
+    [Fact]
+    public void NoLocalPort_IsStillRetriedOnAnotherReplica()
+    {
+        // Another replica is another address, with a port range of its own toward it.
+        var context = new DefaultHttpContext();
+        context.Request.Method = HttpMethods.Post;
+        context.Request.ContentLength = 10;
+
+        Assert.True(ForwarderFailure.IsRetriable(new Failed(ForwarderError.Request, ConnectFailure(SocketError.AddressNotAvailable)), context));
+    }
+
+    // What SocketsHttpHandler throws when connect() fails: the socket error inside a connection error.
+    private static HttpRequestException ConnectFailure(SocketError socketError) =>
+        new(HttpRequestError.ConnectionError, "connect failed", new SocketException((int)socketError));
+
+    private sealed record Failed(ForwarderError Error, Exception Exception) : IForwarderErrorFeature;
+}
