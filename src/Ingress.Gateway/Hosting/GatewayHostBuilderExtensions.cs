@@ -257,13 +257,12 @@ public static class GatewayHostBuilderExtensions
     private static void DecorateConfigValidator(IServiceCollection services)
     {
         var index = services.Count - 1;
-        while (services[index].ServiceType != typeof(IConfigValidator))
+        while (index >= 0 && services[index].ServiceType != typeof(IConfigValidator))
         {
             index--;
         }
 
-        var yarp = services[index];
-        if (yarp.ImplementationType is not { } validator)
+        if (index < 0 || services[index].ImplementationType is not { } validator)
         {
             throw new InvalidOperationException($"YARP's {nameof(IConfigValidator)} is no longer registered by type; {nameof(CachingConfigValidator)} cannot wrap it.");
         }

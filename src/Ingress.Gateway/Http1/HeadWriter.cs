@@ -17,14 +17,13 @@ internal static class HeadWriter
     /// <returns>The bytes written, or -1 when <paramref name="target"/> is too small.</returns>
     public static int WriteRequest(ReadOnlySpan<byte> source, in RequestHead head, ReadOnlySpan<byte> hostLine, ReadOnlySpan<byte> forwardedFor, Span<byte> target)
     {
-        var host = head.Host(source);
-        var zeroLength = head.NeedsZeroContentLength ? "Content-Length: 0\r\n"u8 : default;
-        var needed = head.Length - DroppedLength(head.Dropped) + hostLine.Length + forwardedFor.Length + "X-Forwarded-Host: \r\n".Length + host.Length
-            + zeroLength.Length;
-        if (needed > target.Length)
+        if (RequestLength(source, head, hostLine.Length, forwardedFor.Length) > target.Length)
         {
             return -1;
         }
+
+        var host = head.Host(source);
+        var zeroLength = head.NeedsZeroContentLength ? "Content-Length: 0\r\n"u8 : default;
 
         // Request line and kept header lines, in order, in runs between the dropped lines.
         var written = 0;
@@ -55,6 +54,11 @@ internal static class HeadWriter
         "\r\n\r\n"u8.CopyTo(target[written..]);
         return written + 4;
     }
+
+    /// <summary>The length of the head <see cref="WriteRequest"/> writes with a host line and forwarded lines of these lengths.</summary>
+    public static int RequestLength(ReadOnlySpan<byte> source, in RequestHead head, int hostLineLength, int forwardedForLength) =>
+        head.Length - DroppedLength(head.Dropped) + hostLineLength + forwardedForLength + "X-Forwarded-Host: \r\n".Length + head.Host(source).Length
+        + (head.NeedsZeroContentLength ? "Content-Length: 0\r\n".Length : 0);
 
     /// <summary>
     /// Rewrites a response head where it lies, for the client: drops hop-by-hop lines, makes an HTTP/1.0 status line

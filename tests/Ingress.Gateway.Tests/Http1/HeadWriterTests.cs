@@ -31,9 +31,28 @@ public sealed class HeadWriterTests
         RequestHeadParser.Parse(source, source.Length, out var head, out _);
         var target = new byte[256];
 
-        var written = Encoding.ASCII.GetString(target, 0, HeadWriter.WriteRequest(source, head, "Host: b\r\n"u8, "X\r\n"u8, target));
+        var length = HeadWriter.WriteRequest(source, head, "Host: b\r\n"u8, "X\r\n"u8, target);
 
-        Assert.Equal(added, written.Contains("\r\nContent-Length: 0\r\n", StringComparison.Ordinal));
+        Assert.Equal(added, Encoding.ASCII.GetString(target, 0, length).Contains("\r\nContent-Length: 0\r\n", StringComparison.Ordinal));
+        Assert.Equal(length, HeadWriter.RequestLength(source, head, "Host: b\r\n".Length, "X\r\n".Length));
+    }
+
+    [Theory]
+    [InlineData("GET /p?q HTTP/1.1\r\nHost: shop.test:8888\r\nA: 1\r\nX-Forwarded-For: 6.6.6.6\r\nConnection: keep-alive\r\n\r\n")]
+    [InlineData("POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nX-Forwarded-Host: evil\r\n\r\n")]
+    [InlineData("GET / HTTP/1.1\r\n\r\n")]
+    public void RequestLength_IsWhatWriteRequestWrites(string raw)
+    {
+        // What the relay checks before picking a replica, so that a head it cannot rewrite goes to Kestrel in time.
+        var source = Encoding.ASCII.GetBytes(raw);
+        RequestHeadParser.Parse(source, source.Length, out var head, out _);
+        var target = new byte[512];
+
+        var length = HeadWriter.WriteRequest(source, head, "Host: 10.0.0.5:80\r\n"u8, "X-Forwarded-For: 127.0.0.1\r\n"u8, target);
+
+        Assert.True(length > 0);
+        Assert.Equal(length, HeadWriter.RequestLength(source, head, "Host: 10.0.0.5:80\r\n".Length, "X-Forwarded-For: 127.0.0.1\r\n".Length));
+        Assert.Equal(-1, HeadWriter.WriteRequest(source, head, "Host: 10.0.0.5:80\r\n"u8, "X-Forwarded-For: 127.0.0.1\r\n"u8, new byte[length - 1]));
     }
 
     [Fact]

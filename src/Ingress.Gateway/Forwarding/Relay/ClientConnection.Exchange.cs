@@ -41,6 +41,14 @@ internal sealed unsafe partial class ClientConnection
             return;
         }
 
+        if (HeadWriter.RequestLength(bytes, _head, cluster.MaxHostLineLength, _forwardedFor.Length) > BufferPool.BufferSize)
+        {
+            // A head near the buffer's size that its rewrite (Host, X-Forwarded-*) could outgrow, for any replica: Kestrel's,
+            // now, before a replica is picked. Found only after a failed attempt, it could not be handed off any more.
+            HandOff(HandoffReason.Size);
+            return;
+        }
+
         _phase = Phase.Exchange;
         _route = route;
         _cluster = cluster;
@@ -163,17 +171,8 @@ internal sealed unsafe partial class ClientConnection
         var length = HeadWriter.WriteRequest(source, _head, _destination!.HostLine, _forwardedFor, target);
         if (length < 0)
         {
-            // The rewritten head outgrew the buffer (a head near the buffer's size): Kestrel's.
-            if (_attempts == 1 && _replayable)
-            {
-                DetachUpstream(reusable: true);
-                HandOff(HandoffReason.Size);
-            }
-            else
-            {
-                Respond(502, s_badGatewayClose, closeAfter: true);
-            }
-
+            // Not expected: StartExchange hands off every head whose rewrite could outgrow the buffer.
+            Respond(502, s_badGatewayClose, closeAfter: true);
             return;
         }
 

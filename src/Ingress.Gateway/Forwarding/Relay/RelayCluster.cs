@@ -30,6 +30,7 @@ internal sealed class RelayCluster
         PassiveHealth = passiveHealth;
         ReactivationPeriod = reactivationPeriod;
         Destinations = destinations.ToDictionary(d => d.State);
+        MaxHostLineLength = destinations.Count == 0 ? 0 : destinations.Max(d => d.HostLine.Length);
         var body = RetryMiddleware.NoReplicaMessage(service);
         var head = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n" +
             $"Retry-After: {retryAfterSeconds}\r\nCache-Control: no-store\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n";
@@ -54,6 +55,9 @@ internal sealed class RelayCluster
 
     /// <summary>The relay's view of each of the cluster's destinations, by YARP's <see cref="DestinationState"/>.</summary>
     public Dictionary<DestinationState, RelayDestination> Destinations { get; }
+
+    /// <summary>The longest <see cref="RelayDestination.HostLine"/>: what a request head may grow by at most, for <c>Host</c>.</summary>
+    public int MaxHostLineLength { get; }
 
     /// <summary>The complete 503 response sent when no replica is in rotation (the same as the YARP pipeline's).</summary>
     public byte[] NoReplicaResponse { get; }

@@ -489,6 +489,34 @@ public sealed class RelayForwardingTests
     }
 
     [Fact]
+    public async Task HeadWhoseRewriteWouldOutgrowTheRelayBuffer_GoesToKestrelFirst_SoARetryStillServesIt()
+    {
+        // The relay reads this head whole, but its rewrite (the replica's Host, X-Forwarded-*) would not fit the
+        // buffer. Found only once a replica was picked, after a refused first attempt the request could no longer be
+        // handed off and failed with 502; it is handed off before any attempt now, and YARP's retry serves it.
+        await using var backend = await StreamingBackend.StartAsync();
+        // The dead replica first: round robin's first pick, so at least one request meets it first.
+        var settings = StaticRoutes.CatchAll($"http://127.0.0.1:{FreePort.Next()}/", backend.Address);
+        settings["Ingress:Resilience:PassiveHealth"] = "false";
+        await using var gateway = await GatewayTestHost.StartAsync(settings);
+        var big = new string('x', 16 * 1024 - 80);
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            // One connection each: a handed-off connection stays with Kestrel.
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/{i}") { Headers = { ConnectionClose = true } };
+            request.Headers.Add("X-Big", big);
+            using var response = await gateway.Public.SendAsync(request);
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+        Assert.Equal(4, backend.Requests.Count);
+        Assert.Equal(4, await HandoffsAsync(gateway, "size"));
+    }
+
+    [Fact]
     public async Task RequestLineOverKestrelsLimit_IsLeftToKestrel_WhichAnswers414()
     {
         await using var backend = await StreamingBackend.StartAsync();
