@@ -7,10 +7,32 @@ namespace Ingress.Testing;
 public static class FreePort
 {
     /// <summary>A loopback port nobody listens on right now.</summary>
-    public static int Next()
+    public static int Next() => Next(1)[0];
+
+    /// <summary>
+    /// <paramref name="count"/> loopback ports nobody listens on right now, all different: each is held until all are
+    /// found (one port found free and released at a time could be found again).
+    /// </summary>
+    public static int[] Next(int count)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var listeners = new List<TcpListener>(count);
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var listener = new TcpListener(IPAddress.Loopback, 0);
+                listeners.Add(listener);
+                listener.Start();
+            }
+
+            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
+        }
+        finally
+        {
+            foreach (var listener in listeners)
+            {
+                listener.Dispose();
+            }
+        }
     }
 }

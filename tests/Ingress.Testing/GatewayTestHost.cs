@@ -60,8 +60,9 @@ public sealed class GatewayTestHost : IAsyncDisposable
 
     private static async Task<GatewayTestHost> TryStartAsync(IDictionary<string, string?>? settings, int entryPortCount, Action<WebApplicationBuilder>? configure)
     {
-        var entryPorts = Enumerable.Range(0, entryPortCount).Select(_ => FreePort.Next()).ToArray();
-        var adminPort = FreePort.Next();
+        var ports = FreePort.Next(entryPortCount + 1);
+        var entryPorts = ports[..entryPortCount];
+        var adminPort = ports[^1];
         var args = new List<string> { "--Ingress:ListenAddress=127.0.0.1", $"--Ingress:AdminPort={adminPort}" };
         for (var i = 0; i < entryPorts.Length; i++)
         {

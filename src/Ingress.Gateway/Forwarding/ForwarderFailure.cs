@@ -14,7 +14,7 @@ internal static class ForwarderFailure
     public static bool IsDestinationFault(IForwarderErrorFeature error, HttpContext context)
     {
         // A client that hangs up makes YARP report errors too; they say nothing about the replica (yarp#2062).
-        if (context.RequestAborted.IsCancellationRequested || IsGatewayShortage(error.Exception))
+        if (context.RequestAborted.IsCancellationRequested || GatewayShortage(error.Exception) is not null)
         {
             return false;
         }
@@ -39,6 +39,13 @@ internal static class ForwarderFailure
     public static bool IsRetriable(IForwarderErrorFeature error, HttpContext context)
     {
         if (context.RequestAborted.IsCancellationRequested || context.Response.HasStarted)
+        {
+            return false;
+        }
+
+        // Out of file descriptors or buffers, another connect would fail the same way (the relay does not retry them
+        // either); out of local ports toward one replica's address, another replica's has ports of its own.
+        if (GatewayShortage(error.Exception) is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
         {
             return false;
         }
@@ -76,22 +83,21 @@ internal static class ForwarderFailure
     }
 
     /// <summary>
-    /// True when the gateway, not the replica, ran short of what a connection needs: a free local port toward the
+    /// What the gateway, not the replica, ran short of when a connection failed, or null: a free local port toward the
     /// replica's address (EADDRNOTAVAIL, under a flood of short-lived connections), a file descriptor, buffer space.
-    /// That says nothing about the replica, so it ejects none. It was never reached, so the request may still go to
-    /// another replica, whose address has ports of its own.
+    /// That says nothing about the replica, so it ejects none (<see cref="GatewayShortageLog"/> warns instead).
     /// </summary>
-    internal static bool IsGatewayShortage(Exception? exception)
+    internal static SocketError? GatewayShortage(Exception? exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            if (e is SocketException { SocketErrorCode: SocketError.AddressNotAvailable or SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable })
+            if (e is SocketException { SocketErrorCode: SocketError.AddressNotAvailable or SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable } socket)
             {
-                return true;
+                return socket.SocketErrorCode;
             }
         }
 
-        return false;
+        return null;
     }
 
     /// <summary>

@@ -6,9 +6,11 @@ namespace Ingress.Gateway.Forwarding;
 
 /// <summary>
 /// Active health from <c>ingress.healthcheck.*</c> probes: a replica is unhealthy after 2 failed probes in a row, and
-/// a successful probe also ends a passive ejection at once, rather than waiting for the reactivation period.
+/// a successful probe also ends a passive ejection at once, rather than waiting for the reactivation period. A probe
+/// that failed for want of the gateway's own resources (<see cref="ForwarderFailure.GatewayShortage"/>) counts for
+/// nothing either way.
 /// </summary>
-internal sealed class ProbeRecoveryPolicy(IDestinationHealthUpdater updater) : IActiveHealthCheckPolicy
+internal sealed class ProbeRecoveryPolicy(IDestinationHealthUpdater updater, GatewayShortageLog shortages) : IActiveHealthCheckPolicy
 {
     /// <summary>The policy name used in cluster configs.</summary>
     public const string PolicyName = "IngressProbe";
@@ -24,6 +26,13 @@ internal sealed class ProbeRecoveryPolicy(IDestinationHealthUpdater updater) : I
         var results = new List<NewActiveDestinationHealth>(probingResults.Count);
         foreach (var result in probingResults)
         {
+            if (ForwarderFailure.GatewayShortage(result.Exception) is { } shortage)
+            {
+                shortages.Report(cluster.ClusterId, result.Destination.DestinationId, GatewayShortageLog.Describe(shortage));
+                results.Add(new NewActiveDestinationHealth(result.Destination, result.Destination.Health.Active));
+                continue;
+            }
+
             var failures = _failures.GetValue(result.Destination, _ => new StrongBox<int>());
             var healthy = result.Exception is null && result.Response is { IsSuccessStatusCode: true };
             failures.Value = healthy ? 0 : failures.Value + 1;

@@ -16,7 +16,8 @@ namespace Ingress.Gateway.Forwarding;
 /// failed request; ejecting it would turn that into an outage of the whole service for the reactivation period (nginx,
 /// likewise, never marks the only server of an upstream unavailable).
 /// </remarks>
-internal sealed class TransportFailurePolicy(IDestinationHealthUpdater updater, IOptions<ResilienceOptions> options) : IPassiveHealthCheckPolicy
+internal sealed class TransportFailurePolicy(IDestinationHealthUpdater updater, IOptions<ResilienceOptions> options, GatewayShortageLog shortages)
+    : IPassiveHealthCheckPolicy
 {
     /// <summary>The policy name used in cluster configs.</summary>
     public const string PolicyName = "IngressTransportFailure";
@@ -28,7 +29,18 @@ internal sealed class TransportFailurePolicy(IDestinationHealthUpdater updater, 
     public void RequestProxied(HttpContext context, ClusterState cluster, DestinationState destination)
     {
         var error = context.Features.Get<IForwarderErrorFeature>();
-        if (error is null || !ForwarderFailure.IsDestinationFault(error, context))
+        if (error is null)
+        {
+            return;
+        }
+
+        if (ForwarderFailure.GatewayShortage(error.Exception) is { } shortage)
+        {
+            shortages.Report(cluster.ClusterId, destination.DestinationId, GatewayShortageLog.Describe(shortage));
+            return;
+        }
+
+        if (!ForwarderFailure.IsDestinationFault(error, context))
         {
             return;
         }

@@ -172,6 +172,7 @@ public static class GatewayHostBuilderExtensions
         DecorateConfigValidator(services);
         services.AddSingleton<IForwarderHttpClientFactory, IngressForwarderHttpClientFactory>();
         RemoveDataProtectionWarmUp(services);
+        services.AddSingleton<GatewayShortageLog>();
         services.AddSingleton<IPassiveHealthCheckPolicy, TransportFailurePolicy>();
         services.AddSingleton<IActiveHealthCheckPolicy, ProbeRecoveryPolicy>();
         // The route snapshot: what the relay forwards by, and what picks YARP's endpoint for whatever Kestrel serves.
@@ -247,12 +248,6 @@ public static class GatewayHostBuilderExtensions
         return app;
     }
 
-    /// <summary>
-    /// YARP's <c>AddDataProtection</c> also registers a hosted service that, at start-up, loads the default key ring
-    /// from <c>~/.aspnet/DataProtection-Keys</c> (creating and writing a key there the first time), which loads the XML
-    /// and cryptography stacks. The gateway's provider is ephemeral and lazy (<see cref="LazyDataProtectionProvider"/>),
-    /// so that key ring is never used: without the service, no key file is written and start-up is lighter.
-    /// </summary>
     /// <summary>Puts <see cref="CachingConfigValidator"/> in front of YARP's config validator.</summary>
     private static void DecorateConfigValidator(IServiceCollection services)
     {
@@ -271,6 +266,12 @@ public static class GatewayHostBuilderExtensions
             new CachingConfigValidator((IConfigValidator)ActivatorUtilities.CreateInstance(sp, validator)));
     }
 
+    /// <summary>
+    /// YARP's <c>AddDataProtection</c> also registers a hosted service that, at start-up, loads the default key ring
+    /// from <c>~/.aspnet/DataProtection-Keys</c> (creating and writing a key there the first time), which loads the XML
+    /// and cryptography stacks. The gateway's provider is ephemeral and lazy (<see cref="LazyDataProtectionProvider"/>),
+    /// so that key ring is never used: without the service, no key file is written and start-up is lighter.
+    /// </summary>
     private static void RemoveDataProtectionWarmUp(IServiceCollection services)
     {
         for (var i = services.Count - 1; i >= 0; i--)

@@ -19,7 +19,7 @@ public sealed class ForwarderFailureTests
         var error = new Failed(ForwarderError.Request, ConnectFailure(socketError));
 
         Assert.Equal(replicasFault, ForwarderFailure.IsDestinationFault(error, new DefaultHttpContext()));
-        Assert.Equal(!replicasFault, ForwarderFailure.IsGatewayShortage(error.Exception));
+        Assert.Equal(!replicasFault, ForwarderFailure.GatewayShortage(error.Exception) is not null);
     }
 
     [Fact]
@@ -31,6 +31,18 @@ public sealed class ForwarderFailureTests
         context.Request.ContentLength = 10;
 
         Assert.True(ForwarderFailure.IsRetriable(new Failed(ForwarderError.Request, ConnectFailure(SocketError.AddressNotAvailable)), context));
+    }
+
+    [Theory]
+    [InlineData(SocketError.TooManyOpenSockets)]
+    [InlineData(SocketError.NoBufferSpaceAvailable)]
+    public void OutOfDescriptorsOrBuffers_IsNotRetried_AnotherConnectWouldFailTheSameWay(SocketError socketError)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Method = HttpMethods.Get;
+
+        Assert.False(ForwarderFailure.IsRetriable(new Failed(ForwarderError.Request, ConnectFailure(socketError)), context));
+        Assert.True(ForwarderFailure.IsRetriable(new Failed(ForwarderError.Request, ConnectFailure(SocketError.ConnectionRefused)), context));
     }
 
     // What SocketsHttpHandler throws when connect() fails: the socket error inside a connection error.

@@ -68,7 +68,8 @@ public sealed class StartupFailureTests
     [Fact]
     public async Task ExitCodeAfterShutdown_ABackgroundServiceFaulted_IsNonZero_ARequestedStopIsZero()
     {
-        var settings = new[] { $"--Ingress:EntryPorts:0={FreePort.Next()}", $"--Ingress:AdminPort={FreePort.Next()}", "--Ingress:ListenAddress=127.0.0.1" };
+        var free = FreePort.Next(2);
+        var settings = new[] { $"--Ingress:EntryPorts:0={free[0]}", $"--Ingress:AdminPort={free[1]}", "--Ingress:ListenAddress=127.0.0.1" };
 
         await using (var healthy = GatewayApplication.Build(settings))
         {
@@ -87,7 +88,8 @@ public sealed class StartupFailureTests
     private static async Task<(int ExitCode, string Output)> RunGatewayProcessAsync(params string[] arguments)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Ingress.Gateway.dll");
-        var ports = new[] { $"--Ingress:EntryPorts:0={FreePort.Next()}", $"--Ingress:AdminPort={FreePort.Next()}", "--Ingress:ListenAddress=127.0.0.1" };
+        var free = FreePort.Next(2);
+        var ports = new[] { $"--Ingress:EntryPorts:0={free[0]}", $"--Ingress:AdminPort={free[1]}", "--Ingress:ListenAddress=127.0.0.1" };
         var info = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
         info.ArgumentList.Add(dll);
         foreach (var argument in ports.Concat(arguments))

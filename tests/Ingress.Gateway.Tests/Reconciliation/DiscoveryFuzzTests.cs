@@ -54,11 +54,12 @@ public sealed class DiscoveryFuzzTests
         var labels = Gen.Dictionary(Gen.OneOf(Gen.Const("ingress.publish"), Gen.Const("ingress.host"), Gen.Const("ingress.path"), Gen.Const("ingress.port"), Gen.Const("ingress.enable")), values)[0, 5];
         SwarmService[] previous = [];
 
-        Gen.Select(labels.List[0, 6], Gen.Bool.Array[6]).Sample((list, reuse) =>
+        // Names repeat sometimes (s0, s1, s2): two sources, or a service removed and created again, can look alike.
+        Gen.Select(labels.List[0, 6], Gen.Bool.Array[6], Gen.Bool.Array[6]).Sample((list, reuse, sameName) =>
         {
             var services = list.Select((l, i) => reuse[i] && i < previous.Length
                 ? previous[i]
-                : Service($"s{i % 3}-{i}", l, [Task($"t{i}", $"10.1.0.{i + 1}")], ageRank: i)).ToArray();
+                : Service(sameName[i] ? $"s{i % 3}" : $"s{i % 3}-{i}", l, [Task($"t{i}", $"10.1.0.{i + 1}")], ageRank: i % 2)).ToArray();
 
             var planned = RouteTableBuilder.Build(services, ports, plans);
             var fresh = RouteTableBuilder.Build(services, ports);

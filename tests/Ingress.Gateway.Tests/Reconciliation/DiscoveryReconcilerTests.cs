@@ -64,13 +64,16 @@ public sealed class DiscoveryReconcilerTests
         reconciler.Publish(Snapshot("docker", Api(), Web(Task("t1"))));
         var before = _provider.GetConfig();
 
-        reconciler.Publish(Snapshot("docker", Api(), Web(Task("t2", "10.0.0.2"))));
+        reconciler.Publish(Snapshot("docker", Api(), Web(Task("t2", "10.0.0.2"), Task("t3", "10.0.0.3"))));
 
         var after = _provider.GetConfig();
         Assert.NotSame(before, after);
         Assert.Same(before.Clusters.Single(c => c.ClusterId == "api/5000"), after.Clusters.Single(c => c.ClusterId == "api/5000"));
         Assert.Same(before.Routes.Single(r => r.ClusterId == "api/5000"), after.Routes.Single(r => r.ClusterId == "api/5000"));
-        Assert.Equal("http://10.0.0.2:80/", Assert.Single(after.Clusters.Single(c => c.ClusterId == "web/80").Destinations!.Values).Address);
+        Assert.Equal(["http://10.0.0.2:80/", "http://10.0.0.3:80/"], after.Clusters.Single(c => c.ClusterId == "web/80").Destinations!.Values.Select(d => d.Address));
+        // The gauges of unchanged services are not set again; the changed one's is.
+        Assert.Equal(2, _metrics.DiscoveredTasks.WithLabels("web").Value);
+        Assert.Equal(1, _metrics.DiscoveredTasks.WithLabels("api").Value);
         Assert.Contains(reconciler.Events.Recent(), e => e.Kind == "task-added" && e.Service == "web");
         Assert.Contains(reconciler.Events.Recent(), e => e.Kind == "task-removed" && e.Service == "web");
         Assert.DoesNotContain(reconciler.Events.Recent(), e => e.Kind.StartsWith("task-", StringComparison.Ordinal) && e.Service == "api");

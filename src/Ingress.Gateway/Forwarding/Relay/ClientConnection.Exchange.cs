@@ -133,6 +133,11 @@ internal sealed unsafe partial class ClientConnection
         var upstream = UpstreamConnection.Connect(Loop, destination, out var errno);
         if (upstream is null)
         {
+            if (errno is Libc.EMFILE or Libc.ENFILE or Libc.ENOBUFS or Libc.ENOMEM or Libc.EADDRNOTAVAIL)
+            {
+                _engine.Shortages.Report(_cluster!.State.ClusterId, destination.State.DestinationId, GatewayShortageLog.Describe(errno));
+            }
+
             if (errno is Libc.EMFILE or Libc.ENFILE or Libc.ENOBUFS or Libc.ENOMEM)
             {
                 // The gateway, not the replica, is out of resources: no ejection, no retry storm.

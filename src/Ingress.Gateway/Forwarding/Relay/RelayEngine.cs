@@ -34,6 +34,7 @@ internal sealed partial class RelayEngine : IDisposable
         RetryBudgets budgets,
         RequestRecorder recorder,
         GatewayMetrics metrics,
+        GatewayShortageLog shortages,
         ILoggerFactory loggerFactory)
     {
         _loopCount = transport.Value.EventLoops ?? Environment.ProcessorCount;
@@ -43,6 +44,7 @@ internal sealed partial class RelayEngine : IDisposable
         Budgets = budgets;
         Recorder = recorder;
         Metrics = metrics;
+        Shortages = shortages;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<RelayEngine>();
     }
@@ -56,6 +58,8 @@ internal sealed partial class RelayEngine : IDisposable
     public RequestRecorder Recorder { get; }
 
     public GatewayMetrics Metrics { get; }
+
+    public GatewayShortageLog Shortages { get; }
 
     /// <summary>The current route snapshot; replaced whole, read without a lock.</summary>
     public RelayRouteTable Routes => _routes.Current;

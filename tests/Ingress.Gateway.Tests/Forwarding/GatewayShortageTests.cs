@@ -1,0 +1,80 @@
+using System.Net.Sockets;
+using Ingress.Gateway.Forwarding;
+using Ingress.Gateway.Tests.Common;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using Yarp.ReverseProxy.Health;
+using Yarp.ReverseProxy.Model;
+
+namespace Ingress.Gateway.Tests.Forwarding;
+
+/// <summary>The gateway's own shortages (local ports, descriptors, buffers): warned about, never held against a replica.</summary>
+public sealed class GatewayShortageTests
+{
+    private readonly FakeTimeProvider _time = new();
+    private readonly RecordingLogger<GatewayShortageLog> _logger = new();
+
+    [Fact]
+    public void Log_WarnsAtOnce_ThenAtMostOncePerInterval_CountingWhatItLeftOut()
+    {
+        var log = new GatewayShortageLog(_time, _logger);
+
+        log.Report("web/80", "t1", GatewayShortageLog.Describe(99));
+        log.Report("web/80", "t2", GatewayShortageLog.Describe(99));
+        log.Report("web/80", "t3", GatewayShortageLog.Describe(99));
+        _time.Advance(GatewayShortageLog.Interval);
+        log.Report("web/80", "t1", GatewayShortageLog.Describe(24));
+
+        var warnings = _logger.Entries.Where(e => e.Level == LogLevel.Warning).Select(e => e.Message).ToArray();
+        Assert.Equal(2, warnings.Length);
+        Assert.Contains("no free local port toward that address (EADDRNOTAVAIL)", warnings[0], StringComparison.Ordinal);
+        Assert.Contains("0 more since the last warning", warnings[0], StringComparison.Ordinal);
+        Assert.Contains("no file descriptor left", warnings[1], StringComparison.Ordinal);
+        Assert.Contains("2 more since the last warning", warnings[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Probes_FailingForTheGatewaysShortage_NeverMakeAReplicaUnhealthy_FailingForTheReplica_Do()
+    {
+        var updater = new RecordingHealthUpdater();
+        var policy = new ProbeRecoveryPolicy(updater, new GatewayShortageLog(_time, _logger));
+        var cluster = new ClusterState("web/80");
+        var replica = new DestinationState("t1");
+
+        for (var i = 0; i < ProbeRecoveryPolicy.FailureThreshold + 1; i++)
+        {
+            policy.ProbingCompleted(cluster, [new DestinationProbingResult(replica, null, ConnectFailure(SocketError.AddressNotAvailable))]);
+        }
+
+        Assert.All(updater.Active, health => Assert.Equal(DestinationHealth.Unknown, health));
+        Assert.Equal(1, _logger.Count(LogLevel.Warning));
+
+        for (var i = 0; i < ProbeRecoveryPolicy.FailureThreshold; i++)
+        {
+            policy.ProbingCompleted(cluster, [new DestinationProbingResult(replica, null, ConnectFailure(SocketError.ConnectionRefused))]);
+        }
+
+        Assert.Equal(DestinationHealth.Unhealthy, updater.Active[^1]);
+    }
+
+    private static HttpRequestException ConnectFailure(SocketError socketError) =>
+        new(HttpRequestError.ConnectionError, "connect failed", new SocketException((int)socketError));
+
+    /// <summary>Records what the policy decides; YARP's updater would also schedule reactivation and rebuild the cluster's lists.</summary>
+    private sealed class RecordingHealthUpdater : IDestinationHealthUpdater
+    {
+        public List<DestinationHealth> Active { get; } = [];
+
+        public void SetActive(ClusterState cluster, IEnumerable<NewActiveDestinationHealth> newHealthStates)
+        {
+            foreach (var state in newHealthStates)
+            {
+                Active.Add(state.NewActiveHealth);
+                state.Destination.Health.Active = state.NewActiveHealth;
+            }
+        }
+
+        public void SetPassive(ClusterState cluster, DestinationState destination, DestinationHealth newHealth, TimeSpan reactivationPeriod) =>
+            destination.Health.Passive = newHealth;
+    }
+}
