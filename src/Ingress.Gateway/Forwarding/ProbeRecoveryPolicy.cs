@@ -26,9 +26,8 @@ internal sealed class ProbeRecoveryPolicy(IDestinationHealthUpdater updater, Gat
         var results = new List<NewActiveDestinationHealth>(probingResults.Count);
         foreach (var result in probingResults)
         {
-            if (ForwarderFailure.GatewayShortage(result.Exception) is { } shortage)
+            if (shortages.TryReport(cluster.ClusterId, result.Destination.DestinationId, result.Exception))
             {
-                shortages.Report(cluster.ClusterId, result.Destination.DestinationId, GatewayShortageLog.Describe(shortage));
                 results.Add(new NewActiveDestinationHealth(result.Destination, result.Destination.Health.Active));
                 continue;
             }

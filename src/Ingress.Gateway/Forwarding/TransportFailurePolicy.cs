@@ -29,18 +29,9 @@ internal sealed class TransportFailurePolicy(IDestinationHealthUpdater updater, 
     public void RequestProxied(HttpContext context, ClusterState cluster, DestinationState destination)
     {
         var error = context.Features.Get<IForwarderErrorFeature>();
-        if (error is null)
-        {
-            return;
-        }
-
-        if (ForwarderFailure.GatewayShortage(error.Exception) is { } shortage)
-        {
-            shortages.Report(cluster.ClusterId, destination.DestinationId, GatewayShortageLog.Describe(shortage));
-            return;
-        }
-
-        if (!ForwarderFailure.IsDestinationFault(error, context))
+        if (error is null
+            || shortages.TryReport(cluster.ClusterId, destination.DestinationId, error.Exception)
+            || !ForwarderFailure.IsDestinationFault(error, context))
         {
             return;
         }

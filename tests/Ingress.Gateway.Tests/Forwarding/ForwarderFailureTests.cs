@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Ingress.Gateway.Forwarding;
+using Ingress.Gateway.Tests.Common;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -16,7 +17,7 @@ public sealed class ForwarderFailureTests
     [InlineData(SocketError.NoBufferSpaceAvailable, false)]
     public void ConnectFailure_EjectsTheReplicaOnlyWhenItIsTheReplicasFault(SocketError socketError, bool replicasFault)
     {
-        var error = new Failed(ForwarderError.Request, ConnectFailure(socketError));
+        var error = new Failed(ForwarderError.Request, ConnectFailures.Of(socketError));
 
         Assert.Equal(replicasFault, ForwarderFailure.IsDestinationFault(error, new DefaultHttpContext()));
         Assert.Equal(!replicasFault, ForwarderFailure.GatewayShortage(error.Exception) is not null);
@@ -30,7 +31,7 @@ public sealed class ForwarderFailureTests
         context.Request.Method = HttpMethods.Post;
         context.Request.ContentLength = 10;
 
-        Assert.True(ForwarderFailure.IsRetriable(new Failed(ForwarderError.Request, ConnectFailure(SocketError.AddressNotAvailable)), context));
+        Assert.True(ForwarderFailure.IsRetriable(new Failed(ForwarderError.Request, ConnectFailures.Of(SocketError.AddressNotAvailable)), context));
     }
 
     [Theory]
@@ -41,13 +42,9 @@ public sealed class ForwarderFailureTests
         var context = new DefaultHttpContext();
         context.Request.Method = HttpMethods.Get;
 
-        Assert.False(ForwarderFailure.IsRetriable(new Failed(ForwarderError.Request, ConnectFailure(socketError)), context));
-        Assert.True(ForwarderFailure.IsRetriable(new Failed(ForwarderError.Request, ConnectFailure(SocketError.ConnectionRefused)), context));
+        Assert.False(ForwarderFailure.IsRetriable(new Failed(ForwarderError.Request, ConnectFailures.Of(socketError)), context));
+        Assert.True(ForwarderFailure.IsRetriable(new Failed(ForwarderError.Request, ConnectFailures.Of(SocketError.ConnectionRefused)), context));
     }
-
-    // What SocketsHttpHandler throws when connect() fails: the socket error inside a connection error.
-    private static HttpRequestException ConnectFailure(SocketError socketError) =>
-        new(HttpRequestError.ConnectionError, "connect failed", new SocketException((int)socketError));
 
     private sealed record Failed(ForwarderError Error, Exception Exception) : IForwarderErrorFeature;
 }

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Ingress.Gateway.Forwarding;
 using Ingress.Gateway.Tests.Common;
+using Ingress.Gateway.Transport.Native;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Yarp.ReverseProxy.Health;
@@ -19,11 +20,13 @@ public sealed class GatewayShortageTests
     {
         var log = new GatewayShortageLog(_time, _logger);
 
-        log.Report("web/80", "t1", GatewayShortageLog.Describe(99));
-        log.Report("web/80", "t2", GatewayShortageLog.Describe(99));
-        log.Report("web/80", "t3", GatewayShortageLog.Describe(99));
+        Assert.True(log.TryReport("web/80", "t1", Libc.EADDRNOTAVAIL));
+        Assert.True(log.TryReport("web/80", "t2", Libc.EADDRNOTAVAIL));
+        Assert.True(log.TryReport("web/80", "t3", ConnectFailures.Of(SocketError.AddressNotAvailable)));
+        Assert.False(log.TryReport("web/80", "t3", Libc.ECONNREFUSED));
+        Assert.False(log.TryReport("web/80", "t3", ConnectFailures.Of(SocketError.ConnectionRefused)));
         _time.Advance(GatewayShortageLog.Interval);
-        log.Report("web/80", "t1", GatewayShortageLog.Describe(24));
+        Assert.True(log.TryReport("web/80", "t1", Libc.EMFILE));
 
         var warnings = _logger.Entries.Where(e => e.Level == LogLevel.Warning).Select(e => e.Message).ToArray();
         Assert.Equal(2, warnings.Length);
@@ -43,7 +46,7 @@ public sealed class GatewayShortageTests
 
         for (var i = 0; i < ProbeRecoveryPolicy.FailureThreshold + 1; i++)
         {
-            policy.ProbingCompleted(cluster, [new DestinationProbingResult(replica, null, ConnectFailure(SocketError.AddressNotAvailable))]);
+            policy.ProbingCompleted(cluster, [new DestinationProbingResult(replica, null, ConnectFailures.Of(SocketError.AddressNotAvailable))]);
         }
 
         Assert.All(updater.Active, health => Assert.Equal(DestinationHealth.Unknown, health));
@@ -51,14 +54,11 @@ public sealed class GatewayShortageTests
 
         for (var i = 0; i < ProbeRecoveryPolicy.FailureThreshold; i++)
         {
-            policy.ProbingCompleted(cluster, [new DestinationProbingResult(replica, null, ConnectFailure(SocketError.ConnectionRefused))]);
+            policy.ProbingCompleted(cluster, [new DestinationProbingResult(replica, null, ConnectFailures.Of(SocketError.ConnectionRefused))]);
         }
 
         Assert.Equal(DestinationHealth.Unhealthy, updater.Active[^1]);
     }
-
-    private static HttpRequestException ConnectFailure(SocketError socketError) =>
-        new(HttpRequestError.ConnectionError, "connect failed", new SocketException((int)socketError));
 
     /// <summary>Records what the policy decides; YARP's updater would also schedule reactivation and rebuild the cluster's lists.</summary>
     private sealed class RecordingHealthUpdater : IDestinationHealthUpdater

@@ -133,14 +133,9 @@ internal sealed unsafe partial class ClientConnection
         var upstream = UpstreamConnection.Connect(Loop, destination, out var errno);
         if (upstream is null)
         {
-            if (errno is Libc.EMFILE or Libc.ENFILE or Libc.ENOBUFS or Libc.ENOMEM or Libc.EADDRNOTAVAIL)
+            if (_engine.Shortages.TryReport(_cluster!.State.ClusterId, destination.State.DestinationId, errno) && errno != Libc.EADDRNOTAVAIL)
             {
-                _engine.Shortages.Report(_cluster!.State.ClusterId, destination.State.DestinationId, GatewayShortageLog.Describe(errno));
-            }
-
-            if (errno is Libc.EMFILE or Libc.ENFILE or Libc.ENOBUFS or Libc.ENOMEM)
-            {
-                // The gateway, not the replica, is out of resources: no ejection, no retry storm.
+                // The gateway, not the replica, is out of descriptors, buffers or memory: no ejection, no retry storm.
                 Respond(502, s_badGatewayClose, closeAfter: true);
                 return;
             }
