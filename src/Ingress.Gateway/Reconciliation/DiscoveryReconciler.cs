@@ -263,7 +263,7 @@ internal sealed partial class DiscoveryReconciler : IDiscoverySink
         foreach (var state in table.Services)
         {
             seen.Add(state.Service.Name);
-            if (!unchanged.Contains(state.Service) || !_taskGauges.Contains(state.Service.Name))
+            if (!unchanged.Contains(state.Service))
             {
                 _metrics.DiscoveredTasks.WithLabels(state.Service.Name).Set(state.Service.Tasks.Length);
             }
