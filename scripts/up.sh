@@ -36,6 +36,8 @@ export GATEWAY_IMAGE HOSTNAME_IMAGE
 log "images: $GATEWAY_IMAGE $HOSTNAME_IMAGE"
 
 step 5 "stack deploy"
+# The control channel's token (a swarm secret the stack mounts into every gateway), created once.
+ensure_control_secret "$DOCKER"
 "$DOCKER" stack deploy --prune --resolve-image never -c "$REPO_ROOT/stack.yml" "$STACK_NAME" |
   sed "s/^/[up]   /" >&2
 

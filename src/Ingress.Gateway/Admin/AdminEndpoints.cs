@@ -37,8 +37,9 @@ internal static class AdminEndpoints
             IOptions<Hosting.GatewayOptions> options,
             Yarp.ReverseProxy.IProxyStateLookup proxy,
             ReplicaStats stats,
+            [Microsoft.AspNetCore.Mvc.FromServices] Discovery.Control.ControlStatus? control,
             TimeProvider time) =>
-            Results.Json(GatewayState.From(reconciler, provider.Revision, options.Value, proxy, stats, time), stateJson));
+            Results.Json(GatewayState.From(reconciler, provider.Revision, options.Value, proxy, stats, control, time), stateJson));
 
         var registry = app.ServiceProvider.GetRequiredService<GatewayMetrics>().Registry;
         admin.MapMetrics("/metrics", registry);

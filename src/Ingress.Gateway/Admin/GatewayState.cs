@@ -1,4 +1,5 @@
 using Ingress.Gateway.Discovery;
+using Ingress.Gateway.Discovery.Control;
 using Ingress.Gateway.Hosting;
 using Ingress.Gateway.Reconciliation;
 using Ingress.Gateway.Telemetry;
@@ -8,7 +9,10 @@ using Ingress.Gateway.ProxyConfig;
 
 namespace Ingress.Gateway.Admin;
 
-/// <summary>The JSON document served on <c>/api/state</c>: listeners, sources, every labelled service and its replicas.</summary>
+/// <summary>
+/// The JSON document served on <c>/api/state</c>: listeners, sources, the control channel (null when off), every labelled
+/// service and its replicas.
+/// </summary>
 internal sealed record GatewayState(
     DateTimeOffset Time,
     IReadOnlyList<int> EntryPorts,
@@ -16,10 +20,11 @@ internal sealed record GatewayState(
     long ConfigRevision,
     bool Ready,
     IReadOnlyList<DiscoverySourceStatus> Sources,
+    ControlView? Control,
     IReadOnlyList<ServiceView> Services,
     IReadOnlyList<DiscoveryEvent> Events)
 {
-    public static GatewayState From(DiscoveryReconciler reconciler, long revision, GatewayOptions options, IProxyStateLookup proxy, ReplicaStats stats, TimeProvider time)
+    public static GatewayState From(DiscoveryReconciler reconciler, long revision, GatewayOptions options, IProxyStateLookup proxy, ReplicaStats stats, ControlStatus? control, TimeProvider time)
     {
         var clustersByService = new Dictionary<string, List<ClusterState>>(StringComparer.Ordinal);
         foreach (var cluster in proxy.GetClusters())
@@ -49,7 +54,7 @@ internal sealed record GatewayState(
                 [.. state.Service.Tasks.Select(t => ReplicaView.From(t, clusters, stats))]));
         }
 
-        return new GatewayState(time.GetUtcNow(), options.EntryPorts, options.AdminPort, revision, reconciler.IsReady, reconciler.Sources, services, reconciler.Events.Recent());
+        return new GatewayState(time.GetUtcNow(), options.EntryPorts, options.AdminPort, revision, reconciler.IsReady, reconciler.Sources, control?.View, services, reconciler.Events.Recent());
     }
 }
 

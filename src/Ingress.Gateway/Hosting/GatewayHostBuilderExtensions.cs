@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using Docker.DotNet;
 using Ingress.Gateway.Admin;
 using Ingress.Gateway.Discovery;
+using Ingress.Gateway.Discovery.Control;
 using Ingress.Gateway.Discovery.Dns;
 using Ingress.Gateway.Discovery.Docker;
 using Ingress.Gateway.Forwarding;
@@ -52,6 +53,8 @@ public static class GatewayHostBuilderExtensions
         var dns = Bind<DnsDiscoveryOptions>(configuration, DnsDiscoveryOptions.SectionName);
         Collect(failures, new DnsDiscoveryOptionsValidator().Validate(null, dns));
         Collect(failures, ValidateDocker(docker));
+        var control = Bind<ControlOptions>(configuration, ControlOptions.SectionName);
+        Collect(failures, new ControlOptionsValidator([.. gateway.EntryPorts, gateway.AdminPort]).Validate(null, control));
         var resilience = Bind<ResilienceOptions>(configuration, ResilienceOptions.SectionName);
         var limits = Bind<GatewayLimitsOptions>(configuration, GatewayLimitsOptions.SectionName);
         var telemetry = Bind<TelemetryOptions>(configuration, TelemetryOptions.SectionName);
@@ -81,6 +84,10 @@ public static class GatewayHostBuilderExtensions
 
         var metrics = new GatewayMetrics();
         var relay = transport.Relay && RelaySupported;
+
+        // The control channel: a gateway that reads the swarm serves it on its own port; any other follows (validated above).
+        var controlToken = control.Enabled ? ControlToken.TryLoad(control.TokenFile, out _) : null;
+        var controlNetwork = control.Enabled && docker.Enabled ? new ControlNetwork() : null;
 
         // ASP.NET Core starts an Activity for every request whenever this category logs at any level, whether or not
         // anything records traces; the gateway records none, so it is off unless configured (it logs start-up errors
@@ -112,6 +119,10 @@ public static class GatewayHostBuilderExtensions
             }
 
             Listen(kestrel, gateway.ListenAddress, gateway.AdminPort, _ => { });
+            if (controlNetwork is not null)
+            {
+                Listen(kestrel, gateway.ListenAddress, control.Port, _ => { });
+            }
         });
 
         var services = builder.Services;
@@ -137,8 +148,7 @@ public static class GatewayHostBuilderExtensions
         services.AddSingleton(metrics);
         services.AddSingleton<SwarmProxyConfigProvider>();
         services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<SwarmProxyConfigProvider>());
-        services.AddSingleton<DiscoveryReconciler>();
-        services.AddSingleton<IDiscoverySink>(sp => sp.GetRequiredService<DiscoveryReconciler>());
+        services.AddDiscoverySink(control, controlToken, controlNetwork);
         services.AddSingleton<MatcherPolicy, EntryPortMatcherPolicy>();
         services.AddSingleton<MatcherPolicy, StaticRoutesFirstPolicy>();
         // YARP's session-affinity cookies are the only user of data protection; the gateway keeps no keys on disk.
@@ -210,6 +220,7 @@ public static class GatewayHostBuilderExtensions
             admin.UseRouting();
             admin.UseEndpoints(endpoints => endpoints.MapAdminEndpoints(options.AdminPort));
         });
+        app.MapControlChannel();
 
         // On entry ports, the route snapshot picks YARP's endpoint first, so YARP's own matcher is rarely built either.
         var selector = app.Services.GetRequiredService<ProxyEndpointSelector>();

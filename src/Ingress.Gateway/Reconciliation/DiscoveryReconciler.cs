@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Ingress.Gateway.Discovery;
+using Ingress.Gateway.Discovery.Dns;
 using Ingress.Gateway.Hosting;
 using Ingress.Gateway.ProxyConfig;
 using Ingress.Gateway.Telemetry;
@@ -191,35 +192,38 @@ internal sealed partial class DiscoveryReconciler : IDiscoverySink
         }
     }
 
-    /// <summary>The Docker API is authoritative; DNS fills in the services the API does not see.</summary>
+    /// <summary>
+    /// The sources that see the swarm itself (the Docker API, or the manager gateways a follower follows) are
+    /// authoritative; DNS fills in the services they do not see.
+    /// </summary>
     private List<SwarmService> Merge()
     {
         var merged = new List<SwarmService>();
-        var apiNames = new HashSet<string>(StringComparer.Ordinal);
-        if (_snapshots.TryGetValue(Discovery.Docker.DockerSwarmSource.SourceName, out var api))
-        {
-            foreach (var service in api.Services)
-            {
-                merged.Add(service);
-                apiNames.Add(service.Name);
-                var underscore = service.Name.IndexOf('_', StringComparison.Ordinal);
-                if (underscore > 0)
-                {
-                    apiNames.Add(service.Name[(underscore + 1)..]);
-                }
-            }
-        }
-
+        var seenNames = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (source, snapshot) in _snapshots)
         {
-            if (source == Discovery.Docker.DockerSwarmSource.SourceName)
+            if (source == DnsSwarmSource.SourceName)
             {
                 continue;
             }
 
             foreach (var service in snapshot.Services)
             {
-                if (!apiNames.Contains(service.Name))
+                merged.Add(service);
+                seenNames.Add(service.Name);
+                var underscore = service.Name.IndexOf('_', StringComparison.Ordinal);
+                if (underscore > 0)
+                {
+                    seenNames.Add(service.Name[(underscore + 1)..]);
+                }
+            }
+        }
+
+        if (_snapshots.TryGetValue(DnsSwarmSource.SourceName, out var dns))
+        {
+            foreach (var service in dns.Services)
+            {
+                if (!seenNames.Contains(service.Name))
                 {
                     merged.Add(service);
                 }

@@ -52,6 +52,16 @@ internal sealed class GatewayMetrics
             "ingress_relay_handoffs_total", "Client connections the relay handed to Kestrel and the YARP pipeline, by entry port and reason (upgrade, route, malformed, ...).", ["entrypoint", "reason"]);
         AccessLogDropped = factory.CreateCounter(
             "ingress_access_log_dropped_total", "Access log lines dropped because the writer fell behind.");
+        ControlFollowing = factory.CreateGauge(
+            "ingress_control_following", "A follower gateway: 1 while a manager gateway answers on the control channel, 0 while none does (the last known state stays in force).");
+        ControlLastHeard = factory.CreateGauge(
+            "ingress_control_last_heard_timestamp_seconds", "A follower gateway: Unix time a manager gateway last answered; time() minus this is the age of the state it routes by.");
+        ControlUpdates = factory.CreateCounter(
+            "ingress_control_updates_total", "A follower gateway: changed states received from manager gateways.");
+        ControlFollowers = factory.CreateGauge(
+            "ingress_control_followers", "A manager gateway: followers waiting on it now.");
+        ControlRefused = factory.CreateCounter(
+            "ingress_control_refused_total", "Control-channel requests or answers refused, by reason: network (not from the control network), unauthorized (not signed with the token), clock (signed too long ago), unverifiable (an answer not sealed with the token).", ["reason"]);
         InvalidLabels = factory.CreateCounter(
             "ingress_invalid_labels_total", "Times a service was found with invalid labels (counted once per distinct error).", ["service"]);
     }
@@ -72,6 +82,16 @@ internal sealed class GatewayMetrics
     public Gauge InvalidServices { get; }
 
     public Counter InvalidLabels { get; }
+
+    public Gauge ControlFollowing { get; }
+
+    public Gauge ControlLastHeard { get; }
+
+    public Counter ControlUpdates { get; }
+
+    public Gauge ControlFollowers { get; }
+
+    public Counter ControlRefused { get; }
 
     public Counter Requests { get; }
 

@@ -157,6 +157,35 @@
     setTitle(sources, state.sources.filter((s) => s.lastError).map((s) => `${s.source}: ${s.lastError}`).join('\n'));
   }
 
+  /** The control channel: a manager gateway's followers, or whom a follower follows, and a banner while it follows none. */
+  function renderControl(state) {
+    const control = state.control;
+    byId('control-fact').hidden = !control;
+    const lost = control && control.role === 'follower' && !control.connected;
+    byId('control-lost').hidden = !lost;
+    if (!control) return;
+
+    const fact = byId('control');
+    if (control.role === 'manager') {
+      setText(fact, `manager · ${control.followers} follower${control.followers === 1 ? '' : 's'} waiting`);
+      setClass(fact, control.connected ? 'badge good' : 'badge warn');
+      setTitle(fact, control.connected ? `taking follower requests on ${control.network.join(', ')}` : 'control network not known yet');
+    } else {
+      setText(fact, control.connected ? `following ${shortId(control.manager)}` : 'following no manager');
+      setClass(fact, control.connected ? 'badge good' : 'badge bad');
+      setTitle(fact, control.connected ? `${control.following}, revision ${control.revision}` : control.lastError ?? '');
+    }
+
+    if (lost) {
+      const heard = control.lastHeard ? Math.max(0, (Date.parse(state.time) - Date.parse(control.lastHeard)) / 1000) : null;
+      setText(byId('control-lost-title'), control.since
+        ? `No manager gateway answers since ${clock(control.since)}: serving the last known state`
+        : 'No manager gateway has answered yet: nothing to route by');
+      setText(byId('control-lost-detail'), (heard === null ? 'No state received. ' : `State of revision ${control.revision}, last confirmed ${heard.toFixed(0)} s ago. `)
+        + (control.lastError ?? ''));
+    }
+  }
+
   function renderTotals(state) {
     const counts = { routed: 0, disabled: 0, invalid: 0 };
     let replicas = 0;
@@ -513,6 +542,7 @@
     measure(state);
     latest = state;
     renderFacts(state);
+    renderControl(state);
     renderTotals(state);
     renderProblems(state);
     renderServices(state);

@@ -1,0 +1,57 @@
+using Ingress.Gateway.Discovery;
+using Ingress.Gateway.Discovery.Control;
+using Ingress.Gateway.Discovery.Docker;
+using Ingress.Gateway.Reconciliation;
+using Microsoft.Extensions.Options;
+
+namespace Ingress.Gateway.Hosting;
+
+/// <summary>Registers and maps the control channel (<c>Ingress:Control</c>): the manager gateways' side or a follower's.</summary>
+internal static class ControlChannelRegistration
+{
+    /// <summary>
+    /// Adds the control channel. A gateway with a <paramref name="network"/> is a manager gateway: the discovery sources
+    /// publish through a <see cref="ControlFeed"/>, which followers' long polls read. Any other is a follower: its source is
+    /// the <see cref="FollowerSource"/>. Without the channel, the sources publish to the reconciler directly.
+    /// </summary>
+    public static IServiceCollection AddDiscoverySink(this IServiceCollection services, ControlOptions options, ControlToken? token, ControlNetwork? network)
+    {
+        services.AddSingleton<DiscoveryReconciler>();
+        if (!options.Enabled || token is null)
+        {
+            services.AddSingleton<IDiscoverySink>(sp => sp.GetRequiredService<DiscoveryReconciler>());
+            return services;
+        }
+
+        services.AddSingleton(Options.Create(options));
+        services.AddSingleton(token);
+        services.AddSingleton(new ManagerDirectory(options.Managers!, options.Port));
+        services.AddSingleton(new ControlStatus(network is null ? ControlRole.Follower : ControlRole.Manager, options.Managers!));
+        if (network is null)
+        {
+            services.AddSingleton<IDiscoverySink>(sp => sp.GetRequiredService<DiscoveryReconciler>());
+            services.AddSingleton(new DiscoverySourceRegistration(FollowerSource.SourceName));
+            services.AddHostedService<FollowerSource>();
+            return services;
+        }
+
+        services.AddSingleton(network);
+        services.AddSingleton(sp => new ControlFeed(sp.GetRequiredService<DiscoveryReconciler>(), DockerSwarmSource.SourceName, sp.GetRequiredService<ControlStatus>()));
+        services.AddSingleton<IDiscoverySink>(sp => sp.GetRequiredService<ControlFeed>());
+        services.AddSingleton<ControlEndpoint>();
+        services.AddHostedService<ControlNetworkWatcher>();
+        return services;
+    }
+
+    /// <summary>On a manager gateway, serves the control port with the <see cref="ControlEndpoint"/> and nothing else.</summary>
+    public static WebApplication MapControlChannel(this WebApplication app)
+    {
+        if (app.Services.GetService<ControlEndpoint>() is { } endpoint)
+        {
+            var port = app.Services.GetRequiredService<IOptions<ControlOptions>>().Value.Port;
+            app.MapWhen(context => context.Connection.LocalPort == port, control => control.Run(endpoint.HandleAsync));
+        }
+
+        return app;
+    }
+}
