@@ -7,7 +7,7 @@ namespace Ingress.Gateway.Forwarding;
 internal static class ForwarderFailure
 {
     /// <summary>
-    /// True when the replica (not the client) failed: a refused, reset or timed-out connection. A request that merely
+    /// True when the replica (not the client) failed: a refused, reset, timed-out or silent connection. A request that merely
     /// ran past its activity timeout is not counted: that is a slow request, and ejecting the replica for it would
     /// turn one slow endpoint into an outage of the whole service.
     /// </summary>
@@ -33,8 +33,8 @@ internal static class ForwarderFailure
     }
 
     /// <summary>
-    /// True when retrying on another replica is safe: the request never reached a replica (connect refused or timed
-    /// out), or it is a bodiless idempotent request whose connection failed before response headers arrived.
+    /// True when retrying on another replica is safe (<see cref="AttemptFailures.IsRetriable"/>) and the request can be
+    /// sent again: a body that went out with the failed attempt only from the buffer <see cref="RetryMiddleware"/> keeps.
     /// </summary>
     public static bool IsRetriable(IForwarderErrorFeature error, HttpContext context)
     {
@@ -50,12 +50,37 @@ internal static class ForwarderFailure
             return false;
         }
 
+        var request = context.Request;
+        var failure = Classify(error);
+        if (!AttemptFailures.IsRetriable(failure, IsBodilessIdempotent(request)))
+        {
+            return false;
+        }
+
+        // SocketsHttpHandler connects before it reads a byte of the body; after that, the body was read once.
+        return failure == AttemptFailure.NotConnected || !HasBody(request) || request.Body.CanSeek;
+    }
+
+    /// <summary>
+    /// What a YARP error is in the terms both data paths decide retries and ejection by: a connection never made, a
+    /// replica that went silent (<see cref="SilentReplicaException"/>, from <see cref="SilentReplicaWatch"/>), or a
+    /// connection lost after the request went out (<see cref="ForwarderError.Request"/> covers every failure before
+    /// response headers).
+    /// </summary>
+    internal static AttemptFailure Classify(IForwarderErrorFeature error)
+    {
+        if (error.Error is ForwarderError.Request or ForwarderError.RequestBodyDestination
+            && Find<SilentReplicaException>(error.Exception) is { } silent)
+        {
+            return silent.Failure;
+        }
+
         return error.Error switch
         {
-            ForwarderError.Request => NeverReachedDestination(error.Exception) || IsBodilessIdempotent(context.Request),
-            // YARP reports a connect timeout as a timed-out request; no byte was sent, so any method may retry.
-            ForwarderError.RequestTimedOut => IsConnectTimeout(error.Exception),
-            _ => false,
+            ForwarderError.Request => NeverReachedDestination(error.Exception) ? AttemptFailure.NotConnected : AttemptFailure.Reset,
+            // YARP reports a connect timeout as a timed-out request; no byte was sent.
+            ForwarderError.RequestTimedOut when IsConnectTimeout(error.Exception) => AttemptFailure.NotConnected,
+            _ => AttemptFailure.Other,
         };
     }
 
@@ -63,6 +88,34 @@ internal static class ForwarderFailure
         (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method))
         && request.ContentLength is null or 0
         && !request.Headers.ContainsKey("Transfer-Encoding");
+
+    private static bool HasBody(HttpRequest request) =>
+        request.ContentLength > 0 || request.Headers.ContainsKey("Transfer-Encoding");
+
+    /// <summary>The first <typeparamref name="T"/> in <paramref name="exception"/> or what it wraps, aggregates included.</summary>
+    private static T? Find<T>(Exception? exception)
+        where T : Exception
+    {
+        switch (exception)
+        {
+            case null:
+                return null;
+            case T found:
+                return found;
+            case AggregateException aggregate:
+                foreach (var inner in aggregate.InnerExceptions)
+                {
+                    if (Find<T>(inner) is { } match)
+                    {
+                        return match;
+                    }
+                }
+
+                return null;
+            default:
+                return Find<T>(exception.InnerException);
+        }
+    }
 
     /// <summary>
     /// True when the connection to the replica was never established: SocketsHttpHandler reports connect failures,

@@ -4,7 +4,8 @@ namespace Ingress.Gateway.Forwarding;
 /// <remarks>
 /// Defaults: retries on, at most 3 attempts per request on distinct replicas, a retry budget of 20% of requests plus
 /// 10 in reserve; passive health on, a replica that refuses or resets a connection leaves rotation for 10 s (or until
-/// an active probe succeeds); connect timeout 1 s; a request may be idle for 60 s before it times out with 504.
+/// an active probe succeeds); connect timeout 1 s; a replica that acknowledges none of a request's bytes for 1 s is
+/// silent; a request may be idle for 60 s before it times out with 504.
 /// </remarks>
 public sealed class ResilienceOptions
 {
@@ -31,6 +32,14 @@ public sealed class ResilienceOptions
 
     /// <summary>The TCP connect timeout to a replica; short, because a vanished task's IP often drops packets.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a replica may leave request bytes unacknowledged, with nothing acknowledged meanwhile, before the attempt
+    /// fails as a connection failure: its node is down or its link cut, and no FIN or RST will ever come. The request is
+    /// retried on another replica when none of its bytes were acknowledged, and the replica is ejected, as after a connect
+    /// timeout. A replica that is merely slow, or reads slowly, still acknowledges, so this never cuts it off.
+    /// </summary>
+    public TimeSpan UnacknowledgedTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long a forwarded request may see no activity before it fails with 504 (YARP's activity timeout).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);

@@ -4,6 +4,7 @@ using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 using Ingress.Gateway.ProxyConfig;
+using Ingress.Gateway.Transport;
 
 namespace Ingress.Gateway.Forwarding;
 
@@ -12,10 +13,18 @@ namespace Ingress.Gateway.Forwarding;
 /// load balancing and forwarding on another replica when an attempt failed in a way that is safe to retry.
 /// </summary>
 /// <remarks>
-/// The common path (first attempt succeeds) costs one budget deposit and one feature lookup: no allocation.
+/// The common path (first attempt succeeds) costs one budget deposit and one feature lookup: no allocation, but for a
+/// request with a small body, which is kept in a buffer so that it can be sent again.
 /// </remarks>
 internal sealed partial class RetryMiddleware
 {
+    /// <summary>
+    /// The largest request body kept for a retry: a replica that went silent may have acknowledged none of a request the
+    /// forwarder already sent, body included (<see cref="AttemptFailure.SilentUnacknowledged"/>). The size of the
+    /// relay's buffer, which keeps a body that came with its head for the same reason.
+    /// </summary>
+    public const int MaxReplayedBodyLength = BufferPool.BufferSize;
+
     private readonly RequestDelegate _next;
     private readonly ResilienceOptions _options;
     private readonly GatewayMetrics _metrics;
@@ -52,6 +61,13 @@ internal sealed partial class RetryMiddleware
         var cluster = proxy.Route.Cluster!;
         var budget = _budgets.For(cluster);
         budget.Deposit();
+
+        var request = context.Request;
+        if (request.ContentLength is > 0 and <= MaxReplayedBodyLength && !request.Headers.ContainsKey(HeaderNames.TransferEncoding))
+        {
+            // Read from the client as the forwarder sends it, and kept in memory (the buffer is disposed with the response).
+            request.EnableBuffering(MaxReplayedBodyLength, MaxReplayedBodyLength);
+        }
 
         List<DestinationState>? remaining = null;
         for (var attempt = 1; ; attempt++)
@@ -95,6 +111,11 @@ internal sealed partial class RetryMiddleware
             LogRetrying(service, proxy.ProxiedDestination?.DestinationId, error.Error, attempt + 1);
 
             // Nothing was sent to the client yet: forget the failed attempt and let load balancing pick again.
+            if (request.Body.CanSeek)
+            {
+                request.Body.Position = 0;
+            }
+
             context.Features.Set<IForwarderErrorFeature>(null);
             context.Response.Clear();
             proxy.ProxiedDestination = null;

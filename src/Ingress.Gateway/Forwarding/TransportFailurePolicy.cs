@@ -11,10 +11,10 @@ namespace Ingress.Gateway.Forwarding;
 /// lets a dead task fail a share of requests first.
 /// </summary>
 /// <remarks>
-/// The last replica in rotation is ejected only when it could not be reached at all (refused, or the connect timed
-/// out): that one is gone, and a 503 with <c>Retry-After</c> says so. A reset or an aborted response from it is one
-/// failed request; ejecting it would turn that into an outage of the whole service for the reactivation period (nginx,
-/// likewise, never marks the only server of an upstream unavailable).
+/// The last replica in rotation is ejected only when it could not be reached at all (refused, the connect timed out, or
+/// it went silent on an open connection): that one is gone, and a 503 with <c>Retry-After</c> says so. A reset or an
+/// aborted response from it is one failed request; ejecting it would turn that into an outage of the whole service for
+/// the reactivation period (nginx, likewise, never marks the only server of an upstream unavailable).
 /// </remarks>
 internal sealed class TransportFailurePolicy(IDestinationHealthUpdater updater, IOptions<ResilienceOptions> options, GatewayShortageLog shortages)
     : IPassiveHealthCheckPolicy
@@ -36,7 +36,7 @@ internal sealed class TransportFailurePolicy(IDestinationHealthUpdater updater, 
             return;
         }
 
-        if (!ShouldEject(cluster, destination, ForwarderFailure.NeverReachedDestination(error.Exception)))
+        if (!ShouldEject(cluster, destination, AttemptFailures.IsUnreachable(ForwarderFailure.Classify(error))))
         {
             return;
         }
@@ -46,12 +46,12 @@ internal sealed class TransportFailurePolicy(IDestinationHealthUpdater updater, 
     }
 
     /// <summary>
-    /// Whether a replica that failed a request leaves rotation: always, unless it is the last one in rotation and the
-    /// connection had been made (<paramref name="neverReached"/> false), in which case it was one failed request.
-    /// The relay applies the same rule.
+    /// Whether a replica that failed a request leaves rotation: always, unless it is the last one in rotation and it could
+    /// be reached (<paramref name="unreachable"/> false: <see cref="AttemptFailures.IsUnreachable"/>), in which case it was
+    /// one failed request. The relay applies the same rule.
     /// </summary>
-    public static bool ShouldEject(ClusterState cluster, DestinationState destination, bool neverReached) =>
-        neverReached || !IsLastInRotation(cluster, destination);
+    public static bool ShouldEject(ClusterState cluster, DestinationState destination, bool unreachable) =>
+        unreachable || !IsLastInRotation(cluster, destination);
 
     private static bool IsLastInRotation(ClusterState cluster, DestinationState destination)
     {

@@ -180,6 +180,7 @@ public static class GatewayHostBuilderExtensions
             .LoadFromConfig(configuration.GetSection("ReverseProxy"))
             .AddConfigFilter<ClusterDefaultsFilter>();
         DecorateConfigValidator(services);
+        services.AddSingleton<SilentReplicaWatch>();
         services.AddSingleton<IForwarderHttpClientFactory, IngressForwarderHttpClientFactory>();
         RemoveDataProtectionWarmUp(services);
         services.AddSingleton<GatewayShortageLog>();
@@ -344,6 +345,7 @@ public static class GatewayHostBuilderExtensions
         Check(resilience.RetryBudgetReserve >= 0, ResilienceOptions.SectionName, nameof(resilience.RetryBudgetReserve), resilience.RetryBudgetReserve, "must not be negative");
         Check(resilience.ReactivationPeriod > TimeSpan.Zero, ResilienceOptions.SectionName, nameof(resilience.ReactivationPeriod), resilience.ReactivationPeriod, "must be positive");
         Check(resilience.ConnectTimeout > TimeSpan.Zero, ResilienceOptions.SectionName, nameof(resilience.ConnectTimeout), resilience.ConnectTimeout, "must be positive");
+        Check(resilience.UnacknowledgedTimeout > TimeSpan.Zero, ResilienceOptions.SectionName, nameof(resilience.UnacknowledgedTimeout), resilience.UnacknowledgedTimeout, "must be positive");
         Check(resilience.RequestTimeout > TimeSpan.Zero, ResilienceOptions.SectionName, nameof(resilience.RequestTimeout), resilience.RequestTimeout, "must be positive");
         Check(resilience.RetryAfterSeconds >= 0, ResilienceOptions.SectionName, nameof(resilience.RetryAfterSeconds), resilience.RetryAfterSeconds, "must not be negative");
         Check(limits.MaxConnectionsPerEntryPort > 0, GatewayLimitsOptions.SectionName, nameof(limits.MaxConnectionsPerEntryPort), limits.MaxConnectionsPerEntryPort, "must be positive");

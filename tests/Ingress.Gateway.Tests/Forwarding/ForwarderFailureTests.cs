@@ -46,5 +46,58 @@ public sealed class ForwarderFailureTests
         Assert.True(ForwarderFailure.IsRetriable(new Failed(ForwarderError.Request, ConnectFailures.Of(SocketError.ConnectionRefused)), context));
     }
 
+    [Theory]
+    [InlineData(ForwarderError.Request)]
+    [InlineData(ForwarderError.RequestBodyDestination)]
+    public void SilentUnacknowledged_PostWithBody_IsRetriedWhenItsBodyWasKept_NotOtherwise(ForwarderError where)
+    {
+        var error = new Failed(where, Silent(AttemptFailure.SilentUnacknowledged));
+        var kept = Post(new MemoryStream("order"u8.ToArray()));
+        var streamed = Post(new NonSeekableStream());
+
+        Assert.True(ForwarderFailure.IsRetriable(error, kept));
+        Assert.False(ForwarderFailure.IsRetriable(error, streamed));
+        Assert.Equal(AttemptFailure.SilentUnacknowledged, ForwarderFailure.Classify(error));
+    }
+
+    [Fact]
+    public void SilentAcknowledged_IsRetriedOnlyForABodilessGet_AsAReset()
+    {
+        var error = new Failed(ForwarderError.Request, Silent(AttemptFailure.SilentAcknowledged));
+        var get = new DefaultHttpContext();
+        get.Request.Method = HttpMethods.Get;
+
+        Assert.False(ForwarderFailure.IsRetriable(error, Post(new MemoryStream("order"u8.ToArray()))));
+        Assert.True(ForwarderFailure.IsRetriable(error, get));
+    }
+
+    [Fact]
+    public void Silent_IsTheReplicasFault_AndEjectsItLikeAConnectTimeout()
+    {
+        var error = new Failed(ForwarderError.Request, Silent(AttemptFailure.SilentAcknowledged));
+
+        Assert.True(ForwarderFailure.IsDestinationFault(error, new DefaultHttpContext()));
+        Assert.True(AttemptFailures.IsUnreachable(ForwarderFailure.Classify(error)));
+        Assert.False(AttemptFailures.IsUnreachable(ForwarderFailure.Classify(new Failed(ForwarderError.Request, new HttpRequestException("reset")))));
+    }
+
+    /// <summary>What SocketsHttpHandler makes of the stream's exception: an <see cref="IOException"/> wrapped in a request error.</summary>
+    private static HttpRequestException Silent(AttemptFailure failure) =>
+        new(HttpRequestError.Unknown, "Error while copying content to a stream.", new SilentReplicaException(failure, TimeSpan.FromSeconds(1)));
+
+    private static DefaultHttpContext Post(Stream body)
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Method = HttpMethods.Post;
+        context.Request.ContentLength = 5;
+        context.Request.Body = body;
+        return context;
+    }
+
     private sealed record Failed(ForwarderError Error, Exception Exception) : IForwarderErrorFeature;
+
+    private sealed class NonSeekableStream : MemoryStream
+    {
+        public override bool CanSeek => false;
+    }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using Ingress.Gateway.Tests.Common;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;
+using static Ingress.Gateway.Tests.Common.Eventually;
 using static Ingress.Gateway.Tests.Common.Swarm;
 
 namespace Ingress.Gateway.Tests.Forwarding;
@@ -269,22 +270,6 @@ public sealed class ResilienceTests
         }
 
         return bodies;
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            await System.Threading.Tasks.Task.Delay(100);
-        }
-
-        Assert.Fail("Timed out waiting for " + what);
     }
 
     private static async Task DisposeAll(IEnumerable<TestBackend> backends)

@@ -11,6 +11,7 @@ public sealed class ConfigurationErrorTests
     [InlineData("--Ingress:ListenAddress=nowhere", "Ingress:ListenAddress")]
     [InlineData("--Ingress:Discovery:Dns:Enabled=true", "Ingress:Discovery:Dns:Services")]
     [InlineData("--Ingress:Discovery:Docker:TaskRefreshInterval=-00:00:01", "Ingress:Discovery:Docker:TaskRefreshInterval")]
+    [InlineData("--Ingress:Resilience:UnacknowledgedTimeout=00:00:00", "Ingress:Resilience:UnacknowledgedTimeout")]
     public void Build_InvalidIngressSetting_ThrowsNamingTheKey(string argument, string key)
     {
         var ex = Assert.Throws<GatewayConfigurationException>(() => GatewayApplication.Build([argument]));

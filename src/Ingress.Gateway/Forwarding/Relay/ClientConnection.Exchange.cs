@@ -160,6 +160,8 @@ internal sealed unsafe partial class ClientConnection
         _upstream = upstream;
         _requestHeadSent = false;
         _upstreamReusable = true;
+        _sentBeforeRequest = upstream.BytesSent;
+        _silenceCheckAt = long.MaxValue;
     }
 
     /// <summary>Writes the rewritten request head into the upstream buffer and queues it with the body bytes that came with it.</summary>
@@ -178,6 +180,8 @@ internal sealed unsafe partial class ClientConnection
 
         upstream.QueueWrite(upstream.Buffer, length, _buffer + _head.Length, (int)_bodyInBuffer);
         _upstreamDeadline = Loop.Now + _cluster!.ActivityTimeoutMs;
+        // Checked on the tick, and only if no answer came by then: a request answered in time costs no system call.
+        _silenceCheckAt = Loop.Now + _engine.Settings.UnacknowledgedTimeoutMs;
     }
 
     private bool StepExchange()
@@ -372,7 +376,7 @@ internal sealed unsafe partial class ClientConnection
         }
     }
 
-    private void DetachUpstream(bool reusable)
+    private void DetachUpstream(bool reusable, bool reset = false)
     {
         if (_upstream is not { } upstream)
         {
@@ -393,6 +397,10 @@ internal sealed unsafe partial class ClientConnection
         if (reusable && upstream.IsOpen && !upstream.HasPendingWrite && !upstream.ReadReady)
         {
             _worker.Pool.Return(upstream, Loop.Now);
+        }
+        else if (reset)
+        {
+            upstream.CloseWithReset();
         }
         else
         {

@@ -1,4 +1,5 @@
 using Ingress.Gateway.Http1;
+using Ingress.Gateway.Transport.Native;
 using Yarp.ReverseProxy.Model;
 
 namespace Ingress.Gateway.Forwarding.Relay;
@@ -30,7 +31,7 @@ internal sealed unsafe partial class ClientConnection
         }
 
         // Cut off in the middle of a body: the client cannot be told but by closing its connection too.
-        ReportDestinationFault(neverReached: false);
+        ReportDestinationFault(unreachable: false);
         AbortExchange();
     }
 
@@ -41,7 +42,8 @@ internal sealed unsafe partial class ClientConnection
         _engine.LogUpstreamFailure(_cluster!.Service, _destination?.State.DestinationId, failure.ToString(), upstream?.LastErrno ?? 0, upstream?.Reused ?? false, _attempts);
         // Stale only if nothing came back: a replica that reset after sending part of an answer has seen the request.
         var stale = upstream is { Reused: true } && upstream.End == UpstreamConnection.Headroom;
-        DetachUpstream(reusable: false);
+        var kind = Kind(failure);
+        DetachUpstream(reusable: false, reset: AttemptFailures.IsSilent(kind));
         if (_responseStarted)
         {
             // An interim response already reached the client; the exchange cannot start over.
@@ -60,13 +62,12 @@ internal sealed unsafe partial class ClientConnection
             return;
         }
 
-        var neverReached = failure is Failure.ConnectRefused or Failure.ConnectTimeout or Failure.NoLocalPort;
         if (failure is not (Failure.ActivityTimeout or Failure.NoLocalPort))
         {
-            ReportDestinationFault(neverReached);
+            ReportDestinationFault(AttemptFailures.IsUnreachable(kind));
         }
 
-        if (CanRetry(failure, neverReached))
+        if (CanRetry(kind))
         {
             return;
         }
@@ -76,23 +77,35 @@ internal sealed unsafe partial class ClientConnection
         Respond(timedOut ? 504 : 502, timedOut ? (close ? s_gatewayTimeoutClose : s_gatewayTimeout) : (close ? s_badGatewayClose : s_badGateway), close);
     }
 
+    /// <summary>What <paramref name="failure"/> is in the terms both data paths decide retries and ejection by.</summary>
+    private static AttemptFailure Kind(Failure failure) => failure switch
+    {
+        Failure.ConnectRefused or Failure.ConnectTimeout or Failure.NoLocalPort => AttemptFailure.NotConnected,
+        Failure.Unacknowledged => AttemptFailure.SilentUnacknowledged,
+        Failure.SilentAfterPartOfTheRequest => AttemptFailure.SilentAcknowledged,
+        Failure.Reset => AttemptFailure.Reset,
+        _ => AttemptFailure.Other,
+    };
+
     /// <summary>Passive health: the replica leaves rotation, by the same rule as <see cref="TransportFailurePolicy"/>.</summary>
-    private void ReportDestinationFault(bool neverReached)
+    private void ReportDestinationFault(bool unreachable)
     {
         var cluster = _cluster!;
         var destination = _destination!.State;
-        if (cluster.PassiveHealth && TransportFailurePolicy.ShouldEject(cluster.State, destination, neverReached))
+        if (cluster.PassiveHealth && TransportFailurePolicy.ShouldEject(cluster.State, destination, unreachable))
         {
             _engine.HealthUpdater.SetPassive(cluster.State, destination, DestinationHealth.Unhealthy, cluster.ReactivationPeriod);
         }
     }
 
-    /// <summary>Retries on another replica when the YARP pipeline would (<see cref="ForwarderFailure.IsRetriable"/>); true when it did.</summary>
-    private bool CanRetry(Failure failure, bool neverReached)
+    /// <summary>
+    /// Retries on another replica when <see cref="AttemptFailures.IsRetriable"/> says it is safe, as the YARP pipeline does,
+    /// and the request is still in the buffer to be sent again; true when it did.
+    /// </summary>
+    private bool CanRetry(AttemptFailure failure)
     {
         var settings = _engine.Settings;
-        var safe = neverReached
-            || (failure == Failure.Reset && _head.ContentLength == 0 && RequestMethods.IsIdempotentWithoutBody(_head.Method));
+        var safe = AttemptFailures.IsRetriable(failure, _head.ContentLength == 0 && RequestMethods.IsIdempotentWithoutBody(_head.Method));
         if (!settings.Retries || _attempts >= settings.MaxAttempts || !safe || !_replayable)
         {
             return false;
@@ -137,9 +150,18 @@ internal sealed unsafe partial class ClientConnection
         }
     }
 
-    /// <summary>Deadlines of an exchange: the connect timeout, the replica's activity timeout, a client that reads nothing or sends its body too slowly.</summary>
+    /// <summary>
+    /// Deadlines of an exchange: the connect timeout, a replica gone silent, the replica's activity timeout, a client that
+    /// reads nothing or sends its body too slowly.
+    /// </summary>
     private void CheckExchangeDeadlines(long nowMs)
     {
+        if (_upstream is { Connecting: false } sent && _response == ResponseState.AwaitingHead && nowMs >= _silenceCheckAt
+            && CheckSilence(sent, nowMs))
+        {
+            return;
+        }
+
         if (_upstream is { } upstream && _response != ResponseState.Done && nowMs >= _upstreamDeadline && _outLength == 0)
         {
             if (_responseStarted)
@@ -175,6 +197,31 @@ internal sealed unsafe partial class ClientConnection
 
             AbortExchange(StatusCodes.Status408RequestTimeout);
         }
+    }
+
+    /// <summary>
+    /// Asks the kernel about a request with no answer yet (<see cref="SilentReplica"/>): a replica that acknowledged nothing
+    /// for the timeout, with request bytes outstanding, is gone, and the attempt fails as a connection failure. True
+    /// when it did; otherwise the next look is set for when the connection could first count as silent.
+    /// </summary>
+    private bool CheckSilence(UpstreamConnection upstream, long nowMs)
+    {
+        var timeout = _engine.Settings.UnacknowledgedTimeoutMs;
+        if (!TcpInfo.TryRead(upstream.Fd, out var info))
+        {
+            _silenceCheckAt = long.MaxValue;
+            return false;
+        }
+
+        if (SilentReplica.Check(info, timeout, _sentBeforeRequest) is not { } failure)
+        {
+            _silenceCheckAt = nowMs + SilentReplica.NextCheckDelayMs(info, timeout);
+            return false;
+        }
+
+        OnUpstreamFailure(failure == AttemptFailure.SilentUnacknowledged ? Failure.Unacknowledged : Failure.SilentAfterPartOfTheRequest);
+        Run();
+        return true;
     }
 
     /// <summary>True (and the exchange aborted) when the client hung up while its request was in flight.</summary>

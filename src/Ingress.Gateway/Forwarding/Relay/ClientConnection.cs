@@ -66,6 +66,8 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
     private bool _replayable;
     private bool _requestHeadSent;
     private long _upstreamDeadline;
+    private ulong _sentBeforeRequest;
+    private long _silenceCheckAt;
     private bool _closeAfterResponse;
     private ResponseState _response;
     private ResponseHead _responseHead;
@@ -137,6 +139,12 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
 
         /// <summary>The replica was silent for longer than the cluster's activity timeout.</summary>
         ActivityTimeout,
+
+        /// <summary>The replica stopped acknowledging before it acknowledged any of the request (<see cref="SilentReplica"/>).</summary>
+        Unacknowledged,
+
+        /// <summary>The replica stopped acknowledging after it acknowledged part of the request.</summary>
+        SilentAfterPartOfTheRequest,
     }
 
     /// <summary>Where the bytes of the current request's client are from, for the access log.</summary>

@@ -23,6 +23,9 @@ internal sealed record RelaySettings
 
     public required long ConnectTimeoutMs { get; init; }
 
+    /// <summary>How long request bytes may stay unacknowledged before the replica counts as silent (<see cref="SilentReplica"/>).</summary>
+    public required long UnacknowledgedTimeoutMs { get; init; }
+
     /// <summary>Bodies over this go to Kestrel (which answers 413); null for no limit.</summary>
     public required long? MaxRequestBodySize { get; init; }
 
@@ -40,6 +43,7 @@ internal sealed record RelaySettings
         MaxRequestHeadLength = limits.MaxRequestHeadersTotalSize,
         RequestHeadersTimeoutMs = (long)limits.RequestHeadersTimeout.TotalMilliseconds,
         ConnectTimeoutMs = (long)resilience.ConnectTimeout.TotalMilliseconds,
+        UnacknowledgedTimeoutMs = Math.Max((long)resilience.UnacknowledgedTimeout.TotalMilliseconds, 1),
         MaxRequestBodySize = limits.MaxRequestBodySize,
         MinRequestBodyBytesPerSecond = limits.MinRequestBodyBytesPerSecond,
         MinRequestBodyGracePeriodMs = (long)limits.MinRequestBodyGracePeriod.TotalMilliseconds,

@@ -57,6 +57,9 @@ internal sealed unsafe class UpstreamConnection : RelaySocket
 
     public bool HasPendingWrite => _pendingFirstLength + _pendingSecondLength > 0;
 
+    /// <summary>Bytes written to the socket over the connection's life: where a request starts, for <see cref="SilentReplica"/>.</summary>
+    public ulong BytesSent { get; private set; }
+
     /// <summary>
     /// Starts a non-blocking connect to <paramref name="destination"/>. Returns null with <paramref name="errno"/> set
     /// when it failed at once (on loopback a refused connect often does).
@@ -196,6 +199,7 @@ internal sealed unsafe class UpstreamConnection : RelaySocket
             return written;
         }
 
+        BytesSent += (ulong)written;
         var fromFirst = Math.Min(written, _pendingFirstLength);
         _pendingFirst += fromFirst;
         _pendingFirstLength -= fromFirst;
@@ -243,6 +247,21 @@ internal sealed unsafe class UpstreamConnection : RelaySocket
         if (Owner is { } owner)
         {
             owner.Abort();
+        }
+
+        Close();
+    }
+
+    /// <summary>
+    /// Closes a connection to a replica that went silent with a reset (<c>SO_LINGER</c> 0): the kernel drops the unsent and
+    /// unacknowledged bytes at once, rather than retransmitting them to a dead host for minutes.
+    /// </summary>
+    public void CloseWithReset()
+    {
+        if (IsOpen)
+        {
+            var linger = stackalloc int[2] { 1, 0 };
+            Libc.SetSockOpt(Fd, Libc.SOL_SOCKET, Libc.SO_LINGER, linger, 2 * sizeof(int));
         }
 
         Close();
