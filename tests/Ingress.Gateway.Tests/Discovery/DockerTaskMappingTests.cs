@@ -20,7 +20,7 @@ public sealed class DockerTaskMappingTests
         Status = new Docker.DotNet.Models.TaskStatus { State = actual, ContainerStatus = new ContainerStatus { ContainerID = "c-" + id } },
         NetworksAttachments = [.. networks.Select(n => new NetworkAttachment
         {
-            Network = new Network { ID = "id-" + n.Network, Spec = new NetworkSpec { Name = n.Network, Ingress = n.Ingress } },
+            Network = new SwarmNetwork { ID = "id-" + n.Network, Spec = new NetworkSpec { Name = n.Network, Ingress = n.Ingress } },
             Addresses = [n.Address + "/24"],
         })],
     };
@@ -44,6 +44,27 @@ public sealed class DockerTaskMappingTests
         Assert.Equal(["ingress.publish"], service.Labels.Keys);
         var task = Assert.Single(service.Tasks);
         Assert.Equal(("running", "10.0.1.5", "c-running"), (task.Id, task.Address, task.ContainerId));
+    }
+
+    [Fact]
+    public void MapServices_GlobalTaskWithoutSlotOrIngressFlag_MapsAsSlotZero()
+    {
+        // As Engine 20.10 sends a global service's task: no Slot, no ContainerStatus yet, and no Ingress flag on an
+        // ordinary network (the models leave them null).
+        var services = new[] { Service("s1", "ingress_web", new() { ["ingress.publish"] = "8888:80" }) };
+        var task = new TaskResponse
+        {
+            ID = "t",
+            ServiceID = "s1",
+            DesiredState = TaskState.Running,
+            Status = new Docker.DotNet.Models.TaskStatus { State = TaskState.Running },
+            NetworksAttachments = [new NetworkAttachment { Network = new SwarmNetwork { ID = "n", Spec = new NetworkSpec { Name = "ingress_backend" } }, Addresses = ["10.0.1.5/24"] }],
+        };
+
+        var mapped = DockerSwarmSource.MapServices(services, [task], gatewayNetworks: null, s_noConfiguredNetworks);
+
+        var mappedTask = Assert.Single(Assert.Single(mapped).Tasks);
+        Assert.Equal((0, "10.0.1.5", (string?)null), (mappedTask.Slot, mappedTask.Address, mappedTask.ContainerId));
     }
 
     [Fact]

@@ -31,8 +31,15 @@ internal static class DockerClientFactory
             ? null
             : CreateTlsCredentials(certPath);
 
-        var configuration = new DockerClientConfiguration(uri, credentials, options.RequestTimeout);
-        return configuration.CreateClient();
+        // No API version in the path (WithApiVersion is not called): the engine answers in its own newest version, which
+        // the models read from Engine 20.10 (API 1.41) on. A pinned version would be refused by some engine: 20.10 takes
+        // nothing above 1.41, Engine 29 nothing below 1.44. The transport follows the scheme, the library's defaults:
+        // Docker.DotNet.Unix for unix://, Docker.DotNet.LegacyHttp (TLS through CertificateCredentials) for tcp://.
+        return new DockerClientBuilder()
+            .WithEndpoint(uri)
+            .WithAuthProvider(credentials)
+            .WithTimeout(options.RequestTimeout)
+            .Build();
     }
 
     private static CertificateCredentials CreateTlsCredentials(string directory)
@@ -61,7 +68,10 @@ internal static class DockerClientFactory
         };
     }
 
-    /// <summary>Trusts the server only through the configured CA, as the docker CLI does with <c>--tlsverify</c>.</summary>
+    /// <summary>
+    /// Trusts the server only through the configured CA and for its host name, as the docker CLI does with
+    /// <c>--tlsverify</c>. Not the library's <c>DockerTlsCertificates</c>: its callback checks the chain, not the name.
+    /// </summary>
     private static bool ChainsTo(X509Certificate2 server, X509Certificate2 authority, SslPolicyErrors errors)
     {
         if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)

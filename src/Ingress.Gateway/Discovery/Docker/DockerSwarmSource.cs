@@ -86,7 +86,7 @@ internal sealed partial class DockerSwarmSource(
             _servicesStale = false;
             // ForceYielding: the gateway completes socket operations inline (InlineSocketCompletions), so without it
             // the filtering and mapping below would run on a socket event thread and delay proxied requests.
-            var all = await docker.Swarm.ListServicesAsync(new ServicesListParameters(), ct)
+            var all = await docker.Swarm.ListServicesAsync(new ServiceListParameters(), ct)
                 .ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
             _services = [.. all.Where(s => s.Spec?.Labels?.Keys.Any(IngressLabels.IsIngressLabel) == true)];
             _servicesListedAt = now;
@@ -117,13 +117,18 @@ internal sealed partial class DockerSwarmSource(
         IReadOnlyList<string> configuredNetworks)
     {
         var tasksByService = tasks
-            .Where(t => t.DesiredState == TaskState.Running && t.Status?.State == TaskState.Running)
-            .GroupBy(t => t.ServiceID, StringComparer.Ordinal)
+            .Where(t => t.ServiceID is not null && t.DesiredState == TaskState.Running && t.Status?.State == TaskState.Running)
+            .GroupBy(t => t.ServiceID!, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
 
         var result = ImmutableArray.CreateBuilder<SwarmService>();
         foreach (var service in services)
         {
+            if (service.Spec?.Labels is null)
+            {
+                continue;
+            }
+
             var labels = service.Spec.Labels
                 .Where(l => IngressLabels.IsIngressLabel(l.Key))
                 .ToImmutableSortedDictionary(l => l.Key, l => l.Value ?? string.Empty, StringComparer.Ordinal);
@@ -134,16 +139,18 @@ internal sealed partial class DockerSwarmSource(
             {
                 if (PickAddress(task, wanted, gatewayNetworks, configuredNetworks) is { } address)
                 {
-                    mapped.Add(new SwarmTask(task.ID, address, (int)task.Slot, task.NodeID, task.Status?.ContainerStatus?.ContainerID, "running"));
+                    // A global service's tasks have no slot: 0, as the record documents.
+                    var containerId = task.Status?.ContainerStatus?.ContainerID is { Length: > 0 } id ? id : null;
+                    mapped.Add(new SwarmTask(task.ID, address, (int)(task.Slot ?? 0), task.NodeID, containerId, "running"));
                 }
             }
 
             result.Add(new SwarmService(
                 service.ID,
-                service.Spec.Name,
+                service.Spec.Name ?? service.ID,
                 labels,
                 [.. mapped.OrderBy(t => t.Slot).ThenBy(t => t.Id, StringComparer.Ordinal)],
-                new DateTimeOffset(DateTime.SpecifyKind(service.CreatedAt, DateTimeKind.Utc)),
+                new DateTimeOffset(DateTime.SpecifyKind(service.CreatedAt ?? default, DateTimeKind.Utc)),
                 SourceName));
         }
 
@@ -161,16 +168,16 @@ internal sealed partial class DockerSwarmSource(
             return null;
         }
 
-        NetworkAttachment? fallback = null;
+        string? fallback = null;
         foreach (var attachment in task.NetworksAttachments)
         {
             var network = attachment.Network;
-            if (network?.Spec is null || network.Spec.Ingress || attachment.Addresses is not { Count: > 0 })
+            if (network?.Spec is null || network.Spec.Ingress == true || attachment.Addresses is not { Count: > 0 })
             {
                 continue;
             }
 
-            var name = network.Spec.Name;
+            var name = network.Spec.Name ?? string.Empty;
             if (wanted is not null)
             {
                 if (NameMatches(name, wanted))
@@ -196,10 +203,10 @@ internal sealed partial class DockerSwarmSource(
                 return StripPrefix(attachment.Addresses[0]);
             }
 
-            fallback ??= gatewayNetworks is null ? attachment : null;
+            fallback ??= gatewayNetworks is null ? attachment.Addresses[0] : null;
         }
 
-        return fallback is null ? null : StripPrefix(fallback.Addresses[0]);
+        return fallback is null ? null : StripPrefix(fallback);
     }
 
     // Stack deploys prefix network names with the stack name: "backend" in stack.yml is "ingress_backend".
