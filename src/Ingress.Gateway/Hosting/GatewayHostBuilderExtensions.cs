@@ -135,6 +135,7 @@ public static class GatewayHostBuilderExtensions
         services.AddSingleton(Options.Create(telemetry));
         services.AddSingleton(Options.Create(transport));
         services.AddSingleton<ReplicaStats>();
+        services.AddSingleton<BackendNetworkGuard>();
         services.AddSingleton<AccessLogWriter>();
         services.AddSingleton<RequestRecorder>();
         services.AddSingleton<RetryBudgets>();
@@ -218,6 +219,11 @@ public static class GatewayHostBuilderExtensions
         app.MapWhen(context => context.Connection.LocalPort == options.AdminPort, admin =>
         {
             admin.Properties.Remove(GlobalEndpointRouteBuilderKey);
+            if (!options.AdminOnBackendNetworks)
+            {
+                admin.Use(admin.ApplicationServices.GetRequiredService<BackendNetworkGuard>().Middleware);
+            }
+
             admin.UseRouting();
             admin.UseEndpoints(endpoints => endpoints.MapAdminEndpoints(options.AdminPort));
         });

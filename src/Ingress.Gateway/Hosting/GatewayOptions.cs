@@ -22,6 +22,13 @@ public sealed class GatewayOptions
     /// <remarks>Default: <c>*</c>, every interface (IPv6 dual mode where available). Use <c>127.0.0.1</c> for local runs.</remarks>
     public string ListenAddress { get; set; } = "*";
 
+    /// <summary>Serve the admin port to requests that arrive over a network where replicas live.</summary>
+    /// <remarks>
+    /// Default: <c>false</c>. A replica could otherwise read the discovered state (<c>/api/state</c>), the metrics and the
+    /// dashboard; only <c>/healthz</c> is answered there. Operators use the published port, loopback or another network.
+    /// </remarks>
+    public bool AdminOnBackendNetworks { get; set; }
+
     /// <summary>The default entry port, used by <c>ingress.host</c>/<c>ingress.path</c> rules.</summary>
     public int DefaultEntryPort => EntryPorts.Count > 0 ? EntryPorts[0] : DefaultPublicPort;
 

@@ -13,7 +13,7 @@ public sealed class StackMonitoringTests
     [Theory]
     [InlineData("prometheus", 9090)]
     [InlineData("grafana", 3000)]
-    public async Task StackConfig_MonitoringService_IsDefinedScaledToZeroOnTheGatewaysNetwork(string name, int port)
+    public async Task StackConfig_MonitoringService_IsDefinedScaledToZeroOnTheGatewaysMonitoringNetwork(string name, int port)
     {
         var services = (await ResolvedStackAsync()).Map("services");
 
@@ -22,7 +22,11 @@ public sealed class StackMonitoringTests
         Assert.Equal("0", service.Map("deploy").Text("replicas"));
         var image = service.Text("image");
         Assert.Matches(@":v?\d+\.\d+\.\d+$", image);
-        Assert.Equal(services.Map("gateway").Map("networks").Keys.Order(), service.Map("networks").Keys.Order());
+        // On the network every gateway shares for it: not the backends' (where the admin port answers only /healthz), and
+        // never the control channel's.
+        Assert.Equal(["monitoring"], service.Map("networks").Keys.Cast<string>());
+        Assert.Contains("monitoring", services.Map("gateway").Map("networks").Keys.Cast<string>());
+        Assert.Contains("monitoring", services.Map("gateway-worker").Map("networks").Keys.Cast<string>());
         Assert.Contains(service.List("ports").Cast<Dictionary<object, object>>(), p => p.Text("target") == port.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
@@ -44,7 +48,7 @@ public sealed class StackMonitoringTests
     }
 
     [Fact]
-    public async Task PrometheusConfig_ScrapesEveryGatewayTaskOnTheStacksAdminPort()
+    public async Task PrometheusConfig_ScrapesEveryGatewayTask_ManagersAndWorkers_OnTheStacksAdminPort()
     {
         var gateway = (await ResolvedStackAsync()).Map("services").Map("gateway");
         var adminPort = gateway.Map("environment").Text("Ingress__AdminPort");
@@ -53,7 +57,7 @@ public sealed class StackMonitoringTests
         var job = prometheus.List("scrape_configs").Cast<Dictionary<object, object>>().Single(j => j.Text("job_name") == "ingress-gateway");
         var discovery = (Dictionary<object, object>)job.List("dns_sd_configs").Single();
 
-        Assert.Equal(["tasks.gateway"], discovery.List("names").Cast<string>());
+        Assert.Equal(["tasks.gateway", "tasks.gateway-worker"], discovery.List("names").Cast<string>());
         Assert.Equal("A", discovery.Text("type"));
         Assert.Equal(adminPort, discovery.Text("port"));
         Assert.Equal("/metrics", job.Text("metrics_path"));

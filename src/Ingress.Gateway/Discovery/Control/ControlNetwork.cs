@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.NetworkInformation;
-using System.Net.Sockets;
 
 namespace Ingress.Gateway.Discovery.Control;
 
@@ -15,7 +13,7 @@ namespace Ingress.Gateway.Discovery.Control;
 /// </remarks>
 internal sealed class ControlNetwork
 {
-    private volatile Subnet[] _subnets = [];
+    private volatile LocalSubnet[] _subnets = [];
 
     /// <summary>The control network's subnets, e.g. <c>10.0.3.0/24</c>; empty while unknown.</summary>
     public IReadOnlyList<string> Describe() => [.. _subnets.Select(s => s.ToString())];
@@ -24,16 +22,16 @@ internal sealed class ControlNetwork
     public bool IsKnown => _subnets.Length > 0;
 
     /// <summary>Finds the local interfaces whose subnet holds one of <paramref name="managers"/>; keeps the last answer when none does.</summary>
-    public void Update(IEnumerable<IPAddress> managers) => Update(managers, LocalSubnets());
+    public void Update(IEnumerable<IPAddress> managers) => Update(managers, LocalNetworks.Current());
 
-    internal void Update(IEnumerable<IPAddress> managers, IReadOnlyList<Subnet> local)
+    internal void Update(IEnumerable<IPAddress> managers, IReadOnlyList<LocalSubnet> local)
     {
-        var found = new List<Subnet>();
+        var found = new List<LocalSubnet>();
         foreach (var manager in managers)
         {
             foreach (var subnet in local)
             {
-                if (subnet.Contains(Normalize(manager)) && !found.Contains(subnet))
+                if (subnet.Contains(LocalNetworks.Normalize(manager)) && !found.Contains(subnet))
                 {
                     found.Add(subnet);
                 }
@@ -54,8 +52,8 @@ internal sealed class ControlNetwork
             return false;
         }
 
-        local = Normalize(local);
-        remote = Normalize(remote);
+        local = LocalNetworks.Normalize(local);
+        remote = LocalNetworks.Normalize(remote);
         foreach (var subnet in _subnets)
         {
             if (subnet.Address.Equals(local) && subnet.Contains(remote))
@@ -65,63 +63,5 @@ internal sealed class ControlNetwork
         }
 
         return false;
-    }
-
-    private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
-
-    private static List<Subnet> LocalSubnets()
-    {
-        var subnets = new List<Subnet>();
-        foreach (var nic in NetworkInterface.GetAllNetworkInterfaces())
-        {
-            if (nic.OperationalStatus is not (OperationalStatus.Up or OperationalStatus.Unknown))
-            {
-                continue;
-            }
-
-            foreach (var unicast in nic.GetIPProperties().UnicastAddresses)
-            {
-                if (unicast.Address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
-                {
-                    subnets.Add(new Subnet(unicast.Address, unicast.PrefixLength));
-                }
-            }
-        }
-
-        return subnets;
-    }
-
-    /// <summary>A local address and the prefix length of its network.</summary>
-    internal readonly record struct Subnet(IPAddress Address, int PrefixLength)
-    {
-        public bool Contains(IPAddress other)
-        {
-            if (other.AddressFamily != Address.AddressFamily)
-            {
-                return false;
-            }
-
-            Span<byte> a = stackalloc byte[16];
-            Span<byte> b = stackalloc byte[16];
-            Address.TryWriteBytes(a, out var length);
-            other.TryWriteBytes(b, out _);
-            var bits = Math.Min(PrefixLength, length * 8);
-            var whole = bits / 8;
-            if (!a[..whole].SequenceEqual(b[..whole]))
-            {
-                return false;
-            }
-
-            var rest = bits % 8;
-            if (rest == 0)
-            {
-                return true;
-            }
-
-            var mask = (byte)(0xFF << (8 - rest));
-            return (a[whole] & mask) == (b[whole] & mask);
-        }
-
-        public override string ToString() => $"{Address}/{PrefixLength}";
     }
 }

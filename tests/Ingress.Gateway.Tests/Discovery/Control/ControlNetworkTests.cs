@@ -1,4 +1,5 @@
 using System.Net;
+using Ingress.Gateway.Discovery;
 using Ingress.Gateway.Discovery.Control;
 
 namespace Ingress.Gateway.Tests.Discovery.Control;
@@ -6,7 +7,7 @@ namespace Ingress.Gateway.Tests.Discovery.Control;
 public sealed class ControlNetworkTests
 {
     // A gateway on a backends network (10.0.1.0/24), a control network (10.0.3.0/24) and docker_gwbridge.
-    private static readonly ControlNetwork.Subnet[] Local =
+    private static readonly LocalSubnet[] Local =
     [
         new(IPAddress.Parse("10.0.1.7"), 24),
         new(IPAddress.Parse("10.0.3.7"), 24),
@@ -60,6 +61,6 @@ public sealed class ControlNetworkTests
     [InlineData("10.0.0.1", 8, "fd00::1", false)]
     public void Subnet_Contains(string address, int prefix, string other, bool expected)
     {
-        Assert.Equal(expected, new ControlNetwork.Subnet(IPAddress.Parse(address), prefix).Contains(IPAddress.Parse(other)));
+        Assert.Equal(expected, new LocalSubnet(IPAddress.Parse(address), prefix).Contains(IPAddress.Parse(other)));
     }
 }
