@@ -7,7 +7,7 @@ namespace Ingress.Gateway.Forwarding;
 
 /// <summary>
 /// Passive health that acts on the first failure: a replica that refuses or resets a connection leaves rotation at
-/// once, for the cluster's reactivation period. YARP's built-in policy waits for a failure rate over a window, which
+/// once, for the cluster's reactivation period and until it can be reached again (<see cref="ReplicaEjection"/>). YARP's built-in policy waits for a failure rate over a window, which
 /// lets a dead task fail a share of requests first.
 /// </summary>
 /// <remarks>
@@ -16,7 +16,7 @@ namespace Ingress.Gateway.Forwarding;
 /// aborted response from it is one failed request; ejecting it would turn that into an outage of the whole service for
 /// the reactivation period (nginx, likewise, never marks the only server of an upstream unavailable).
 /// </remarks>
-internal sealed class TransportFailurePolicy(IDestinationHealthUpdater updater, IOptions<ResilienceOptions> options, GatewayShortageLog shortages)
+internal sealed class TransportFailurePolicy(ReplicaEjection ejection, IOptions<ResilienceOptions> options, GatewayShortageLog shortages)
     : IPassiveHealthCheckPolicy
 {
     /// <summary>The policy name used in cluster configs.</summary>
@@ -42,7 +42,7 @@ internal sealed class TransportFailurePolicy(IDestinationHealthUpdater updater, 
         }
 
         var reactivation = cluster.Model.Config.HealthCheck?.Passive?.ReactivationPeriod ?? _defaultReactivation;
-        updater.SetPassive(cluster, destination, DestinationHealth.Unhealthy, reactivation);
+        ejection.Eject(cluster, destination, reactivation);
     }
 
     /// <summary>

@@ -185,6 +185,7 @@ public static class GatewayHostBuilderExtensions
         services.AddSingleton<IForwarderHttpClientFactory, IngressForwarderHttpClientFactory>();
         RemoveDataProtectionWarmUp(services);
         services.AddSingleton<GatewayShortageLog>();
+        services.AddSingleton<ReplicaEjection>();
         services.AddSingleton<IPassiveHealthCheckPolicy, TransportFailurePolicy>();
         services.AddSingleton<IActiveHealthCheckPolicy, ProbeRecoveryPolicy>();
         // The route snapshot: what the relay forwards by, and what picks YARP's endpoint for whatever Kestrel serves.

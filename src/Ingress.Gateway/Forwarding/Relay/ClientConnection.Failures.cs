@@ -94,7 +94,7 @@ internal sealed unsafe partial class ClientConnection
         var destination = _destination!.State;
         if (cluster.PassiveHealth && TransportFailurePolicy.ShouldEject(cluster.State, destination, unreachable))
         {
-            _engine.HealthUpdater.SetPassive(cluster.State, destination, DestinationHealth.Unhealthy, cluster.ReactivationPeriod);
+            _engine.Ejection.Eject(cluster.State, destination, cluster.ReactivationPeriod);
         }
     }
 

@@ -30,7 +30,7 @@ internal sealed partial class RelayEngine : IDisposable
         IOptions<GatewayLimitsOptions> limits,
         IOptions<ResilienceOptions> resilience,
         RelayRoutes routes,
-        IDestinationHealthUpdater healthUpdater,
+        ReplicaEjection ejection,
         RetryBudgets budgets,
         RequestRecorder recorder,
         GatewayMetrics metrics,
@@ -40,7 +40,7 @@ internal sealed partial class RelayEngine : IDisposable
         _loopCount = transport.Value.EventLoops ?? Environment.ProcessorCount;
         _routes = routes;
         Settings = RelaySettings.From(limits.Value, resilience.Value);
-        HealthUpdater = healthUpdater;
+        Ejection = ejection;
         Budgets = budgets;
         Recorder = recorder;
         Metrics = metrics;
@@ -51,7 +51,8 @@ internal sealed partial class RelayEngine : IDisposable
 
     public RelaySettings Settings { get; }
 
-    public IDestinationHealthUpdater HealthUpdater { get; }
+    /// <summary>Passive health: the one way a replica leaves rotation and comes back.</summary>
+    public ReplicaEjection Ejection { get; }
 
     public RetryBudgets Budgets { get; }
 
