@@ -44,4 +44,11 @@ public static class Eventually
     /// <summary>Polls a synchronous <paramref name="condition"/> until it is true, or throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
     public static Task WaitAsync(Func<bool> condition, TimeSpan timeout, string what, TimeSpan? interval = null) =>
         WaitAsync(() => Task.FromResult(condition()), ok => ok, timeout, what, interval);
+
+    /// <summary>What the gateway does in the background (ejections, probes, metrics): every 100 ms, for up to 10 s.</summary>
+    public static Task WaitUntilAsync(Func<Task<bool>> condition, string what) =>
+        WaitAsync(condition, ok => ok, TimeSpan.FromSeconds(10), what, TimeSpan.FromMilliseconds(100));
+
+    /// <summary><see cref="WaitUntilAsync(Func{Task{bool}}, string)"/> for a condition that needs no I/O.</summary>
+    public static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
 }

@@ -2,7 +2,7 @@ using System.Net;
 using Ingress.Gateway.Tests.Common;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;
-using static Ingress.Gateway.Tests.Common.Eventually;
+using static Ingress.Testing.Eventually;
 using static Ingress.Gateway.Tests.Common.Swarm;
 
 namespace Ingress.Gateway.Tests.Forwarding;

@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
-using static Ingress.Gateway.Tests.Common.Eventually;
+using static Ingress.Testing.Eventually;
 
 namespace Ingress.Gateway.Tests.Forwarding;
 

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Ingress.Gateway.Forwarding;
 using Ingress.Gateway.Tests.Common;
 using Ingress.Gateway.Transport.Native;
-using static Ingress.Gateway.Tests.Common.Eventually;
+using static Ingress.Testing.Eventually;
 
 namespace Ingress.Gateway.Tests.Forwarding;
 

@@ -6,7 +6,7 @@ using Ingress.Gateway.Tests.Common;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
-using static Ingress.Gateway.Tests.Common.Eventually;
+using static Ingress.Testing.Eventually;
 
 namespace Ingress.Gateway.Tests.Forwarding;
 

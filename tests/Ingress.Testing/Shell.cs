@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Ingress.Swarm.Tests.Common;
+namespace Ingress.Testing;
 
 /// <summary>Runs a real command (docker, the repo's scripts) with a bounded time, and fails with its output.</summary>
-internal static class Shell
+public static class Shell
 {
     /// <summary>Debian's docker client when present (its BuildKit needs no buildx), else whatever is on PATH.</summary>
     public static string Docker { get; } = File.Exists("/usr/bin/docker") ? "/usr/bin/docker" : "docker";
