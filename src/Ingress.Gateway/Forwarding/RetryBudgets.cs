@@ -17,10 +17,10 @@ internal sealed class RetryBudgets
     private readonly ConditionalWeakTable<ClusterState, RetryBudget> _budgets = [];
     private readonly ConditionalWeakTable<ClusterState, RetryBudget>.CreateValueCallback _create;
 
-    public RetryBudgets(IOptions<ResilienceOptions> options)
+    public RetryBudgets(IOptions<ResilienceOptions> options, TimeProvider time)
     {
         var resilience = options.Value;
-        _create = _ => new RetryBudget(resilience.RetryBudgetRatio, resilience.RetryBudgetReserve);
+        _create = _ => new RetryBudget(resilience.RetryBudgetRatio, resilience.RetryBudgetReserve, time);
     }
 
     /// <summary>The budget of <paramref name="cluster"/>, created on its first request.</summary>
