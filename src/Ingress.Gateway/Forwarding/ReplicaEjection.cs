@@ -173,12 +173,12 @@ internal sealed partial class ReplicaEjection : IDisposable
     /// <summary>An ejected replica: its cluster, when it is next tried, and whether a try already failed.</summary>
     private sealed record Ejected(ClusterState Cluster, DateTimeOffset Due, bool Unreachable = false);
 
-    [LoggerMessage(320, LogLevel.Information, "Replica {Destination} of cluster {Cluster} answers connections again: back in rotation.")]
+    [LoggerMessage(330, LogLevel.Information, "Replica {Destination} of cluster {Cluster} answers connections again: back in rotation.")]
     private partial void LogBack(string cluster, string destination);
 
-    [LoggerMessage(322, LogLevel.Error, "Checking ejected replicas failed unexpectedly; they are tried again in a second.")]
+    [LoggerMessage(332, LogLevel.Error, "Checking ejected replicas failed unexpectedly; they are tried again in a second.")]
     private partial void LogCheckFailed(Exception exception);
 
-    [LoggerMessage(321, LogLevel.Warning, "Replica {Destination} of cluster {Cluster} still cannot be reached: it stays out of rotation and is tried every {Seconds} s until it answers or discovery drops it.")]
+    [LoggerMessage(331, LogLevel.Warning, "Replica {Destination} of cluster {Cluster} still cannot be reached: it stays out of rotation and is tried every {Seconds} s until it answers or discovery drops it.")]
     private partial void LogStillUnreachable(string cluster, string destination, double seconds);
 }

@@ -104,7 +104,7 @@ internal sealed partial class AccessLogWriter : BackgroundService
         }
     }
 
-    [LoggerMessage(1, LogLevel.Error, "The access log cannot write to stdout; its lines are dropped and counted in ingress_access_log_dropped_total.")]
+    [LoggerMessage(600, LogLevel.Error, "The access log cannot write to stdout; its lines are dropped and counted in ingress_access_log_dropped_total.")]
     private partial void LogOutputFailed(Exception exception);
 
     private void Append(StringBuilder batch, AccessLogEntry entry)

@@ -122,6 +122,6 @@ internal sealed partial class ControlEndpoint(
         return context.Response.WriteAsync(message + "\n");
     }
 
-    [LoggerMessage(400, LogLevel.Warning, "Refused a control request from {Remote} ({Reason}): {Message} ({Unlogged} more refused since the last such line.)")]
+    [LoggerMessage(500, LogLevel.Warning, "Refused a control request from {Remote} ({Reason}): {Message} ({Unlogged} more refused since the last such line.)")]
     private partial void LogRefused(string remote, string reason, string message, long unlogged);
 }

@@ -62,12 +62,12 @@ internal sealed partial class ControlNetworkWatcher(
         }
     }
 
-    [LoggerMessage(420, LogLevel.Information, "Control channel: taking follower requests on {Addresses}.")]
+    [LoggerMessage(520, LogLevel.Information, "Control channel: taking follower requests on {Addresses}.")]
     private partial void LogControlNetwork(string addresses);
 
-    [LoggerMessage(421, LogLevel.Warning, "Control channel: the control network is still not known after {Seconds} s ({Reason}); follower requests are refused until it is.")]
+    [LoggerMessage(521, LogLevel.Warning, "Control channel: the control network is still not known after {Seconds} s ({Reason}); follower requests are refused until it is.")]
     private partial void LogControlNetworkUnknown(string reason, double seconds);
 
-    [LoggerMessage(422, LogLevel.Error, "Control channel: resolving the manager gateways failed unexpectedly; retrying.")]
+    [LoggerMessage(522, LogLevel.Error, "Control channel: resolving the manager gateways failed unexpectedly; retrying.")]
     private partial void LogResolveFailed(Exception exception);
 }

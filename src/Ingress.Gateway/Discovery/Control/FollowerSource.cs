@@ -265,18 +265,18 @@ internal sealed partial class FollowerSource(
     /// <summary>A manager gateway answered in a way this follower cannot use.</summary>
     private sealed class ControlChannelException(string message) : Exception(message);
 
-    [LoggerMessage(410, LogLevel.Information, "Following the manager gateways at {Managers} over the control channel.")]
+    [LoggerMessage(510, LogLevel.Information, "Following the manager gateways at {Managers} over the control channel.")]
     private partial void LogStarting(string managers);
 
-    [LoggerMessage(411, LogLevel.Information, "Following manager gateway {Manager} at {Endpoint}: revision {Revision}, {Services} services.")]
+    [LoggerMessage(511, LogLevel.Information, "Following manager gateway {Manager} at {Endpoint}: revision {Revision}, {Services} services.")]
     private partial void LogFollowing(string manager, string endpoint, long revision, int services);
 
-    [LoggerMessage(412, LogLevel.Warning, "Lost manager gateway at {Endpoint}: {Reason}. Trying the others.")]
+    [LoggerMessage(512, LogLevel.Warning, "Lost manager gateway at {Endpoint}: {Reason}. Trying the others.")]
     private partial void LogManagerLost(string endpoint, string reason);
 
-    [LoggerMessage(413, LogLevel.Error, "No manager gateway answers: {Reason}. Serving the last known state: {HasState}. Retrying with backoff; logged once until one answers.")]
+    [LoggerMessage(513, LogLevel.Error, "No manager gateway answers: {Reason}. Serving the last known state: {HasState}. Retrying with backoff; logged once until one answers.")]
     private partial void LogNoManager(string reason, bool hasState);
 
-    [LoggerMessage(414, LogLevel.Information, "Resynchronised with manager gateway {Manager} at {Endpoint} after {Seconds:0.#} s without one.")]
+    [LoggerMessage(514, LogLevel.Information, "Resynchronised with manager gateway {Manager} at {Endpoint} after {Seconds:0.#} s without one.")]
     private partial void LogResynchronised(string manager, string endpoint, double seconds);
 }
