@@ -10,7 +10,7 @@
 #   scripts/lab.sh scene                   nodes, hostname tasks, and the rotation seen through each node
 #   scripts/lab.sh kill-node K             power node K off: link down, then SIGKILL of all it runs;
 #                                          prints the link-down time (epoch seconds, ms) on stdout
-#   scripts/lab.sh add-node                one more worker, with the images, joined
+#   scripts/lab.sh add-node [--manager]    one more worker (or manager), with the images, joined
 #   scripts/lab.sh down                    removes everything the lab made, and nothing else
 #   scripts/lab.sh ip K | docker K ARGS… | nodes | status
 #
@@ -520,14 +520,14 @@ cmd_kill_node() {
   echo "$t"
 }
 
-cmd_add_node() {
+cmd_add_node() { # $1 = worker | manager
   need_root
   load_lab
-  local k started=$SECONDS
+  local k role=$1 started=$SECONDS
   k=$(( $(node_numbers | tail -1) + 1 ))
   [ "$k" -le 89 ] || die "no address left for node $k"
-  log "adding node $k as a worker"
-  start_node "$k" worker
+  log "adding node $k as a $role"
+  start_node "$k" "$role"
   wait_node "$k"
   # Images before the join, so that a global task scheduled on it at once finds them.
   if [ -f "$ARTIFACTS/images.env" ]; then read_images; copy_images "$k"
@@ -597,7 +597,12 @@ case $cmd in
   deploy) cmd_deploy "$@" ;;
   scene) [ $# = 0 ] || usage; cmd_scene ;;
   kill-node) [ $# = 1 ] || usage; cmd_kill_node "$1" ;;
-  add-node) [ $# = 0 ] || usage; cmd_add_node ;;
+  add-node)
+    case "${1:-}" in
+      "") cmd_add_node worker ;;
+      --manager) [ $# = 1 ] || usage; cmd_add_node manager ;;
+      *) usage ;;
+    esac ;;
   down) [ $# = 0 ] || usage; cmd_down ;;
   ip) [ $# = 1 ] || usage; load_lab; check_node "$1"; ip_of "$1" ;;
   docker) [ $# -ge 1 ] || usage; load_lab; check_node "$1"; k=$1; shift; exec "$DOCKER" -H "$(sock_of "$k")" "$@" ;;

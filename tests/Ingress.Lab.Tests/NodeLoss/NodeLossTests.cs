@@ -11,8 +11,9 @@ namespace Ingress.Lab.Tests.NodeLoss;
 /// <summary>
 /// A node powered off under load (its link cut first, then every process killed: no FIN, no RST) costs nothing: no
 /// failed request with a 10 s client timeout, none longer than 2 s, the dead node's replica out of rotation at once and
-/// the rescheduled one in within a second of running. Then a node joins and answers within seconds. These change the
-/// lab for good, so they run last.
+/// the rescheduled one in within a second of running. Then a node joins and answers within seconds, and with two more
+/// managers, the workers follow another manager gateway when theirs goes. These change the lab for good, so they run
+/// last.
 /// </summary>
 [Collection(LabCollection.Name)]
 public sealed class NodeLossTests(LabFixture lab, ITestOutputHelper output)
@@ -39,7 +40,8 @@ public sealed class NodeLossTests(LabFixture lab, ITestOutputHelper output)
         foreach (var report in reports)
         {
             output.WriteLine($"{report.Target}: {report.Requests} requests, {report.Failures} failed (5xx {report.ServerErrors}, transport {report.TransportErrors.Total}), " +
-                $"p99 {report.Latency.P99Ms:0.0} ms, max {report.Latency.MaxMs:0.0} ms; {string.Join(", ", report.HostNames?.Select(h => $"{h.Key}={h.Value}") ?? [])}");
+                $"p99 {report.Latency.P99Ms:0.0} ms, max {report.Latency.MaxMs:0.0} ms; statuses {string.Join(", ", report.StatusCodes.Select(c => $"{c.Key}={c.Value}"))}; " +
+                $"replicas {string.Join(", ", report.HostNames?.Select(h => $"{h.Key}={h.Value}") ?? [])}");
             foreach (var second in report.Timeline.Where(s => s.P99Ms > 100 || s.Failures > 0))
             {
                 output.WriteLine($"  t={second.ElapsedSeconds,5:0.0}s rps={second.RequestsPerSecond,5:0} failures={second.Failures} p99={second.P99Ms,7:0.0} ms");
@@ -64,7 +66,7 @@ public sealed class NodeLossTests(LabFixture lab, ITestOutputHelper output)
     {
         var added = await LabFixture.RunAsync(TimeSpan.FromMinutes(5), "add-node");
         output.WriteLine(added);
-        var node = int.Parse((await LabFixture.RunAsync(TimeSpan.FromSeconds(30), "nodes")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Last().Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], CultureInfo.InvariantCulture);
+        var node = (await NodeNumbersAsync()).Max();
         await lab.IpAsync(node);
 
         var running = await Eventually.WaitAsync(
@@ -75,6 +77,65 @@ public sealed class NodeLossTests(LabFixture lab, ITestOutputHelper output)
 
         output.WriteLine($"node {node} rotated over every replica {clock.ElapsedMilliseconds} ms after its gateway task ({running}) was running");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5));
+    }
+
+    [Fact, Priority(40)]
+    public async Task FollowedManagerGatewayGone_WorkersFollowAnotherManagerGateway()
+    {
+        // Two more managers join: three manager gateways behind the alias gateway-managers.
+        var before = await NodeNumbersAsync();
+        await LabFixture.RunAsync(TimeSpan.FromMinutes(5), "add-node", "--manager");
+        await LabFixture.RunAsync(TimeSpan.FromMinutes(5), "add-node", "--manager");
+        var managers = (await NodeNumbersAsync()).Except(before).Prepend(1).ToArray();
+        foreach (var added in managers)
+        {
+            await lab.IpAsync(added);
+            await Eventually.WaitAsync(async () => (await GatewayContainerAsync(added, healthy: true)).Length > 0, Patience, $"the manager gateway on node {added} to run");
+        }
+
+        var followed = await Eventually.WaitAsync(() => lab.StateAsync(2), s => s.GetProperty("control").GetProperty("connected").GetBoolean(), Patience, "node 2 to follow a manager gateway");
+        var manager = followed.GetProperty("control").GetProperty("manager").GetString()!;
+        var node = await FindAsync(managers, async n => (await GatewayContainerAsync(n, healthy: false)).StartsWith(manager, StringComparison.Ordinal));
+        output.WriteLine($"node 2 follows {manager} on node {node}, of the manager gateways on nodes {string.Join(", ", managers)}");
+
+        var clock = Stopwatch.StartNew();
+        await lab.DockerAsync(node, "kill", await GatewayContainerAsync(node, healthy: false));
+        var moved = await Eventually.WaitAsync(() => lab.StateAsync(2), s => s.GetProperty("control") is var c && c.GetProperty("connected").GetBoolean() && c.GetProperty("manager").GetString() != manager,
+            TimeSpan.FromSeconds(30), "node 2 to follow another manager gateway", TimeSpan.FromMilliseconds(100));
+        output.WriteLine($"node 2 follows {moved.GetProperty("control").GetProperty("manager").GetString()} {clock.ElapsedMilliseconds} ms after the kill");
+
+        // And learns through it: a scale change reaches node 2.
+        try
+        {
+            await lab.DockerAsync(1, "service", "scale", "--detach", $"{LabFixture.HostnameService}=4");
+            await lab.WaitForRotationAsync(2, Patience, replicas: 4);
+        }
+        finally
+        {
+            await lab.DockerAsync(1, "service", "scale", "--detach", $"{LabFixture.HostnameService}=3");
+        }
+    }
+
+    private static async Task<int[]> NodeNumbersAsync() =>
+        [.. (await LabFixture.RunAsync(TimeSpan.FromSeconds(30), "nodes")).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length >= 5 && int.TryParse(f[0], out _) && f[4] == "alive")
+            .Select(f => int.Parse(f[0], CultureInfo.InvariantCulture))];
+
+    private async Task<string> GatewayContainerAsync(int node, bool healthy) =>
+        (await lab.DockerAsync(node, ["ps", "-q", "--filter", $"label=com.docker.swarm.service.name={LabFixture.ManagerGateways}", .. healthy ? new[] { "--filter", "health=healthy" } : []])).Trim();
+
+    private static async Task<int> FindAsync(int[] nodes, Func<int, Task<bool>> match)
+    {
+        foreach (var node in nodes)
+        {
+            if (await match(node))
+            {
+                return node;
+            }
+        }
+
+        throw new InvalidOperationException("no node matches");
     }
 
     /// <summary>Three replicas, one per node, so that the victim runs one: the scheduler spreads them, a forced update re-spreads.</summary>
