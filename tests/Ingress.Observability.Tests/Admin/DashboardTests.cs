@@ -149,6 +149,30 @@ public sealed partial class DashboardTests(Chromium chromium)
     }
 
     [Fact]
+    public async Task Dashboard_FollowerWhoseManagerIsGone_SaysSoInABanner_AndKeepsTheLastState()
+    {
+        await using var farm = await ReplicaFarm.StartAsync(Fleet.FarmSize);
+        using var gateways = new ControlGateways();
+        var (manager, port) = await gateways.StartManagerAsync();
+        manager.Sink.Publish(Snapshot(new Fleet(farm).Services()));
+        await using var follower = await gateways.StartFollowerAsync($"127.0.0.1:{port}");
+        await using var browser = await chromium.OpenAsync(follower.AdminUri);
+        var page = browser.Page;
+        await Expect(page.Locator("#service-count")).ToHaveTextAsync("40");
+        await Expect(page.Locator("#control")).ToHaveTextAsync(new Regex("^following "));
+        await Expect(page.Locator("#control-lost")).ToBeHiddenAsync();
+
+        await manager.DisposeAsync();
+
+        await Expect(page.Locator("#control-lost")).ToBeVisibleAsync();
+        await Expect(page.Locator("#control-lost-title")).ToHaveTextAsync(new Regex("^No manager gateway answers since [0-9:]+: serving the last known state$"));
+        await Expect(page.Locator("#control-lost-detail")).ToContainTextAsync("cannot connect");
+        await Expect(page.Locator("#control")).ToHaveTextAsync("following no manager");
+        await Expect(page.Locator("#service-count")).ToHaveTextAsync("40");
+        Assert.Empty(browser.Errors);
+    }
+
+    [Fact]
     public async Task Dashboard_GatewayStops_ShowsTheOutageAndKeepsTheLastStateDimmed()
     {
         await using var farm = await ReplicaFarm.StartAsync(Fleet.FarmSize);

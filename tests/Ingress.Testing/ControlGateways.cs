@@ -1,15 +1,16 @@
 using System.Security.Cryptography;
 using Ingress.Gateway.Discovery.Docker;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace Ingress.Gateway.Tests.Common;
+namespace Ingress.Testing;
 
 /// <summary>
 /// Real gateways on loopback talking over a real control channel: manager gateways (the Docker source's place taken by
 /// the test, which publishes snapshots through <see cref="GatewayTestHost.Sink"/> exactly as that source would) and
 /// followers. Owns a token file for them.
 /// </summary>
-internal sealed class ControlGateways : IDisposable
+public sealed class ControlGateways : IDisposable
 {
     public ControlGateways()
     {
