@@ -22,9 +22,7 @@ public sealed class LabFixture : IAsyncLifetime
 
     private readonly Dictionary<int, string> _ips = [];
 
-    public static string RepoRoot { get; } = FindRepoRoot();
-
-    public static string Script => Path.Combine(RepoRoot, "scripts", "lab.sh");
+    public static string Script => Repository.PathOf("scripts", "lab.sh");
 
     public async Task InitializeAsync()
     {
@@ -120,19 +118,6 @@ public sealed class LabFixture : IAsyncLifetime
             timeout,
             $"node {node} to rotate over the {replicas} running hostname replicas",
             TimeSpan.FromMilliseconds(500));
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Ingress.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Ingress.sln not found above " + AppContext.BaseDirectory);
     }
 }
 

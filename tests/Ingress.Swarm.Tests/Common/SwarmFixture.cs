@@ -13,8 +13,6 @@ public sealed class SwarmFixture : IAsyncLifetime
     public const int EntryPort = 8888;
     public const int AdminPort = 8080;
 
-    public static string RepoRoot { get; } = FindRepoRoot();
-
     public HttpClient Entry { get; } = new() { BaseAddress = new Uri($"http://127.0.0.1:{EntryPort}/"), Timeout = TimeSpan.FromSeconds(10) };
 
     public HttpClient Admin { get; } = new() { BaseAddress = new Uri($"http://127.0.0.1:{AdminPort}/"), Timeout = TimeSpan.FromSeconds(10) };
@@ -27,7 +25,7 @@ public sealed class SwarmFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var up = Path.Combine(RepoRoot, "scripts", "up.sh");
+        var up = Repository.PathOf("scripts", "up.sh");
         var result = await Shell.TryRunAsync("bash", [up], TimeSpan.FromMinutes(20));
         if (result.ExitCode != 0)
         {
@@ -88,19 +86,6 @@ public sealed class SwarmFixture : IAsyncLifetime
             r => r.Expected.Count == replicas && r.Seen.SetEquals(r.Expected),
             timeout,
             $"{replicas} running hostname tasks, all in the gateway's rotation");
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Ingress.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Ingress.sln not found above " + AppContext.BaseDirectory);
     }
 }
 

@@ -9,7 +9,7 @@ internal static class Timings
 
     public static void Record(string measurement, double milliseconds, object? detail = null)
     {
-        var dir = Path.Combine(SwarmFixture.RepoRoot, "artifacts");
+        var dir = Repository.PathOf("artifacts");
         Directory.CreateDirectory(dir);
         var line = JsonSerializer.Serialize(new { at = DateTimeOffset.UtcNow, measurement, milliseconds = Math.Round(milliseconds, 1), detail });
         lock (s_gate)

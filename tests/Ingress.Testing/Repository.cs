@@ -1,7 +1,7 @@
-namespace Ingress.Observability.Tests.Common;
+namespace Ingress.Testing;
 
-/// <summary>Files of this repository (stack.yml, docs/monitoring), found from the test binaries' location.</summary>
-internal static class Repository
+/// <summary>Files of this repository (scripts, stack.yml, docs), found from the test binaries' location.</summary>
+public static class Repository
 {
     public static string Root { get; } = FindRoot();
 
