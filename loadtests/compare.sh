@@ -28,6 +28,7 @@ PUBLISH_DIR=""
 NO_PUBLISH=0
 KEEP=0
 RID=linux-x64
+IDLE=0
 declare -a VARIANTS=()
 
 # Hard bounds, so no combination of options runs for hours.
@@ -36,6 +37,7 @@ MAX_WARMUP=60
 MAX_PREWARM=120
 MAX_ROUNDS=10
 MAX_CONNECTIONS=10000
+MAX_IDLE=20000
 
 usage() {
   cat <<EOF
@@ -60,6 +62,8 @@ usage: loadtests/compare.sh [options]
   --docs FILE          the file --write-docs edits (default docs/benchmarks.md)
   --publish-dir DIR    publish the hostname service and the gateway here and keep them
   --no-publish         reuse what --publish-dir already holds
+  --idle N             after the rounds, hold N idle keep-alive connections to each proxy (each carried one request)
+                       and report the resident set before and while holding them, per connection (max $MAX_IDLE)
   --keep               keep the temp dir (configs, logs, raw wrk output)
   -h, --help           this text
 EOF
@@ -85,6 +89,7 @@ while [ $# -gt 0 ]; do
     --docs) DOCS=${2:?--docs needs a value}; shift 2 ;;
     --publish-dir) PUBLISH_DIR=${2:?--publish-dir needs a value}; shift 2 ;;
     --no-publish) NO_PUBLISH=1; shift ;;
+    --idle) IDLE=${2:?--idle needs a value}; shift 2 ;;
     --keep) KEEP=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown option '$1'" ;;
@@ -95,6 +100,7 @@ is_uint "$DURATION" && [ "$DURATION" -ge 1 ] && [ "$DURATION" -le $MAX_DURATION 
 is_uint "$WARMUP" && [ "$WARMUP" -le $MAX_WARMUP ] || die "--warmup must be 0..$MAX_WARMUP seconds, not '$WARMUP'"
 is_uint "$PREWARM" && [ "$PREWARM" -le $MAX_PREWARM ] || die "--prewarm must be 0..$MAX_PREWARM seconds, not '$PREWARM'"
 is_uint "$ROUNDS" && [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le $MAX_ROUNDS ] || die "--rounds must be 1..$MAX_ROUNDS, not '$ROUNDS'"
+is_uint "$IDLE" && [ "$IDLE" -le $MAX_IDLE ] || die "--idle must be 0..$MAX_IDLE connections, not '$IDLE'"
 [ -n "${CONNECTIONS// /}" ] || die "--connections needs at least one count"
 MAX_C=0
 for c in $CONNECTIONS; do
@@ -378,6 +384,10 @@ log "about $(( (RUNS * (DURATION + WARMUP) + $(wc -w <<<"$TARGETS") * PREWARM) /
 
 NGINX_USER=""
 [ "$(id -u)" = 0 ] && NGINX_USER="user root;"
+# Idle connections need a descriptor each in the client and the proxy (which inherit this shell's limit).
+if [ "$IDLE" -gt 0 ] && [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $(( 2 * IDLE + 1024 )) ]; then
+  ulimit -n $(( 2 * IDLE + 1024 )) 2>/dev/null || die "--idle $IDLE needs ulimit -n $(( 2 * IDLE + 1024 )) (run as root, or raise the hard limit)"
+fi
 # HAProxy refuses to start when maxconn needs more descriptors than the limit allows (two per connection).
 NOFILE=$(ulimit -n)
 [ "$NOFILE" = unlimited ] && NOFILE=1048576
@@ -438,6 +448,28 @@ for round in $(seq 1 "$ROUNDS"); do
     done
   done
 done
+
+# Idle keep-alive connections: each proxy's resident set before and after holding IDLE of them, each having carried
+# one request (what a crowd of idle browsers costs). After the rounds, so every proxy is warm and its pools full.
+IDLE_RESULTS="$WORK/idle.tsv"   # target kb-before kb-after held failures
+: >"$IDLE_RESULTS"
+if [ "$IDLE" -gt 0 ]; then
+  command -v python3 >/dev/null || die "--idle needs python3"
+  for t in $ACTIVE; do
+    [ "$t" = direct ] && continue
+    before=$(rss_kb "${PID[$t]}")
+    coproc IDLER { exec python3 "$TEMPLATES/idle.py" 127.0.0.1 "${PORT[$t]}" "$IDLE" 120; }
+    idler_pid=$IDLER_PID
+    read -r -t 120 word held failed first <&"${IDLER[0]}" || { held=0; failed="?"; first="no answer within 120 s"; }
+    sleep 2   # let the proxy settle: lazily freed buffers, a GC
+    after=$(rss_kb "${PID[$t]}")
+    exec {IDLER[1]}>&-
+    wait "$idler_pid" 2>/dev/null || true
+    printf '%s	%s	%s	%s	%s
+' "$t" "$before" "$after" "${held:-0}" "${failed:-0}" >>"$IDLE_RESULTS"
+    log "$t: $held idle connections held ($failed failed${first:+: $first}): RSS $(( before / 1024 )) -> $(( after / 1024 )) MiB"
+  done
+fi
 
 # --- report -----------------------------------------------------------------------------------
 
@@ -507,6 +539,21 @@ mkdir -p "$(dirname "$OUT")"
   echo
   echo "RSS of the proxy alone (nginx: master plus workers); for direct, of the one replica wrk hit."
   echo
+
+  if [ -s "$IDLE_RESULTS" ]; then
+    echo "#### $IDLE idle keep-alive connections"
+    echo
+    echo "| target | RSS MiB before | RSS MiB holding them | per connection | held (failed) |"
+    echo "|---|---:|---:|---:|---:|"
+    while IFS=$'\t' read -r t before after held failed; do
+      per=$(awk -v b="$before" -v a="$after" -v n="$held" 'BEGIN { if (n > 0) printf "%.2f KB", (a - b) * 1.024 / n; else print "n/a" }')
+      echo "| $(label "$t") | $(awk -v kb="$before" 'BEGIN { printf "%.1f", kb / 1024 }') | $(awk -v kb="$after" 'BEGIN { printf "%.1f", kb / 1024 }') | $per | $held ($failed) |"
+    done <"$IDLE_RESULTS"
+    echo
+    echo "Each connection carried one request, then stayed open and idle (\`loadtests/compare/idle.py\`); measured 2 s after the last"
+    echo "one was answered. Kernel socket buffers are not part of a process's RSS, for any of them."
+    echo
+  fi
 
   if [[ " $ACTIVE " == *" ingress"* ]] && { [[ " $ACTIVE " == *" nginx "* ]] || [[ " $ACTIVE " == *" haproxy "* ]]; }; then
     echo "#### Ingress relative to nginx and HAProxy"
