@@ -22,9 +22,19 @@ public static class Shell
         return result.StandardOutput;
     }
 
-    public static async Task<(int ExitCode, string StandardOutput, string Output)> TryRunAsync(string file, IEnumerable<string> args, TimeSpan timeout, IDictionary<string, string>? environment = null)
+    /// <summary>
+    /// Runs <paramref name="file"/> to its end: its exit code, its stdout, and stdout and stderr interleaved as printed.
+    /// <paramref name="standardInput"/>, when given, is written to its stdin, which is then closed.
+    /// </summary>
+    public static async Task<(int ExitCode, string StandardOutput, string Output)> TryRunAsync(string file, IEnumerable<string> args, TimeSpan timeout, IDictionary<string, string>? environment = null, string? standardInput = null)
     {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(file)
+        {
+            RedirectStandardInput = standardInput is not null,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -45,6 +55,12 @@ public static class Shell
         using var cts = new CancellationTokenSource(timeout);
         try
         {
+            if (standardInput is not null)
+            {
+                await process.StandardInput.WriteAsync(standardInput.AsMemory(), cts.Token);
+                process.StandardInput.Close();
+            }
+
             await process.WaitForExitAsync(cts.Token);
         }
         catch (OperationCanceledException)

@@ -22,12 +22,8 @@ internal sealed unsafe class BufferPool : IDisposable
 
     private readonly Stack<nint> _free = new();
 
-    /// <summary>Buffers currently rented out.</summary>
-    public int Rented { get; private set; }
-
     public byte* Rent()
     {
-        Rented++;
         if (_free.Count > 0)
         {
             return (byte*)_free.Pop();
@@ -36,7 +32,6 @@ internal sealed unsafe class BufferPool : IDisposable
         var buffer = Libc.MMap(null, BufferSize, Libc.PROT_READ | Libc.PROT_WRITE, Libc.MAP_PRIVATE | Libc.MAP_ANONYMOUS, -1, 0);
         if (buffer == (void*)-1)
         {
-            Rented--;
             throw new OutOfMemoryException($"mmap of a {BufferSize}-byte relay buffer failed (errno {Libc.LastError}).");
         }
 
@@ -45,7 +40,6 @@ internal sealed unsafe class BufferPool : IDisposable
 
     public void Return(byte* buffer)
     {
-        Rented--;
         if (_free.Count < MaxFree)
         {
             _free.Push((nint)buffer);

@@ -67,9 +67,6 @@ internal sealed unsafe partial class EventLoop : IDisposable
     /// <summary>Native buffers for this loop's connections.</summary>
     public BufferPool Buffers { get; }
 
-    /// <summary>True on the loop's own thread.</summary>
-    public bool IsCurrentThread => Environment.CurrentManagedThreadId == _thread.ManagedThreadId;
-
     public void Start() => _thread.Start();
 
     /// <summary>Registers a connection socket, edge-triggered for input, output and peer shutdown. Returns its slot.</summary>

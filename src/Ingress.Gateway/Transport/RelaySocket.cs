@@ -190,15 +190,4 @@ internal abstract unsafe class RelaySocket : ILoopHandler
 
         Libc.Close(Detach());
     }
-
-    /// <summary>Sends a FIN after the last response, then closes; the client reads everything that was sent.</summary>
-    protected void ShutdownAndClose()
-    {
-        if (Fd >= 0)
-        {
-            Libc.Shutdown(Fd, Libc.SHUT_WR);
-        }
-
-        CloseSocket();
-    }
 }

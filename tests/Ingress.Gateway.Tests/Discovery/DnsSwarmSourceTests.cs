@@ -239,12 +239,12 @@ public sealed class DnsSwarmSourceTests
         using var stop = new CancellationTokenSource();
 
         await source.StartAsync(stop.Token);
-        await WaitForAsync(() => _sink.Published.Count >= 1);
+        await Eventually.WaitUntilAsync(() => _sink.Published.Count >= 1, "the first snapshot");
         fail = true;
         _time.Advance(TimeSpan.FromSeconds(2));
-        await WaitForAsync(() => _sink.Failures.Count >= 1);
+        await Eventually.WaitUntilAsync(() => _sink.Failures.Count >= 1, "a failure reported");
         _time.Advance(TimeSpan.FromSeconds(1));
-        await WaitForAsync(() => _sink.Failures.Count >= 2);
+        await Eventually.WaitUntilAsync(() => _sink.Failures.Count >= 2, "a second failure reported");
         await source.StopAsync(CancellationToken.None);
 
         Assert.Single(_sink.Published);
@@ -260,15 +260,15 @@ public sealed class DnsSwarmSourceTests
         _dns.Set("web", "10.0.1.1");
 
         await source.StartAsync(CancellationToken.None);
-        await WaitForAsync(() => _sink.Published.Count == 1);
+        await Eventually.WaitUntilAsync(() => _sink.Published.Count == 1, "the first snapshot");
         _dns.Fail("api");
         _dns.Set("web", "10.0.1.1", "10.0.1.2");
         _time.Advance(TimeSpan.FromSeconds(2));
-        await WaitForAsync(() => _sink.Partial.Count == 1);
+        await Eventually.WaitUntilAsync(() => _sink.Partial.Count == 1, "a partial snapshot");
         _dns.Set("web", "10.0.1.1", "10.0.1.2", "10.0.1.3");
         // The refresh interval, not the 1 s, 2 s, ... backoff of an outage: the resolver still answers.
         _time.Advance(TimeSpan.FromSeconds(2));
-        await WaitForAsync(() => _sink.Partial.Count == 2);
+        await Eventually.WaitUntilAsync(() => _sink.Partial.Count == 2, "a second partial snapshot");
         await source.StopAsync(CancellationToken.None);
 
         var (snapshot, failure) = _sink.Partial.Last();
@@ -289,13 +289,13 @@ public sealed class DnsSwarmSourceTests
         _dns.Set("web", "10.0.1.1");
 
         await source.StartAsync(CancellationToken.None);
-        await WaitForAsync(() => reconciler.IsReady);
+        await Eventually.WaitUntilAsync(() => reconciler.IsReady, "the reconciler to be ready");
         _dns.Fail("api");
         _dns.Set("web", "10.0.1.1", "10.0.1.2", "10.0.1.3");
         for (var pass = 1; pass <= 3; pass++)
         {
             _time.Advance(TimeSpan.FromSeconds(2));
-            await WaitForAsync(() => reconciler.Sources[0].ConsecutiveFailures == pass);
+            await Eventually.WaitUntilAsync(() => reconciler.Sources[0].ConsecutiveFailures == pass, $"failing pass {pass}");
         }
 
         var degraded = Assert.Single(reconciler.Sources);
@@ -310,7 +310,7 @@ public sealed class DnsSwarmSourceTests
 
         _dns.Set("api", "10.0.2.1");
         _time.Advance(TimeSpan.FromSeconds(2));
-        await WaitForAsync(() => reconciler.Sources[0].State == DiscoverySourceState.Up);
+        await Eventually.WaitUntilAsync(() => reconciler.Sources[0].State == DiscoverySourceState.Up, "the source to be up again");
         await source.StopAsync(CancellationToken.None);
 
         Assert.Null(reconciler.Sources[0].LastError);
@@ -329,7 +329,7 @@ public sealed class DnsSwarmSourceTests
         _dns.Set("web", "10.0.1.1");
 
         await source.StartAsync(CancellationToken.None);
-        await WaitForAsync(() => reconciler.IsReady);
+        await Eventually.WaitUntilAsync(() => reconciler.IsReady, "the reconciler to be ready");
         await source.StopAsync(CancellationToken.None);
 
         Assert.Equal(["10.0.1.1"], Routed(reconciler, "web"));
@@ -345,12 +345,12 @@ public sealed class DnsSwarmSourceTests
         _dns.Set("web", "10.0.1.1");
 
         await source.StartAsync(CancellationToken.None);
-        await WaitForAsync(() => _sink.Failures.Count == 1);
+        await Eventually.WaitUntilAsync(() => _sink.Failures.Count == 1, "the first failed publish");
         _time.Advance(TimeSpan.FromSeconds(1));
-        await WaitForAsync(() => _sink.Failures.Count == 2);
+        await Eventually.WaitUntilAsync(() => _sink.Failures.Count == 2, "the second failed publish");
         Assert.False(source.ExecuteTask!.IsCompleted);
         _time.Advance(TimeSpan.FromSeconds(2));
-        await WaitForAsync(() => _sink.Published.Count == 1);
+        await Eventually.WaitUntilAsync(() => _sink.Published.Count == 1, "a snapshot published after the failures");
         await source.StopAsync(CancellationToken.None);
 
         Assert.All(_sink.Failures, f => Assert.StartsWith("DNS discovery failed: ", f));
@@ -371,16 +371,6 @@ public sealed class DnsSwarmSourceTests
 
     private static string[] Routed(DiscoveryReconciler reconciler, string name) =>
         [.. reconciler.Table.Services.Single(s => s.Service.Name == name).Service.Tasks.Select(t => t.Address)];
-
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 200 && !condition(); i++)
-        {
-            await Task.Delay(10);
-        }
-
-        Assert.True(condition());
-    }
 
     /// <summary>Answers per <c>tasks.</c> name: addresses, NXDOMAIN or a resolver failure.</summary>
     private sealed class FakeDns

@@ -12,6 +12,9 @@ namespace Ingress.Gateway.Tests.Forwarding;
 /// <summary>The gateway's own shortages (local ports, descriptors, buffers): warned about, never held against a replica.</summary>
 public sealed class GatewayShortageTests
 {
+    /// <summary>Linux's errno for a refused connect: the replica's fault, not a shortage of the gateway's.</summary>
+    private const int ECONNREFUSED = 111;
+
     private readonly FakeTimeProvider _time = new();
     private readonly RecordingLogger<GatewayShortageLog> _logger = new();
 
@@ -23,7 +26,7 @@ public sealed class GatewayShortageTests
         Assert.True(log.TryReport("web/80", "t1", Libc.EADDRNOTAVAIL));
         Assert.True(log.TryReport("web/80", "t2", Libc.EADDRNOTAVAIL));
         Assert.True(log.TryReport("web/80", "t3", ConnectFailures.Of(SocketError.AddressNotAvailable)));
-        Assert.False(log.TryReport("web/80", "t3", Libc.ECONNREFUSED));
+        Assert.False(log.TryReport("web/80", "t3", ECONNREFUSED));
         Assert.False(log.TryReport("web/80", "t3", ConnectFailures.Of(SocketError.ConnectionRefused)));
         _time.Advance(GatewayShortageLog.Interval);
         Assert.True(log.TryReport("web/80", "t1", Libc.EMFILE));

@@ -104,13 +104,11 @@ public sealed class SilentReplicaTests
         }, "the send buffer to fill");
 
         // Real time has to pass (the kernel's clock is not to be faked): the rule is asked at every tick of it, not once after a sleep.
-        var watched = System.Diagnostics.Stopwatch.StartNew();
-        while (watched.ElapsedMilliseconds < 2500)
-        {
-            Assert.True(TcpInfo.TryRead(pair.Client, out var info));
-            Assert.Null(SilentReplica.Check(info, 500, sentBeforeRequest: 0));
-            await Task.Delay(100);
-        }
+        await Continually.HoldsAsync(
+            () => TcpInfo.TryRead(pair.Client, out var info) && SilentReplica.Check(info, 500, sentBeforeRequest: 0) is null,
+            TimeSpan.FromMilliseconds(2500),
+            "the shut window not counting as silence",
+            TimeSpan.FromMilliseconds(100));
 
         Assert.True(pair.Server.Available > 0);
         Assert.True(sent > SlowReadingServer.ReceiveBufferSize);

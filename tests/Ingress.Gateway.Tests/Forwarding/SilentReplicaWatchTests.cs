@@ -79,13 +79,15 @@ public sealed class SilentReplicaWatchTests : IDisposable
 
         // Well past the timeout on both clocks (the kernel's is real time, not to be faked), looked at every tick: nothing
         // is outstanding, so the read stays pending.
-        var started = DateTime.UtcNow;
-        while (DateTime.UtcNow - started < TimeSpan.FromMilliseconds(1000))
-        {
-            _time.Advance(SilentReplicaWatch.CheckInterval);
-            Assert.False(read.IsCompleted);
-            await Task.Delay(SilentReplicaWatch.CheckInterval);
-        }
+        await Continually.HoldsAsync(
+            () =>
+            {
+                _time.Advance(SilentReplicaWatch.CheckInterval);
+                return !read.IsCompleted;
+            },
+            TimeSpan.FromMilliseconds(1000),
+            "the read staying pending",
+            SilentReplicaWatch.CheckInterval);
 
         await replica.AnswerAsync();
         Assert.True(await read > 0);

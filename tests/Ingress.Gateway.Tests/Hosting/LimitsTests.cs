@@ -103,7 +103,8 @@ public sealed class LimitsTests
         using var second = new TcpClient();
         await first.ConnectAsync(IPAddress.Loopback, port);
         await second.ConnectAsync(IPAddress.Loopback, port);
-        await System.Threading.Tasks.Task.Delay(100);
+        var open = $"ingress_open_connections{{entrypoint=\"{port}\"}} ";
+        await Eventually.WaitUntilAsync(async () => (await gateway.Admin.GetStringAsync("/metrics")).Contains(open + "2\n", StringComparison.Ordinal), "both connections to be open");
 
         var refused = await SendRawAsync(port, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
         Assert.StartsWith("HTTP/1.1 503", refused);
@@ -111,7 +112,7 @@ public sealed class LimitsTests
         Assert.Contains("ingress_refused_connections_total{entrypoint=\"" + port + "\"} 1", await gateway.Admin.GetStringAsync("/metrics"));
 
         first.Close();
-        await System.Threading.Tasks.Task.Delay(200);
+        await Eventually.WaitUntilAsync(async () => (await gateway.Admin.GetStringAsync("/metrics")).Contains(open + "1\n", StringComparison.Ordinal), "the closed connection to be released");
         var served = await SendRawAsync(port, "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
         Assert.StartsWith("HTTP/1.1 200", served);
         await backends[0].DisposeAsync();

@@ -202,15 +202,8 @@ public sealed class DiscoveredRoutingTests
         return await response.Content.ReadAsStringAsync();
     }
 
-    private static async Task WaitForRouteAsync(GatewayTestHost gateway, string host, string expected)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (await GetWithHost(gateway.Public, "/", host) != expected)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"'{host}' did not reach '{expected}' within 10 s");
-            await System.Threading.Tasks.Task.Delay(20);
-        }
-    }
+    private static Task WaitForRouteAsync(GatewayTestHost gateway, string host, string expected) =>
+        Eventually.WaitAsync(() => GetWithHost(gateway.Public, "/", host), body => body == expected, TimeSpan.FromSeconds(10), $"'{host}' to reach '{expected}'", TimeSpan.FromMilliseconds(20));
 
     private static async Task DisposeAll(IEnumerable<TestBackend> backends)
     {

@@ -20,13 +20,12 @@ public sealed class AccessLogWriterTests
             await Task.Delay(5);
         }
 
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        string metrics;
-        while (!(metrics = await gateway.Admin.GetStringAsync("/metrics")).Contains("ingress_access_log_dropped_total 20", StringComparison.Ordinal))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "ingress_access_log_dropped_total did not reach 20:\n" + metrics);
-            await Task.Delay(50);
-        }
+        await Eventually.WaitAsync(
+            () => gateway.Admin.GetStringAsync("/metrics"),
+            m => m.Contains("ingress_access_log_dropped_total 20", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10),
+            "ingress_access_log_dropped_total to reach 20",
+            TimeSpan.FromMilliseconds(50));
 
         Assert.Equal("a", await gateway.Public.GetStringAsync("/after"));
         foreach (var backend in backends)

@@ -46,8 +46,12 @@ public sealed class RequestTelemetryTests
             await gateway.Public.GetStringAsync("/");
         }
 
-        await Task.Delay(200);
-        var metrics = await gateway.Admin.GetStringAsync("/metrics");
+        var metrics = await Eventually.WaitAsync(
+            () => gateway.Admin.GetStringAsync("/metrics"),
+            m => m.Contains("ingress_backend_up{service=\"backends\",destination=\"dead\"} 0", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10),
+            "the dead replica to be exported as down",
+            TimeSpan.FromMilliseconds(100));
         Assert.Contains("ingress_backend_up{service=\"backends\",destination=\"dead\"} 0", metrics);
         Assert.Contains("ingress_backend_up{service=\"backends\",destination=\"a\"} 1", metrics);
         await DisposeAll(backends);
@@ -58,7 +62,12 @@ public sealed class RequestTelemetryTests
     {
         await using var gateway = await GatewayTestHost.StartAsync();
 
-        var metrics = await Eventually(async () => await gateway.Admin.GetStringAsync("/metrics"), m => m.Contains("kestrel", StringComparison.Ordinal) && m.Contains("dotnet_", StringComparison.Ordinal));
+        var metrics = await Eventually.WaitAsync(
+            () => gateway.Admin.GetStringAsync("/metrics"),
+            m => m.Contains("kestrel", StringComparison.Ordinal) && m.Contains("dotnet_", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10),
+            "the runtime and Kestrel meters to be exported",
+            TimeSpan.FromMilliseconds(100));
 
         Assert.Contains("kestrel_active_connections", metrics);
         Assert.Contains("dotnet_gc_", metrics);
@@ -78,7 +87,12 @@ public sealed class RequestTelemetryTests
         await gateway.Public.GetStringAsync("/first?q=1");
         await gateway.Public.GetStringAsync("/second");
 
-        var lines = await Eventually(() => Task.FromResult(output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)), l => l.Length >= 2);
+        var lines = await Eventually.WaitAsync(
+            () => Task.FromResult(output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)),
+            l => l.Length >= 2,
+            TimeSpan.FromSeconds(10),
+            "two access log lines",
+            TimeSpan.FromMilliseconds(100));
         var entries = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(["/first", "/second"], entries.Select(e => e.GetProperty("path").GetString()));
         Assert.All(entries, e => Assert.Equal(200, e.GetProperty("status").GetInt32()));
@@ -86,25 +100,6 @@ public sealed class RequestTelemetryTests
         Assert.Equal(1, entries.Sum(e => e.GetProperty("retries").GetInt32()));
         Assert.All(entries, e => Assert.Equal("a", e.GetProperty("destination").GetString()));
         await DisposeAll(backends);
-    }
-
-    private static async Task<T> Eventually<T>(Func<Task<T>> probe, Func<T, bool> done)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        T value;
-        do
-        {
-            value = await probe();
-            if (done(value))
-            {
-                return value;
-            }
-
-            await Task.Delay(100);
-        }
-        while (DateTime.UtcNow < deadline);
-
-        return value;
     }
 
     private static async Task DisposeAll(IEnumerable<TestBackend> backends)

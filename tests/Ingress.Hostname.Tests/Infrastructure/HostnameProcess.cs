@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using Ingress.Testing;
 
 namespace Ingress.Hostname.Tests.Infrastructure;
 
@@ -34,7 +34,7 @@ internal sealed class HostnameProcess : IAsyncDisposable
 
     public static HostnameProcess Start(params string[] settings)
     {
-        var port = GetFreeLoopbackPort();
+        var port = FreePort.Next();
         var baseAddress = new Uri($"http://127.0.0.1:{port}");
 
         // The same dotnet host that runs the tests: `dotnet test` sets DOTNET_HOST_PATH.
@@ -68,28 +68,23 @@ internal sealed class HostnameProcess : IAsyncDisposable
     /// <summary>Polls <c>/healthz</c> until it answers 200.</summary>
     public async Task WaitUntilServingAsync(HttpClient client, TimeSpan timeout)
     {
-        using var deadline = new CancellationTokenSource(timeout);
-        while (true)
+        try
         {
-            Assert.False(_process.HasExited, $"The service exited early with code {(_process.HasExited ? _process.ExitCode : 0)}:\n{StandardError}");
-            try
-            {
-                using var response = await client.GetAsync("/healthz", deadline.Token);
-                if (response.StatusCode == HttpStatusCode.OK)
+            // Not listening yet is an HttpRequestException, which Eventually retries; an exit fails at once.
+            await Eventually.WaitAsync(
+                async () =>
                 {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            catch (OperationCanceledException) when (deadline.IsCancellationRequested)
-            {
-                Assert.Fail($"The service did not answer within {timeout}:\n{StandardError}");
-            }
-
-            await Task.Delay(50, deadline.Token);
+                    Assert.False(_process.HasExited, $"The service exited early with code {(_process.HasExited ? _process.ExitCode : 0)}:\n{StandardError}");
+                    using var response = await client.GetAsync("/healthz");
+                    return response.StatusCode == HttpStatusCode.OK;
+                },
+                timeout,
+                "the service to answer /healthz with 200",
+                TimeSpan.FromMilliseconds(50));
+        }
+        catch (TimeoutException ex)
+        {
+            Assert.Fail($"{ex.Message}\n{StandardError}");
         }
     }
 
@@ -137,13 +132,6 @@ internal sealed class HostnameProcess : IAsyncDisposable
         {
             _process.Dispose();
         }
-    }
-
-    private static int GetFreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [DllImport("libc", SetLastError = true)]

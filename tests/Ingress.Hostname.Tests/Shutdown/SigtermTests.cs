@@ -1,5 +1,6 @@
 using System.Net;
 using Ingress.Hostname.Tests.Infrastructure;
+using Ingress.Testing;
 
 namespace Ingress.Hostname.Tests.Shutdown;
 
@@ -12,16 +13,18 @@ public sealed class SigtermTests
     [Fact]
     public async Task Sigterm_WithRequestsInFlight_DrainsServesEveryRequestAndExitsZero()
     {
-        await using var process = HostnameProcess.Start("--Hostname:Name=x", "--Hostname:DrainDelay=00:00:02");
+        // ASP.NET Core's "Request starting" line (on stderr, as all of the service's diagnostics) says when a request is in.
+        await using var process = HostnameProcess.Start(
+            "--Hostname:Name=x", "--Hostname:DrainDelay=00:00:02", "--Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics=Information");
         using var client = process.CreateClient();
         await process.WaitUntilServingAsync(client, StartTimeout);
 
         var inFlightAtSignal = client.GetAsync("/?delay=1500");
-        // Give it time to reach the server, so that it is in flight when the signal lands.
-        await Task.Delay(300);
+        // In flight when the signal lands: the server has started on it.
+        await Eventually.WaitUntilAsync(() => process.StandardError.Contains("/?delay=1500", StringComparison.Ordinal), "the request to reach the server");
         process.Terminate();
 
-        Assert.True(await PollHealthUntilDrainingAsync(client, TimeSpan.FromSeconds(1.5)), "/healthz never answered 503 during the drain.");
+        await WaitUntilDrainingAsync(client, TimeSpan.FromSeconds(1.5));
         using var duringDrain = await client.GetAsync("/during-drain");
         // Sent well before the 2 s drain ends, finishing after it: in flight when the host begins to stop.
         var inFlightAtStop = client.GetAsync("/?delay=2500");
@@ -48,32 +51,27 @@ public sealed class SigtermTests
         await process.WaitUntilServingAsync(client, StartTimeout);
 
         process.Terminate();
-        Assert.True(await PollHealthUntilDrainingAsync(client, TimeSpan.FromSeconds(5)), "/healthz never answered 503 during the drain.");
+        await WaitUntilDrainingAsync(client, TimeSpan.FromSeconds(5));
         process.Terminate();
 
         Assert.Equal(0, await process.WaitForExitAsync(ExitTimeout));
     }
 
-    private static async Task<bool> PollHealthUntilDrainingAsync(HttpClient client, TimeSpan timeout)
-    {
-        using var deadline = new CancellationTokenSource(timeout);
-        try
-        {
-            while (true)
+    /// <summary>Polls <c>/healthz</c> until it answers 503; until then, every answer must be 200.</summary>
+    private static Task WaitUntilDrainingAsync(HttpClient client, TimeSpan timeout) =>
+        Eventually.WaitAsync(
+            async () =>
             {
-                using var response = await client.GetAsync("/healthz", deadline.Token);
+                using var response = await client.GetAsync("/healthz");
                 if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
                 {
                     return true;
                 }
 
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-                await Task.Delay(25, deadline.Token);
-            }
-        }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
-        {
-            return false;
-        }
-    }
+                return false;
+            },
+            timeout,
+            "/healthz to answer 503 during the drain",
+            TimeSpan.FromMilliseconds(25));
 }

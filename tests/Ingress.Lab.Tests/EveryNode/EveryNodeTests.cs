@@ -127,20 +127,25 @@ public sealed class EveryNodeTests(LabFixture lab, ITestOutputHelper output)
     {
         var clock = Stopwatch.StartNew();
         var seen = new TimeSpan?[LabFixture.Nodes];
-        while (seen.Any(s => s is null))
-        {
-            Assert.True(clock.Elapsed < Patience, $"not every node routed {replicas} replicas within {Patience}: {string.Join(", ", seen)}");
-            await Task.WhenAll(Enumerable.Range(1, LabFixture.Nodes).Where(n => seen[n - 1] is null).Select(async node =>
+        // The probe's value is what was seen so far, for the failure message.
+        await Eventually.WaitAsync(
+            async () =>
             {
-                var state = await lab.StateAsync(node);
-                var at = clock.Elapsed;
-                if (Service(state, LabFixture.HostnameService) is { } service && Routed(service) == replicas)
+                await Task.WhenAll(Enumerable.Range(1, LabFixture.Nodes).Where(n => seen[n - 1] is null).Select(async node =>
                 {
-                    seen[node - 1] ??= at;
-                }
-            }));
-            await Task.Delay(20);
-        }
+                    var state = await lab.StateAsync(node);
+                    var at = clock.Elapsed;
+                    if (Service(state, LabFixture.HostnameService) is { } service && Routed(service) == replicas)
+                    {
+                        seen[node - 1] ??= at;
+                    }
+                }));
+                return string.Join(", ", seen);
+            },
+            _ => seen.All(s => s is not null),
+            Patience,
+            $"every node to route {replicas} replicas",
+            TimeSpan.FromMilliseconds(20));
 
         return [.. seen.Select(s => s!.Value)];
     }

@@ -11,9 +11,9 @@ internal static class DockerCli
         var tried = new List<string>();
         foreach (var candidate in fromPath.Concat(["/usr/local/bin/docker", "/usr/bin/docker"]).Distinct().Where(File.Exists))
         {
-            var help = await ExternalProcess.RunAsync(candidate, ["stack", "config", "--help"], timeout: TimeSpan.FromSeconds(30));
+            var help = await Shell.TryRunAsync(candidate, ["stack", "config", "--help"], TimeSpan.FromSeconds(30));
             // An older CLI answers with the generic `docker stack` help, which has no --compose-file option.
-            if (help.ExitCode == 0 && help.Stdout.Contains("--compose-file", StringComparison.Ordinal))
+            if (help.ExitCode == 0 && help.StandardOutput.Contains("--compose-file", StringComparison.Ordinal))
             {
                 return candidate;
             }

@@ -95,53 +95,46 @@ internal sealed class PrometheusServer : IAsyncDisposable
     /// <summary>Repeats <paramref name="promql"/> until <paramref name="accept"/> holds for its result vector; returns that result.</summary>
     public async Task<JsonElement> QueryUntilAsync(string promql, Func<JsonElement, bool> accept, TimeSpan timeout)
     {
-        var deadline = Stopwatch.StartNew();
-        while (true)
+        try
         {
-            var result = (await QueryAsync(promql)).GetProperty("result");
-            if (accept(result))
-            {
-                return result;
-            }
-
-            if (deadline.Elapsed > timeout)
-            {
-                throw new TimeoutException($"'{promql}' still returned {result} after {timeout}. Prometheus log:\n{Log}");
-            }
-
-            await Task.Delay(250);
+            return await Eventually.WaitAsync(async () => (await QueryAsync(promql)).GetProperty("result"), accept, timeout, $"'{promql}' to return what the test expects", TimeSpan.FromMilliseconds(250));
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message}\nPrometheus log:\n{Log}", ex);
         }
     }
 
     private async Task WaitReadyAsync(TimeSpan timeout)
     {
-        var deadline = Stopwatch.StartNew();
-        while (true)
+        // Not listening yet is an HttpRequestException, which Eventually retries; an exit ends the wait at once.
+        (bool Exited, bool Ready) state;
+        try
         {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"prometheus exited with code {_process.ExitCode}:\n{Log}");
-            }
-
-            try
-            {
-                using var response = await Api.GetAsync("-/ready");
-                if (response.IsSuccessStatusCode)
+            state = await Eventually.WaitAsync(
+                async () =>
                 {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
+                    if (_process.HasExited)
+                    {
+                        return (Exited: true, Ready: false);
+                    }
 
-            if (deadline.Elapsed > timeout)
-            {
-                throw new TimeoutException($"prometheus was not ready within {timeout}:\n{Log}");
-            }
+                    using var response = await Api.GetAsync("-/ready");
+                    return (Exited: false, Ready: response.IsSuccessStatusCode);
+                },
+                s => s.Exited || s.Ready,
+                timeout,
+                "prometheus to be ready",
+                TimeSpan.FromMilliseconds(200));
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message}\nPrometheus log:\n{Log}", ex);
+        }
 
-            await Task.Delay(200);
+        if (state.Exited)
+        {
+            throw new InvalidOperationException($"prometheus exited with code {_process.ExitCode}:\n{Log}");
         }
     }
 

@@ -68,9 +68,9 @@ public sealed class StackMonitoringTests
     {
         var promtool = RequiredTool.Find("/usr/bin/promtool", "prometheus");
 
-        var check = await ExternalProcess.RunAsync(promtool, ["check", "config", Repository.PathOf("docs", "monitoring", "prometheus.yml")], timeout: s_toolTimeout);
+        var check = await Shell.TryRunAsync(promtool, ["check", "config", Repository.PathOf("docs", "monitoring", "prometheus.yml")], s_toolTimeout);
 
-        Assert.True(check.ExitCode == 0, $"promtool check config failed:\n{check}");
+        Assert.True(check.ExitCode == 0, $"promtool check config failed (exit code {check.ExitCode}):\n{check.Output}");
     }
 
     [Fact]
@@ -98,8 +98,8 @@ public sealed class StackMonitoringTests
     private static async Task<Dictionary<object, object>> ResolvedStackAsync()
     {
         var docker = await DockerCli.WithStackConfigAsync();
-        var config = await ExternalProcess.RunAsync(docker, ["stack", "config", "-c", Repository.PathOf("stack.yml")], timeout: s_toolTimeout);
-        Assert.True(config.ExitCode == 0, $"docker stack config failed:\n{config}");
-        return Yaml.Parse(config.Stdout);
+        var config = await Shell.TryRunAsync(docker, ["stack", "config", "-c", Repository.PathOf("stack.yml")], s_toolTimeout);
+        Assert.True(config.ExitCode == 0, $"docker stack config failed (exit code {config.ExitCode}):\n{config.Output}");
+        return Yaml.Parse(config.StandardOutput);
     }
 }

@@ -26,7 +26,7 @@ internal sealed class TlsSocketProxy : IAsyncDisposable
     public static async Task<TlsSocketProxy> StartAsync(string directory)
     {
         var certificates = await CertificateSet.CreateAsync(directory);
-        var port = FreeLoopbackPort();
+        var port = FreePort.Next();
         var config = Path.Combine(directory, "nginx.conf");
         await File.WriteAllTextAsync(config, $$"""
             load_module /usr/lib/nginx/modules/ngx_stream_module.so;
@@ -77,13 +77,6 @@ internal sealed class TlsSocketProxy : IAsyncDisposable
 
         _nginx.Dispose();
         return ValueTask.CompletedTask;
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

@@ -51,7 +51,11 @@ public sealed class ScalingTests(SwarmFixture swarm, ITestOutputHelper output)
                 TimeSpan.FromSeconds(60),
                 "2 running tasks");
             var removed = five.Except(two).ToArray();
-            await Task.Delay(TimeSpan.FromSeconds(3));
+            // Watched for 3 s: a removed task served later than the target after scale-down fails at once.
+            await Continually.HoldsAsync(
+                () => removed.All(name => watcher.LastSeen.GetValueOrDefault(name, scaledDownAt) - scaledDownAt < TimeSpan.FromSeconds(2.5)),
+                TimeSpan.FromSeconds(3),
+                "every removed task out of rotation within 2.5 s of the scale-down");
             foreach (var name in removed)
             {
                 var lastSeen = watcher.LastSeen.GetValueOrDefault(name, scaledDownAt);

@@ -17,11 +17,8 @@ internal sealed unsafe class EpollEvents : IDisposable
 
     public EpollEvents(int capacity)
     {
-        Capacity = capacity;
         Pointer = (byte*)NativeMemory.AllocZeroed((nuint)(capacity * Stride));
     }
-
-    public int Capacity { get; }
 
     public byte* Pointer { get; private set; }
 

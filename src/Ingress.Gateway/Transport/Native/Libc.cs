@@ -25,7 +25,6 @@ internal static unsafe partial class Libc
     public const int SOL_SOCKET = 1;
     public const int SO_REUSEADDR = 2;
     public const int SO_ERROR = 4;
-    public const int SO_KEEPALIVE = 9;
     public const int SO_LINGER = 13;
     public const int IPPROTO_IPV6 = 41;
     public const int IPV6_V6ONLY = 26;
@@ -36,7 +35,6 @@ internal static unsafe partial class Libc
 
     public const int EPOLL_CTL_ADD = 1;
     public const int EPOLL_CTL_DEL = 2;
-    public const int EPOLL_CTL_MOD = 3;
     public const uint EPOLLIN = 0x001;
     public const uint EPOLLOUT = 0x004;
     public const uint EPOLLERR = 0x008;
@@ -51,20 +49,12 @@ internal static unsafe partial class Libc
     public const int EINTR = 4;
     public const int EAGAIN = 11;
     public const int ENOMEM = 12;
-    public const int EACCES = 13;
     public const int EMFILE = 24;
     public const int ENFILE = 23;
-    public const int EPIPE = 32;
     public const int EAFNOSUPPORT = 97;
     public const int EADDRINUSE = 98;
     public const int EADDRNOTAVAIL = 99;
-    public const int ENETUNREACH = 101;
-    public const int ECONNABORTED = 103;
-    public const int ECONNRESET = 104;
     public const int ENOBUFS = 105;
-    public const int ETIMEDOUT = 110;
-    public const int ECONNREFUSED = 111;
-    public const int EHOSTUNREACH = 113;
     public const int EINPROGRESS = 115;
 
     [LibraryImport(Library, EntryPoint = "socket", SetLastError = true)]
@@ -87,9 +77,6 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Library, EntryPoint = "setsockopt", SetLastError = true)]
     public static partial int SetSockOpt(int fd, int level, int name, int* value, int length);
-
-    [LibraryImport(Library, EntryPoint = "getsockname", SetLastError = true)]
-    public static partial int GetSockName(int fd, byte* address, int* length);
 
     [LibraryImport(Library, EntryPoint = "shutdown", SetLastError = true)]
     public static partial int Shutdown(int fd, int how);

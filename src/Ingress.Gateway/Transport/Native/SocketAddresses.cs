@@ -28,7 +28,7 @@ internal static class SocketAddresses
         return 28;
     }
 
-    /// <summary>Decodes a sockaddr the kernel filled in (<c>accept4</c>, <c>getsockname</c>); null for a family other than IPv4 or IPv6.</summary>
+    /// <summary>Decodes a sockaddr the kernel filled in (<c>accept4</c>); null for a family other than IPv4 or IPv6.</summary>
     public static IPEndPoint? Read(ReadOnlySpan<byte> source)
     {
         var family = BitConverter.ToUInt16(source);

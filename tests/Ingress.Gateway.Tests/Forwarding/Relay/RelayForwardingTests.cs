@@ -63,7 +63,7 @@ public sealed class RelayForwardingTests
 
         using var slow = await RawHttpClient.ConnectAsync(gateway.EntryPorts[0]);
         await slow.SendAsync("GET /bytes?n=8000000 HTTP/1.1\r\nHost: a\r\n\r\n");
-        await Task.Delay(500);
+        await Eventually.WaitUntilAsync(() => backend.Requests.Any(r => r.RawTarget.StartsWith("/bytes", StringComparison.Ordinal)), "the large response to be under way");
         Assert.Equal("ok", await gateway.Public.GetStringAsync("/"));
 
         var text = await slow.ReadUntilAsync(t => t.Length >= 8_000_000);
@@ -388,13 +388,7 @@ public sealed class RelayForwardingTests
 
         Assert.StartsWith("HTTP/1.1 400", text);
         Assert.Equal(1, await HandoffsAsync(gateway, "malformed"));
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (await OpenConnectionsAsync(gateway) != 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.Equal(0, await OpenConnectionsAsync(gateway));
+        await Eventually.WaitAsync(() => OpenConnectionsAsync(gateway), open => open == 0, TimeSpan.FromSeconds(5), "the connection to be released", TimeSpan.FromMilliseconds(50));
     }
 
     [Fact]
@@ -422,7 +416,7 @@ public sealed class RelayForwardingTests
         using var client = await RawHttpClient.ConnectAsync(gateway.EntryPorts[0]);
         using var idle = await RawHttpClient.ConnectAsync(gateway.EntryPorts[0]);
         await client.SendAsync("GET /?delay=700 HTTP/1.1\r\nHost: a\r\n\r\n");
-        await Task.Delay(200);
+        await Eventually.WaitUntilAsync(() => backend.Requests.Any(r => r.RawTarget.StartsWith("/?delay=700", StringComparison.Ordinal)), "the request to be in flight at the replica");
 
         var stopping = gateway.DisposeAsync().AsTask();
         var text = await client.ReadToEndAsync();
