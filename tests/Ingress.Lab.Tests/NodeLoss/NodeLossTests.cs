@@ -157,7 +157,8 @@ public sealed class NodeLossTests(LabFixture lab, ITestOutputHelper output)
 
             Assert.True(attempt < 3, $"the replicas do not spread over the {LabFixture.Nodes} nodes: {string.Join(", ", replicas)}");
             await lab.DockerAsync(1, "service", "update", "--force", "--detach", LabFixture.HostnameService);
-            await Task.Delay(TimeSpan.FromSeconds(2));
+            var replaced = replicas.Keys.ToHashSet();
+            await Eventually.WaitAsync(async () => (await lab.RunningReplicasAsync()).Keys.ToHashSet(), now => now.Count == 3 && !now.Overlaps(replaced), Patience, "the forced update to replace every replica");
         }
     }
 
