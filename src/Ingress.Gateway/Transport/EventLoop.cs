@@ -34,11 +34,16 @@ internal sealed unsafe partial class EventLoop : IDisposable
     private volatile bool _exited;
     private int _wakePending;
     private long _nextTick;
+    private readonly TimeProvider _time;
+    private readonly long _timestampsPerMs;
 
-    public EventLoop(int id, ILogger logger)
+    public EventLoop(int id, ILogger logger, TimeProvider? time = null)
     {
         Id = id;
         _logger = logger;
+        _time = time ?? TimeProvider.System;
+        _timestampsPerMs = Math.Max(1, _time.TimestampFrequency / 1000);
+        Now = ReadClock();
         _epoll = Libc.EpollCreate1(Libc.SOCK_CLOEXEC);
         if (_epoll < 0)
         {
@@ -61,13 +66,18 @@ internal sealed unsafe partial class EventLoop : IDisposable
     /// <summary>This loop's index in its group.</summary>
     public int Id { get; }
 
-    /// <summary>The loop's clock, in milliseconds (<see cref="Environment.TickCount64"/>), read once per wake-up.</summary>
-    public long Now { get; private set; } = Environment.TickCount64;
+    /// <summary>
+    /// The loop's clock, in milliseconds of its <see cref="TimeProvider"/>'s timestamps, read once per wake-up: every
+    /// deadline the relay keeps is measured with it, so a fake time provider drives them all in tests.
+    /// </summary>
+    public long Now { get; private set; }
 
     /// <summary>Native buffers for this loop's connections.</summary>
     public BufferPool Buffers { get; }
 
     public void Start() => _thread.Start();
+
+    private long ReadClock() => _time.GetTimestamp() / _timestampsPerMs;
 
     /// <summary>Registers a connection socket, edge-triggered for input, output and peer shutdown. Returns its slot.</summary>
     public int RegisterConnection(ILoopHandler handler, int fd) => Register(handler, fd, ConnectionEvents);
@@ -180,13 +190,13 @@ internal sealed unsafe partial class EventLoop : IDisposable
     private void Run()
     {
         using var events = new EpollEvents(MaxEvents);
-        Now = Environment.TickCount64;
+        Now = ReadClock();
         _nextTick = Now + TickInterval;
         while (!_stopping)
         {
             var timeout = (int)Math.Clamp(_nextTick - Now, 0, TickInterval);
             var count = Libc.EpollWait(_epoll, events.Pointer, MaxEvents, timeout);
-            Now = Environment.TickCount64;
+            Now = ReadClock();
             if (count < 0)
             {
                 var errno = Libc.LastError;

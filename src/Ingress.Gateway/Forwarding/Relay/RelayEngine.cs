@@ -22,6 +22,7 @@ internal sealed partial class RelayEngine : IDisposable
     private readonly ILogger<RelayEngine> _logger;
     private readonly ILoggerFactory _loggerFactory;
     private readonly RelayRoutes _routes;
+    private readonly TimeProvider _time;
     private RelayWorker[]? _workers;
     private bool _disposed;
 
@@ -35,8 +36,10 @@ internal sealed partial class RelayEngine : IDisposable
         RequestRecorder recorder,
         GatewayMetrics metrics,
         GatewayShortageLog shortages,
+        TimeProvider time,
         ILoggerFactory loggerFactory)
     {
+        _time = time;
         _loopCount = transport.Value.EventLoops ?? Environment.ProcessorCount;
         _routes = routes;
         Settings = RelaySettings.From(limits.Value, resilience.Value);
@@ -83,7 +86,7 @@ internal sealed partial class RelayEngine : IDisposable
                     var started = new RelayWorker[_loopCount];
                     for (var i = 0; i < started.Length; i++)
                     {
-                        started[i] = new RelayWorker(new EventLoop(i, _loggerFactory.CreateLogger<EventLoop>()));
+                        started[i] = new RelayWorker(new EventLoop(i, _loggerFactory.CreateLogger<EventLoop>(), _time));
                         started[i].Loop.Start();
                     }
 
