@@ -8,7 +8,7 @@ namespace Ingress.Gateway.Admin;
 /// and works when published trimmed (where reflection-based System.Text.Json is switched off).
 /// </summary>
 /// <remarks>
-/// It is the only resolver of the HTTP JSON options (see <c>GatewayHostBuilderExtensions</c>), trimmed or not, so a
+/// It is the only resolver of the HTTP JSON options (see <see cref="AdminServiceCollectionExtensions"/>), trimmed or not, so a
 /// type served without being listed here fails in the tests too, not only in the published image. Those options, not
 /// the ones below, shape the output: web defaults (camelCase) plus the camelCase <see cref="JsonStringEnumConverter"/>.
 /// The web defaults are repeated here only so that the context matches them when used on its own.

@@ -12,6 +12,9 @@ public sealed class ConfigurationErrorTests
     [InlineData("--Ingress:Discovery:Dns:Enabled=true", "Ingress:Discovery:Dns:Services")]
     [InlineData("--Ingress:Discovery:Docker:TaskRefreshInterval=-00:00:01", "Ingress:Discovery:Docker:TaskRefreshInterval")]
     [InlineData("--Ingress:Resilience:UnacknowledgedTimeout=00:00:00", "Ingress:Resilience:UnacknowledgedTimeout")]
+    [InlineData("--Ingress:Limits:MaxConnectionsPerEntryPort=0", "Ingress:Limits:MaxConnectionsPerEntryPort")]
+    [InlineData("--Ingress:Transport:EventLoops=65", "Ingress:Transport:EventLoops")]
+    [InlineData("--Ingress:Control:Enabled=true", "Ingress:Control:Managers")]
     public void Build_InvalidIngressSetting_ThrowsNamingTheKey(string argument, string key)
     {
         var ex = Assert.Throws<GatewayConfigurationException>(() => GatewayApplication.Build([argument]));

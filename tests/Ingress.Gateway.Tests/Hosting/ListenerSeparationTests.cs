@@ -61,6 +61,34 @@ public sealed class ListenerSeparationTests
     }
 
     [Fact]
+    public async Task AdminPath_OnEntryPortWithAMethodOnlyAdminAllows_Returns404Not405()
+    {
+        // ASP.NET Core's matcher alone decides (no relay, no endpoint selector). Had the entry ports' matcher the admin
+        // endpoints too, their GET-only rule would answer this POST with 405.
+        await using var gateway = await ReferenceGateway.StartAsync(new Dictionary<string, string?>());
+
+        using var response = await gateway.Public.PostAsync("/healthz", content: null);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task StaticRoute_BoundToTheAdminPort_IsNeverProxied()
+    {
+        // The entry-port rule alone would let this route match on the admin port; it never does because YARP's routes
+        // are not in the admin port's matcher at all.
+        var backends = await TestBackend.StartManyAsync("backend");
+        await using var gateway = await GatewayTestHost.StartAsync(StaticRoutes.CatchAll(backends), configure: builder =>
+            builder.Configuration["ReverseProxy:Routes:all:Metadata:ingress.entryPort"] = builder.Configuration["Ingress:AdminPort"]);
+
+        using var response = await gateway.Admin.GetAsync("/anything");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Empty(backends[0].Requests);
+        await backends[0].DisposeAsync();
+    }
+
+    [Fact]
     public async Task StaticRoute_WithEntryPortMetadata_MatchesOnlyOnThatPort()
     {
         var backends = await TestBackend.StartManyAsync("legacy");

@@ -1,33 +1,33 @@
-using Ingress.Gateway.Discovery;
-using Ingress.Gateway.Discovery.Control;
 using Ingress.Gateway.Discovery.Docker;
 using Ingress.Gateway.Reconciliation;
 using Microsoft.Extensions.Options;
 
-namespace Ingress.Gateway.Hosting;
+namespace Ingress.Gateway.Discovery.Control;
 
 /// <summary>Registers and maps the control channel (<c>Ingress:Control</c>): the manager gateways' side or a follower's.</summary>
-internal static class ControlChannelRegistration
+internal static class ControlChannelServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the control channel. A gateway with a <paramref name="network"/> is a manager gateway: the discovery sources
-    /// publish through a <see cref="ControlFeed"/>, which followers' long polls read. Any other is a follower: its source is
-    /// the <see cref="FollowerSource"/>. Without the channel, the sources publish to the reconciler directly.
+    /// Adds the reconciler and what the discovery sources publish to. With the channel on, a gateway that
+    /// <paramref name="readsSwarm"/> is a manager gateway: the sources publish through a <see cref="ControlFeed"/>, which
+    /// followers' long polls read. Any other is a follower: its source is the <see cref="FollowerSource"/>. Without the
+    /// channel, the sources publish to the reconciler directly.
     /// </summary>
-    public static IServiceCollection AddDiscoverySink(this IServiceCollection services, ControlOptions options, ControlToken? token, ControlNetwork? network)
+    public static IServiceCollection AddDiscoverySink(this IServiceCollection services, ControlOptions options, bool readsSwarm)
     {
         services.AddSingleton<DiscoveryReconciler>();
-        if (!options.Enabled || token is null)
+        // Validated with the other settings, so the token loads when the channel is on.
+        var token = options.Enabled ? ControlToken.TryLoad(options.TokenFile, out _) : null;
+        if (token is null)
         {
             services.AddSingleton<IDiscoverySink>(sp => sp.GetRequiredService<DiscoveryReconciler>());
             return services;
         }
 
-        services.AddSingleton(Options.Create(options));
         services.AddSingleton(token);
         services.AddSingleton(new ManagerDirectory(options.Managers!, options.Port));
-        services.AddSingleton(new ControlStatus(network is null ? ControlRole.Follower : ControlRole.Manager, options.Managers!));
-        if (network is null)
+        services.AddSingleton(new ControlStatus(readsSwarm ? ControlRole.Manager : ControlRole.Follower, options.Managers!));
+        if (!readsSwarm)
         {
             services.AddSingleton<IDiscoverySink>(sp => sp.GetRequiredService<DiscoveryReconciler>());
             services.AddSingleton(new DiscoverySourceRegistration(FollowerSource.SourceName));
@@ -35,7 +35,7 @@ internal static class ControlChannelRegistration
             return services;
         }
 
-        services.AddSingleton(network);
+        services.AddSingleton(new ControlNetwork());
         services.AddSingleton(sp => new ControlFeed(sp.GetRequiredService<DiscoveryReconciler>(), DockerSwarmSource.SourceName, sp.GetRequiredService<ControlStatus>()));
         services.AddSingleton<IDiscoverySink>(sp => sp.GetRequiredService<ControlFeed>());
         services.AddSingleton<ControlEndpoint>();

@@ -1,0 +1,127 @@
+using System.Diagnostics.CodeAnalysis;
+using Docker.DotNet;
+using Ingress.Gateway.Discovery.Control;
+using Ingress.Gateway.Discovery.Dns;
+using Ingress.Gateway.Discovery.Docker;
+using Ingress.Gateway.Forwarding;
+using Ingress.Gateway.Forwarding.Relay;
+using Ingress.Gateway.Telemetry;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Ingress.Gateway.Hosting;
+
+/// <summary>
+/// The gateway's options, bound and validated before the host is built: Kestrel is configured from the listener ports,
+/// and what is registered depends on what is enabled. Every section is checked before failing, so one
+/// <see cref="GatewayConfigurationException"/> names every bad setting.
+/// </summary>
+/// <remarks>
+/// <see cref="IOptions{TOptions}"/> gets the same binding and the same validators, so a consumer never sees options
+/// that were not validated. They bind the same configuration, so they pass there whenever they passed here: nothing is
+/// reported twice.
+/// </remarks>
+internal sealed class GatewaySettings
+{
+    private readonly IServiceCollection _services;
+    private readonly IConfiguration _configuration;
+    private readonly List<string> _failures = [];
+
+    private GatewaySettings(IServiceCollection services, IConfiguration configuration)
+    {
+        _services = services;
+        _configuration = configuration;
+        Gateway = Add<GatewayOptions>(GatewayOptions.SectionName, new GatewayOptionsValidator(), static gateway => gateway.ApplyDefaults());
+        Dns = Add<DnsDiscoveryOptions>(DnsDiscoveryOptions.SectionName, new DnsDiscoveryOptionsValidator());
+        Docker = Add<DockerDiscoveryOptions>(DockerDiscoveryOptions.SectionName, new DockerDiscoveryOptionsValidator());
+        Control = Add<ControlOptions>(ControlOptions.SectionName, new ControlOptionsValidator([.. Gateway.EntryPorts, Gateway.AdminPort]));
+        Resilience = Add<ResilienceOptions>(ResilienceOptions.SectionName, new ResilienceOptionsValidator());
+        Limits = Add<GatewayLimitsOptions>(GatewayLimitsOptions.SectionName, new GatewayLimitsOptionsValidator());
+        Telemetry = Add<TelemetryOptions>(TelemetryOptions.SectionName, validator: null);
+        Transport = Add<TransportOptions>(TransportOptions.SectionName, new TransportOptionsValidator());
+        if (Docker.Enabled)
+        {
+            // The factory checks the endpoint and the certificates as it creates the client.
+            try
+            {
+                DockerClient = DockerClientFactory.Create(Docker);
+            }
+            catch (GatewayConfigurationException ex)
+            {
+                _failures.AddRange(ex.Failures);
+            }
+        }
+    }
+
+    public GatewayOptions Gateway { get; }
+
+    public DnsDiscoveryOptions Dns { get; }
+
+    public DockerDiscoveryOptions Docker { get; }
+
+    public ControlOptions Control { get; }
+
+    public ResilienceOptions Resilience { get; }
+
+    public GatewayLimitsOptions Limits { get; }
+
+    public TelemetryOptions Telemetry { get; }
+
+    public TransportOptions Transport { get; }
+
+    /// <summary>The Docker API client, when the Docker source is enabled.</summary>
+    public IDockerClient? DockerClient { get; }
+
+    /// <summary>Whether the relay serves the entry ports: configured on, and supported here.</summary>
+    public bool Relay => Transport.Relay && RelayServiceCollectionExtensions.RelaySupported;
+
+    /// <summary>A manager gateway (the control channel on, and the swarm read here) listens on the control port.</summary>
+    public int? ControlPort => Control.Enabled && Docker.Enabled ? Control.Port : null;
+
+    /// <summary>
+    /// Binds and validates every section of <paramref name="configuration"/>, and registers the same binding and
+    /// validators for <see cref="IOptions{TOptions}"/> in <paramref name="services"/>.
+    /// </summary>
+    /// <exception cref="GatewayConfigurationException">Some setting is bad; the message names each one.</exception>
+    public static GatewaySettings Load(IServiceCollection services, IConfiguration configuration)
+    {
+        var settings = new GatewaySettings(services, configuration);
+        return settings._failures.Count > 0 ? throw new GatewayConfigurationException(settings._failures) : settings;
+    }
+
+    private T Add<T>(string section, IValidateOptions<T>? validator, Action<T>? applyDefaults = null)
+        where T : class, new()
+    {
+        var options = new T();
+        Bind(_configuration, section, options);
+        applyDefaults?.Invoke(options);
+        var configuration = _configuration;
+        var registration = _services.AddOptions<T>().Configure(bound => Bind(configuration, section, bound));
+        if (applyDefaults is not null)
+        {
+            registration.PostConfigure(applyDefaults);
+        }
+
+        if (validator is not null)
+        {
+            if (validator.Validate(Options.DefaultName, options) is { Failed: true } result)
+            {
+                _failures.AddRange(result.Failures ?? []);
+            }
+
+            _services.TryAddEnumerable(ServiceDescriptor.Singleton(validator));
+        }
+
+        return options;
+    }
+
+    // The reflection binder reads T's properties at run time, which the trim analysis cannot follow. T is always one of
+    // this assembly's options types, and the published build trims only assemblies marked trimmable (TrimMode=partial
+    // in the project file), which this one is not, so those properties and the option types under them stay whole.
+    // The values convert through the framework's built-in converters (numbers, bool, string, TimeSpan) and List<T>,
+    // which the trimmer keeps: the trimmed publish binds, and rejects bad values, as before.
+    [UnconditionalSuppressMessage("Trimming", "IL2026:RequiresUnreferencedCode",
+        Justification = "Binds only this assembly's options types; the assembly is not trimmed (TrimMode=partial).")]
+    private static void Bind(IConfiguration configuration, string section, object options) =>
+        configuration.GetSection(section).Bind(options);
+}

@@ -1,0 +1,75 @@
+using Ingress.Gateway.Admin;
+using Ingress.Gateway.Forwarding;
+using Ingress.Gateway.ProxyConfig;
+using Ingress.Gateway.Telemetry;
+
+namespace Ingress.Gateway.Hosting;
+
+/// <summary>
+/// The admin port's and the entry ports' pipeline branches, each with a route builder, and so a route matcher, of its
+/// own. YARP's routes (a thousand with a large swarm) stay out of the admin endpoints' matcher, which ASP.NET Core would
+/// otherwise rebuild, routes and all, on every discovery change once <c>/metrics</c> had been scraped; and the admin
+/// endpoints' method rules can never answer an entry-port request with 405.
+/// </summary>
+/// <remarks>
+/// Plain <c>MapWhen</c> on the <see cref="WebApplication"/> gives that: a branch is created by the application's
+/// <see cref="IApplicationBuilder.New"/>, which leaves out the application's own route builder ("so branched pipelines
+/// have their own routing world"), and <c>UseRouting</c> in the branch then creates one for the branch alone.
+/// ListenerSeparationTests fails if a branch ever shares a matcher with the other.
+/// </remarks>
+internal static class PortBranches
+{
+    /// <summary>Serves the admin endpoints on <see cref="GatewayOptions.AdminPort"/>, and nothing else there.</summary>
+    public static WebApplication MapAdminPort(this WebApplication app, GatewayOptions options)
+    {
+        app.MapWhen(context => context.Connection.LocalPort == options.AdminPort, admin =>
+        {
+            if (!options.AdminOnBackendNetworks)
+            {
+                admin.Use(admin.ApplicationServices.GetRequiredService<BackendNetworkGuard>().Middleware);
+            }
+
+            admin.UseRouting();
+            admin.UseEndpoints(endpoints => endpoints.MapAdminEndpoints(options.AdminPort));
+        });
+        return app;
+    }
+
+    /// <summary>Serves YARP's routes on every port but <paramref name="adminPort"/> (the entry ports).</summary>
+    public static WebApplication MapEntryPorts(this WebApplication app, int adminPort)
+    {
+        // The route snapshot picks YARP's endpoint first, so YARP's own matcher is rarely built either.
+        var selector = app.Services.GetRequiredService<ProxyEndpointSelector>();
+        app.MapWhen(context => context.Connection.LocalPort != adminPort, entry =>
+        {
+            entry.Use(selector.Wrap);
+            entry.UseRouting();
+            entry.UseEndpoints(endpoints =>
+            {
+                var before = endpoints.DataSources.Count;
+                endpoints.MapReverseProxy(proxy =>
+                {
+                    proxy.UseMiddleware<RequestTelemetryMiddleware>();
+                    proxy.UseMiddleware<RetryMiddleware>();
+                    proxy.UseSessionAffinity();
+                    proxy.UseLoadBalancing();
+                    proxy.UsePassiveHealthChecks();
+                }).ConfigureEndpoints((endpoint, route) =>
+                {
+                    if (route.Metadata?.TryGetValue(RouteMetadata.EntryPortKey, out var value) == true
+                        && int.TryParse(value, out var port))
+                    {
+                        endpoint.WithMetadata(new EntryPortMetadata(port));
+                    }
+
+                    if (route.Metadata?.ContainsKey(RouteMetadata.DiscoveredKey) == true)
+                    {
+                        endpoint.WithMetadata(DiscoveredRouteMetadata.Instance);
+                    }
+                });
+                selector.Attach(endpoints.DataSources.Skip(before).Single());
+            });
+        });
+        return app;
+    }
+}
