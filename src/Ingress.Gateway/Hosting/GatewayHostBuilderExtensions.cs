@@ -183,6 +183,7 @@ public static class GatewayHostBuilderExtensions
         DecorateConfigValidator(services);
         services.AddSingleton<SilentReplicaWatch>();
         services.AddSingleton<IForwarderHttpClientFactory, IngressForwarderHttpClientFactory>();
+        services.AddHttpConformance();
         RemoveDataProtectionWarmUp(services);
         services.AddSingleton<GatewayShortageLog>();
         services.AddSingleton<ReplicaEjection>();
