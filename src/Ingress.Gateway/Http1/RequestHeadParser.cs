@@ -216,8 +216,10 @@ internal static class RequestHeadParser
 
                     sawContentLength = true;
                     head.ContentLength = HttpSyntax.ParseContentLength(value);
-                    if (head.ContentLength < 0)
+                    if (head.ContentLength < 0 || rawValue[rawValue.TrimEnd(" \t"u8).Length..].Contains((byte)'\t'))
                     {
+                        // A tab after the digits is OWS to Kestrel, but llhttp (Node.js) refuses the request: Kestrel's,
+                        // whose forwarded request carries a plain length (the llhttp differential test).
                         return HandoffReason.Malformed;
                     }
 
