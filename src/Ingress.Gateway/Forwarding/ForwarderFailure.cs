@@ -75,6 +75,12 @@ internal static class ForwarderFailure
             return silent.Failure;
         }
 
+        if (Find<InvalidReplicaResponseException>(error.Exception) is not null)
+        {
+            // The replica answered, wrongly: as the relay's invalid responses, not a lost connection to retry.
+            return AttemptFailure.Other;
+        }
+
         return error.Error switch
         {
             ForwarderError.Request => NeverReachedDestination(error.Exception) ? AttemptFailure.NotConnected : AttemptFailure.Reset,

@@ -113,7 +113,7 @@ internal sealed partial class SilentReplicaWatch : IDisposable
         {
             // Not an async method: its own flow would end before SocketsHttpHandler writes. Set in the caller's flow (the
             // forwarder's async method), the mark reaches the writes and is gone when that method returns.
-            WatchedConnection.MarkRequest();
+            WatchedConnection.MarkRequest(request.Method == HttpMethod.Head);
             return base.SendAsync(request, cancellationToken);
         }
     }

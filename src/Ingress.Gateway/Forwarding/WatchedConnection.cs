@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using Ingress.Gateway.Http1;
 using Ingress.Gateway.Transport.Native;
 
 namespace Ingress.Gateway.Forwarding;
@@ -11,24 +12,39 @@ namespace Ingress.Gateway.Forwarding;
 /// given the connection up, every pending and later operation fails with a <see cref="SilentReplicaException"/>.
 /// </summary>
 /// <remarks>
+/// <para>
+/// It also follows the responses as <c>SocketsHttpHandler</c> reads them (<see cref="ResponseStreamScanner"/>): a response
+/// the relay would refuse fails the read, and a bodiless response that announced a body gets one byte more after its
+/// head. <c>SocketsHttpHandler</c> takes a byte past a complete response for unexpected data and closes the connection
+/// instead of pooling it (its public behaviour, whichever way it would hand the connection on), so no late bytes of that
+/// body can become the next request's answer.
+/// </para>
+/// <para>
 /// Which request the bytes belong to comes from <see cref="MarkRequest"/>, set in the request's own flow: over HTTP/1.1
 /// <c>SocketsHttpHandler</c> writes a request's bytes from that flow. Where it does not (HTTP/2 writes every stream from
 /// one loop), the start of the request is never moved forward, so bytes acknowledged for earlier requests count as this
 /// one's: the request is taken as received, which is the safe way to be wrong.
+/// </para>
 /// </remarks>
 internal sealed class WatchedConnection : Stream
 {
     /// <summary>The value of <see cref="_checkAt"/> once the watch has given the connection up.</summary>
     private const long GivenUp = -1;
 
-    private static readonly AsyncLocal<object?> s_request = new();
+    /// <summary>The byte added after the head of a bodiless response that announced a body; never forwarded.</summary>
+    private const byte UnexpectedByte = (byte)'!';
+
+    private static readonly AsyncLocal<RequestMark?> s_request = new();
 
     private readonly Socket _socket;
     private readonly NetworkStream _inner;
     private readonly SilentReplicaWatch _watch;
 
-    // Written by the request's flow only.
-    private object? _request;
+    // Written by the request's flow only (and the response's, which follows it).
+    private RequestMark? _request;
+    private ResponseStreamScanner _responses;
+    private bool _notHttp1;
+    private int _heldByte = -1;
     private ulong _written;
     private long _lastArmed;
 
@@ -65,14 +81,15 @@ internal sealed class WatchedConnection : Stream
     }
 
     /// <summary>
-    /// Says that the bytes written from this flow on belong to a new request. A mark of its own rather than the request,
-    /// so an idle connection does not keep its last request (and what that refers to) alive.
+    /// Says that the bytes written from this flow on belong to a new request (<paramref name="headRequest"/>: a HEAD). A
+    /// mark of its own rather than the request, so an idle connection does not keep its last request (and what that
+    /// refers to) alive.
     /// </summary>
-    public static void MarkRequest() => s_request.Value = new object();
+    public static void MarkRequest(bool headRequest = false) => s_request.Value = new RequestMark(headRequest);
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        BeforeWrite(buffer.Length);
+        BeforeWrite(buffer.Span);
         ValueTask write;
         try
         {
@@ -91,7 +108,7 @@ internal sealed class WatchedConnection : Stream
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        BeforeWrite(buffer.Length);
+        BeforeWrite(buffer);
         try
         {
             _inner.Write(buffer);
@@ -107,6 +124,11 @@ internal sealed class WatchedConnection : Stream
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ThrowIfGivenUp();
+        if (_heldByte >= 0)
+        {
+            return new ValueTask<int>(ReleaseHeldByte(buffer.Span));
+        }
+
         ValueTask<int> read;
         try
         {
@@ -119,11 +141,10 @@ internal sealed class WatchedConnection : Stream
 
         if (!read.IsCompletedSuccessfully)
         {
-            return AwaitRead(read);
+            return AwaitRead(read, buffer);
         }
 
-        AfterRead(read.Result);
-        return read;
+        return new ValueTask<int>(AfterRead(buffer.Span, read.Result));
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -132,6 +153,11 @@ internal sealed class WatchedConnection : Stream
     public override int Read(Span<byte> buffer)
     {
         ThrowIfGivenUp();
+        if (_heldByte >= 0)
+        {
+            return ReleaseHeldByte(buffer);
+        }
+
         int read;
         try
         {
@@ -142,8 +168,7 @@ internal sealed class WatchedConnection : Stream
             throw silent;
         }
 
-        AfterRead(read);
-        return read;
+        return AfterRead(buffer, read);
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
@@ -229,8 +254,9 @@ internal sealed class WatchedConnection : Stream
         return _inner.DisposeAsync();
     }
 
-    private void BeforeWrite(int length)
+    private void BeforeWrite(ReadOnlySpan<byte> bytes)
     {
+        var length = bytes.Length;
         var armed = Volatile.Read(ref _checkAt);
         if (armed == GivenUp)
         {
@@ -243,6 +269,14 @@ internal sealed class WatchedConnection : Stream
             _request = request;
             _answered = false;
             Volatile.Write(ref _sentBeforeRequest, _written);
+
+            // HTTP/2 (its preface first) is framed otherwise: its responses are HttpClient's alone to judge.
+            _notHttp1 |= _written == 0 && bytes.StartsWith("PRI * HTTP/2"u8);
+            _responses.Reset(request.HeadRequest);
+            if (_notHttp1)
+            {
+                _responses.Stop();
+            }
         }
 
         _written += (ulong)length;
@@ -255,13 +289,65 @@ internal sealed class WatchedConnection : Stream
         }
     }
 
-    private void AfterRead(int read)
+    /// <summary>After <paramref name="count"/> bytes were read into <paramref name="buffer"/>: how many SocketsHttpHandler gets.</summary>
+    private int AfterRead(Span<byte> buffer, int count)
     {
-        if (read <= 0)
+        if (count <= 0)
         {
-            return;
+            return count;
         }
 
+        var forbidden = _responses.ReuseForbidden;
+        var scanned = _responses.Scan(buffer[..count]);
+        if (_responses.IsInvalid)
+        {
+            throw new InvalidReplicaResponseException();
+        }
+
+        Answered();
+        if (forbidden || !_responses.ReuseForbidden || scanned < count)
+        {
+            // Nothing to add, or bytes past the head already make SocketsHttpHandler close the connection.
+            return count;
+        }
+
+        // A bodiless response that announced a body, whose head ends with this read: one byte more, past its end.
+        if (count < buffer.Length)
+        {
+            buffer[count] = UnexpectedByte;
+            return count + 1;
+        }
+
+        if (count > 1)
+        {
+            // No room after it: its last byte comes with the extra one, on the next read.
+            _heldByte = buffer[count - 1];
+            return count - 1;
+        }
+
+        return count;
+    }
+
+    private int ReleaseHeldByte(Span<byte> buffer)
+    {
+        if (buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        buffer[0] = (byte)_heldByte;
+        _heldByte = -1;
+        if (buffer.Length == 1)
+        {
+            return 1;
+        }
+
+        buffer[1] = UnexpectedByte;
+        return 2;
+    }
+
+    private void Answered()
+    {
         // The replica is answering: nothing to watch until the next request's bytes go out.
         _answered = true;
         var armed = Volatile.Read(ref _checkAt);
@@ -312,7 +398,7 @@ internal sealed class WatchedConnection : Stream
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<int> AwaitRead(ValueTask<int> read)
+    private async ValueTask<int> AwaitRead(ValueTask<int> read, Memory<byte> buffer)
     {
         int count;
         try
@@ -324,7 +410,12 @@ internal sealed class WatchedConnection : Stream
             throw silent;
         }
 
-        AfterRead(count);
-        return count;
+        return AfterRead(buffer.Span, count);
+    }
+
+    /// <summary>One request's mark: a fresh object per request (see <see cref="MarkRequest"/>), and whether it is a HEAD.</summary>
+    private sealed class RequestMark(bool headRequest)
+    {
+        public bool HeadRequest { get; } = headRequest;
     }
 }

@@ -3,6 +3,7 @@ using Ingress.Gateway.Discovery.Control;
 using Ingress.Gateway.Discovery.Dns;
 using Ingress.Gateway.Discovery.Docker;
 using Ingress.Gateway.Forwarding;
+using Ingress.Gateway.Forwarding.Conformance;
 using Ingress.Gateway.Forwarding.Relay;
 using Ingress.Gateway.ProxyConfig;
 using Ingress.Gateway.Telemetry;
@@ -40,6 +41,7 @@ public static class GatewayHostBuilderExtensions
             .AddConfigValidationCache()
             .AddLazyDataProtection()
             .AddResilience()
+            .AddHttpConformance()
             .AddRelay(settings.Relay);
         return builder;
     }

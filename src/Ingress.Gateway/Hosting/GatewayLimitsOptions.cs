@@ -5,7 +5,7 @@ namespace Ingress.Gateway.Hosting;
 /// Defaults: 10,000 open connections per entry port (connections past it get an immediate 503 and are closed);
 /// request headers at most 32 KB in total (431 past it) and received within 10 s; bodies at most 30 MB (413 past it);
 /// a body must arrive at 240 bytes/s or faster after a 5 s grace period. Slow clients are cut off without holding
-/// threads, so they cannot starve others.
+/// threads, so they cannot starve others. Request header names with an underscore are dropped.
 /// </remarks>
 public sealed class GatewayLimitsOptions
 {
@@ -32,4 +32,10 @@ public sealed class GatewayLimitsOptions
 
     /// <summary>How long an idle keep-alive connection stays open.</summary>
     public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(130);
+
+    /// <summary>
+    /// Forward request headers whose name has an underscore (<c>X_Forwarded_For</c>). Off by default, as nginx's
+    /// <c>underscores_in_headers</c>: CGI-style frameworks merge them with the gateway's own <c>X-Forwarded-For</c>.
+    /// </summary>
+    public bool AllowUnderscoresInHeaders { get; set; }
 }

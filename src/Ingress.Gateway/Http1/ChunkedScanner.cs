@@ -1,12 +1,21 @@
+using System.Runtime.CompilerServices;
+
 namespace Ingress.Gateway.Http1;
 
 /// <summary>
 /// Follows a chunked body (RFC 9112, section 7.1) as it streams through, without copying it, to find where it ends.
-/// The relay passes the bytes on unchanged; this only needs to know when the last chunk and the trailers are done,
-/// and that the framing is sound, so a replica cannot make the relay forward bytes of one response as another's.
+/// The relay passes the bytes on unchanged but for the trailer fields <see cref="HopByHopHeaders.IsForbiddenInTrailers(KnownHeader)"/>
+/// names (<see cref="Relay"/>); this needs to know when the last chunk and the trailers are done, and that the framing
+/// is sound, so a replica cannot make the relay forward bytes of one response as another's.
 /// </summary>
 internal struct ChunkedScanner
 {
+    /// <summary>
+    /// How many bytes of a trailer field's name are held back while it is undecided: more than the longest forbidden
+    /// name, so a longer name is kept as soon as it is this long.
+    /// </summary>
+    public const int MaxHeldName = 32;
+
     /// <summary>Longest chunk-size in hex digits (2^60 bytes): more is an attack, not a body.</summary>
     private const int MaxSizeDigits = 15;
 
@@ -17,6 +26,12 @@ internal struct ChunkedScanner
     private long _remaining;
     private int _lineLength;
     private bool _trailerColon;
+
+    // Trailer filtering (Relay): the field being read is undecided (its name not complete), or being dropped.
+    private bool _undecided;
+    private bool _dropping;
+    private int _heldLength;
+    private HeldName _held;
 
     private enum State : byte
     {
@@ -68,6 +83,90 @@ internal struct ChunkedScanner
         }
 
         return i;
+    }
+
+    /// <summary>
+    /// <see cref="Scan"/> for the relay, in place: the <paramref name="length"/> bytes at <paramref name="start"/> of
+    /// <paramref name="buffer"/> are scanned, and what the client gets is
+    /// <c>buffer[outputStart..(outputStart + outputLength)]</c>: the same bytes, less the forbidden trailer fields. A trailer
+    /// field whose name is not complete yet is held back until it is; it is then put back before <paramref name="start"/>,
+    /// so up to <see cref="MaxHeldName"/> bytes before it must be free (the upstream buffer's headroom).
+    /// </summary>
+    /// <returns>How many of the bytes belong to the body, as <see cref="Scan"/>.</returns>
+    public int Relay(Span<byte> buffer, int start, int length, out int outputStart, out int outputLength)
+    {
+        var write = start;
+        var lineStart = -1;
+        outputStart = start;
+        if (_heldLength > 0)
+        {
+            // The name that was held back goes just before this read's bytes, which continue it.
+            outputStart = start - _heldLength;
+            ((ReadOnlySpan<byte>)_held)[.._heldLength].CopyTo(buffer[outputStart..]);
+            lineStart = outputStart;
+            _heldLength = 0;
+        }
+
+        var i = start;
+        var end = start + length;
+        while (i < end && _state is not (State.Done or State.Invalid))
+        {
+            if (_state == State.Data)
+            {
+                // Chunk data: nothing was taken out before it (trailers come last), so it stays where it is.
+                var take = (int)Math.Min(_remaining, end - i);
+                i += take;
+                write += take;
+                _remaining -= take;
+                if (_remaining == 0)
+                {
+                    _state = State.DataCr;
+                }
+
+                continue;
+            }
+
+            var b = buffer[i++];
+            var before = _state;
+            Step(b);
+            if (before == State.TrailerStart && _state == State.Trailer)
+            {
+                lineStart = write;
+                _undecided = true;
+            }
+
+            if (!_dropping)
+            {
+                buffer[write++] = b;
+            }
+
+            if (_undecided && (b == ':' || write - lineStart > MaxHeldName || _state != State.Trailer))
+            {
+                _undecided = false;
+                if (b == ':' && HopByHopHeaders.IsForbiddenInTrailers(KnownHeaders.Classify(buffer[lineStart..(write - 1)])))
+                {
+                    _dropping = true;
+                    write = lineStart;
+                }
+            }
+
+            if (_dropping && before == State.TrailerLf)
+            {
+                // The dropped field's line ended with that LF.
+                _dropping = false;
+            }
+        }
+
+        if (_undecided && _state == State.Trailer)
+        {
+            // The name goes on in the next read: held back until it is known.
+            _heldLength = write - lineStart;
+            buffer[lineStart..write].CopyTo(_held);
+            write = lineStart;
+        }
+
+        outputLength = write - outputStart;
+        return i - start;
     }
 
     private void Step(byte b)
@@ -181,6 +280,12 @@ internal struct ChunkedScanner
 
     /// <summary>A control byte other than horizontal tab (a bare LF among them): never inside a field.</summary>
     private static bool IsControl(byte b) => (b < 0x20 && b != '\t') || b == 0x7F;
+
+    [InlineArray(MaxHeldName)]
+    private struct HeldName
+    {
+        private byte _element;
+    }
 
     private static int HexValue(byte b) => b switch
     {

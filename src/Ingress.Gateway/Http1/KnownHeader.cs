@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Text;
 
 namespace Ingress.Gateway.Http1;
@@ -15,8 +16,8 @@ internal enum KnownHeader : byte
     Expect,
 
     /// <summary>
-    /// A header the YARP pipeline never forwards in either direction (hop-by-hop and proxy headers; the set of YARP's
-    /// <c>RequestUtilities</c>), so the relay drops it too.
+    /// The rest of <see cref="HopByHopHeaders.Names"/>: fields never forwarded in either direction (hop-by-hop and proxy
+    /// fields; YARP's forwarder drops them too).
     /// </summary>
     HopByHop,
 
@@ -27,36 +28,19 @@ internal enum KnownHeader : byte
     Forwarding,
 }
 
-/// <summary>Classifies header names, ignoring case.</summary>
+/// <summary>Classifies header names, ignoring case: as bytes for the relay, as strings for the YARP path, from one table.</summary>
 internal static class KnownHeaders
 {
+    private static readonly (string Name, KnownHeader Kind)[] s_table = BuildTable();
+
     // Grouped by length, so a header costs one length switch and at most a few comparisons.
-    private static readonly (byte[] Name, KnownHeader Kind)[][] s_byLength = Build(
-        ("Host", KnownHeader.Host),
-        ("Content-Length", KnownHeader.ContentLength),
-        ("Transfer-Encoding", KnownHeader.TransferEncoding),
-        ("Connection", KnownHeader.Connection),
-        ("Upgrade", KnownHeader.Upgrade),
-        ("Expect", KnownHeader.Expect),
-        ("Keep-Alive", KnownHeader.HopByHop),
-        ("Proxy-Connection", KnownHeader.HopByHop),
-        ("Proxy-Authenticate", KnownHeader.HopByHop),
-        ("Proxy-Authentication-Info", KnownHeader.HopByHop),
-        ("Proxy-Authorization", KnownHeader.HopByHop),
-        ("Proxy-Features", KnownHeader.HopByHop),
-        ("Proxy-Instruction", KnownHeader.HopByHop),
-        ("Security-Scheme", KnownHeader.HopByHop),
-        ("ALPN", KnownHeader.HopByHop),
-        ("Close", KnownHeader.HopByHop),
-        ("HTTP2-Settings", KnownHeader.HopByHop),
-        ("Upgrade-Insecure-Requests", KnownHeader.HopByHop),
-        ("TE", KnownHeader.HopByHop),
-        ("Alt-Svc", KnownHeader.HopByHop),
-        ("X-Forwarded-For", KnownHeader.Forwarding),
-        ("X-Forwarded-Proto", KnownHeader.Forwarding),
-        ("X-Forwarded-Host", KnownHeader.Forwarding),
-        ("X-Forwarded-Prefix", KnownHeader.Forwarding),
-        ("Forwarded", KnownHeader.Forwarding));
+    private static readonly (byte[] Name, KnownHeader Kind)[][] s_byLength = BuildByLength(s_table);
+
+    private static readonly FrozenDictionary<string, KnownHeader> s_byName =
+        s_table.ToFrozenDictionary(h => h.Name, h => h.Kind, StringComparer.OrdinalIgnoreCase);
+
+    private static readonly FrozenDictionary<string, KnownHeader>.AlternateLookup<ReadOnlySpan<char>> s_byChars =
+        s_byName.GetAlternateLookup<ReadOnlySpan<char>>();
 
     public static KnownHeader Classify(ReadOnlySpan<byte> name)
     {
@@ -76,7 +60,40 @@ internal static class KnownHeaders
         return KnownHeader.None;
     }
 
-    private static (byte[], KnownHeader)[][] Build(params (string Name, KnownHeader Kind)[] headers)
+    public static KnownHeader Classify(string name) => s_byName.GetValueOrDefault(name);
+
+    public static KnownHeader Classify(ReadOnlySpan<char> name) => s_byChars.TryGetValue(name, out var kind) ? kind : KnownHeader.None;
+
+    private static (string, KnownHeader)[] BuildTable()
+    {
+        var table = new List<(string, KnownHeader)>
+        {
+            ("Host", KnownHeader.Host),
+            ("Content-Length", KnownHeader.ContentLength),
+            ("Transfer-Encoding", KnownHeader.TransferEncoding),
+            ("Connection", KnownHeader.Connection),
+            ("Upgrade", KnownHeader.Upgrade),
+            ("Expect", KnownHeader.Expect),
+            ("X-Forwarded-For", KnownHeader.Forwarding),
+            ("X-Forwarded-Proto", KnownHeader.Forwarding),
+            ("X-Forwarded-Host", KnownHeader.Forwarding),
+            ("X-Forwarded-Prefix", KnownHeader.Forwarding),
+            ("Forwarded", KnownHeader.Forwarding),
+        };
+
+        // The hop-by-hop list is HopByHopHeaders'; the names the parsers act on keep their own kind.
+        foreach (var name in HopByHopHeaders.Names)
+        {
+            if (!table.Exists(h => string.Equals(h.Item1, name, StringComparison.OrdinalIgnoreCase)))
+            {
+                table.Add((name, KnownHeader.HopByHop));
+            }
+        }
+
+        return [.. table];
+    }
+
+    private static (byte[], KnownHeader)[][] BuildByLength((string Name, KnownHeader Kind)[] headers)
     {
         var longest = headers.Max(h => h.Name.Length);
         var table = new List<(byte[], KnownHeader)>[longest + 1];

@@ -34,6 +34,28 @@ internal struct LineRanges
         return true;
     }
 
+    /// <summary>Adds a line where it belongs among the others (they stay in order); false when there is no room.</summary>
+    public bool TryInsert(int start, int length)
+    {
+        if (Count == Capacity)
+        {
+            return false;
+        }
+
+        var at = Count;
+        while (at > 0 && _starts[at - 1] > start)
+        {
+            _starts[at] = _starts[at - 1];
+            _lengths[at] = _lengths[at - 1];
+            at--;
+        }
+
+        _starts[at] = start;
+        _lengths[at] = length;
+        Count++;
+        return true;
+    }
+
     [InlineArray(Capacity)]
     private struct Starts
     {

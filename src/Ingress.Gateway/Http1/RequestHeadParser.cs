@@ -15,9 +15,10 @@ internal static class RequestHeadParser
 
     /// <summary>
     /// Parses the head at the start of <paramref name="buffer"/>. <paramref name="capacity"/> is how much the buffer can
-    /// hold: a head that cannot be completed within it is handed off.
+    /// hold: a head that cannot be completed within it is handed off. Header names with an underscore are dropped unless
+    /// <paramref name="allowUnderscores"/> (<see cref="UnderscoreHeaders"/>).
     /// </summary>
-    public static RequestHeadStatus Parse(ReadOnlySpan<byte> buffer, int capacity, out RequestHead head, out HandoffReason reason)
+    public static RequestHeadStatus Parse(ReadOnlySpan<byte> buffer, int capacity, out RequestHead head, out HandoffReason reason, bool allowUnderscores = false)
     {
         head = default;
         reason = HandoffReason.None;
@@ -37,7 +38,7 @@ internal static class RequestHeadParser
         }
 
         head.HeadersStart = lineEnd + 2;
-        reason = ParseHeaders(buffer, end + 2, ref head, complete: true);
+        reason = ParseHeaders(buffer, end + 2, ref head, complete: true, allowUnderscores);
         return reason == HandoffReason.None ? RequestHeadStatus.Complete : RequestHeadStatus.Handoff;
     }
 
@@ -74,7 +75,7 @@ internal static class RequestHeadParser
             if (reason == HandoffReason.None && lastLineEnd > lineEnd)
             {
                 probe.HeadersStart = lineEnd + 2;
-                reason = ParseHeaders(buffer, lastLineEnd + 2, ref probe, complete: false);
+                reason = ParseHeaders(buffer, lastLineEnd + 2, ref probe, complete: false, allowUnderscores: true);
             }
 
             if (reason != HandoffReason.None)
@@ -158,12 +159,13 @@ internal static class RequestHeadParser
     }
 
     /// <summary>Validates and classifies the header lines up to <paramref name="headersEnd"/>; <paramref name="complete"/> when that is the whole head.</summary>
-    private static HandoffReason ParseHeaders(ReadOnlySpan<byte> buffer, int headersEnd, ref RequestHead head, bool complete)
+    private static HandoffReason ParseHeaders(ReadOnlySpan<byte> buffer, int headersEnd, ref RequestHead head, bool complete, bool allowUnderscores)
     {
         var position = head.HeadersStart;
         var count = 0;
         var sawHost = false;
         var sawContentLength = false;
+        var connectionNamesFields = false;
         while (position < headersEnd)
         {
             var lineLength = buffer[position..headersEnd].IndexOf("\r\n"u8);
@@ -214,8 +216,10 @@ internal static class RequestHeadParser
 
                     sawContentLength = true;
                     head.ContentLength = HttpSyntax.ParseContentLength(value);
-                    if (head.ContentLength < 0)
+                    if (head.ContentLength < 0 || rawValue[rawValue.TrimEnd(" \t"u8).Length..].Contains((byte)'\t'))
                     {
+                        // A tab after the digits is OWS to Kestrel, but llhttp (Node.js) refuses the request: Kestrel's,
+                        // whose forwarded request carries a plain length (the llhttp differential test).
                         return HandoffReason.Malformed;
                     }
 
@@ -233,11 +237,15 @@ internal static class RequestHeadParser
                     }
 
                     head.ConnectionClose |= HttpSyntax.ListContains(value, "close"u8);
+                    connectionNamesFields |= HopByHopHeaders.NamesOtherFields(value);
                     break;
             }
 
-            // Content-Length is kept (the body is forwarded as is); Host and the rest of the known ones are rewritten or dropped.
-            if (kind is not (KnownHeader.None or KnownHeader.ContentLength) && !head.Dropped.TryAdd(position, lineLength + 2))
+            // Content-Length is kept (the body is forwarded as is); Host and the rest of the known ones are rewritten or
+            // dropped, and so are names with an underscore (one byte search per header, the only cost of the rule).
+            var dropped = kind is not (KnownHeader.None or KnownHeader.ContentLength)
+                || UnderscoreHeaders.IsDropped(line[..colon], allowUnderscores);
+            if (dropped && !head.Dropped.TryAdd(position, lineLength + 2))
             {
                 return HandoffReason.Size;
             }
@@ -245,9 +253,41 @@ internal static class RequestHeadParser
             position += lineLength + 2;
         }
 
+        if (connectionNamesFields && complete && !DropNamedByConnection(buffer, headersEnd, ref head, allowUnderscores))
+        {
+            return HandoffReason.Size;
+        }
+
         head.NeedsZeroContentLength = !sawContentLength
             && head.Method is not (RequestMethod.Get or RequestMethod.Head or RequestMethod.Options or RequestMethod.Delete or RequestMethod.Connect);
         return sawHost || !complete ? HandoffReason.None : HandoffReason.Malformed;
+    }
+
+    /// <summary>
+    /// The rare second look, when a <c>Connection</c> header names fields (<see cref="HopByHopHeaders"/>): the lines it names
+    /// are dropped too. False when there is no room to drop them (the head is Kestrel's then).
+    /// </summary>
+    private static bool DropNamedByConnection(ReadOnlySpan<byte> buffer, int headersEnd, ref RequestHead head, bool allowUnderscores)
+    {
+        var position = head.HeadersStart;
+        while (position < headersEnd)
+        {
+            var lineLength = buffer[position..headersEnd].IndexOf("\r\n"u8);
+            var name = buffer.Slice(position, lineLength);
+            name = name[..name.IndexOf((byte)':')];
+
+            // Every other kind is dropped already, or kept whatever Connection says (Content-Length).
+            if (KnownHeaders.Classify(name) == KnownHeader.None && !UnderscoreHeaders.IsDropped(name, allowUnderscores)
+                && HopByHopHeaders.IsNamedByConnection(buffer, head.HeadersStart, headersEnd, name)
+                && !head.Dropped.TryInsert(position, lineLength + 2))
+            {
+                return false;
+            }
+
+            position += lineLength + 2;
+        }
+
+        return true;
     }
 
     private static HandoffReason ParseHost(ReadOnlySpan<byte> value, int valueStart, ref RequestHead head)

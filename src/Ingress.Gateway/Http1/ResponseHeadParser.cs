@@ -10,7 +10,8 @@ internal static class ResponseHeadParser
         var end = buffer.IndexOf("\r\n\r\n"u8);
         if (end < 0)
         {
-            return ResponseHeadStatus.Incomplete;
+            // A line ended by a bare LF never completes a head here: 502 now rather than a 504 after the activity timeout.
+            return HasBareLineFeed(buffer) ? ResponseHeadStatus.Invalid : ResponseHeadStatus.Incomplete;
         }
 
         head.Length = end + 4;
@@ -25,6 +26,9 @@ internal static class ResponseHeadParser
         var transferEncoded = false;
         var close = false;
         var keepAlive = false;
+        var connectionNamesFields = false;
+        var dropsTransferEncoding = BodilessResponses.DropsTransferEncoding(head.StatusCode);
+        var dropsContentLength = BodilessResponses.DropsContentLength(head.StatusCode);
         var position = lineEnd + 2;
         var headersEnd = end + 2;
         while (position < headersEnd)
@@ -49,7 +53,8 @@ internal static class ResponseHeadParser
                         return ResponseHeadStatus.Invalid;
                     }
 
-                    drop = contentLength >= 0; // a repeated, equal Content-Length is sent once
+                    // A repeated, equal Content-Length is sent once; a 1xx or 204 gets none.
+                    drop = contentLength >= 0 || dropsContentLength;
                     contentLength = length;
                     break;
                 case KnownHeader.TransferEncoding:
@@ -61,12 +66,14 @@ internal static class ResponseHeadParser
 
                     transferEncoded = true;
                     chunked = HttpSyntax.ListEndsWith(value, "chunked"u8);
-                    // Relayed chunked bodies keep the replica's framing line; anything else is re-framed.
-                    drop = !chunked;
+                    // Relayed chunked bodies keep the replica's framing line; anything else is re-framed. A 1xx, 204 or
+                    // 304 has no body to frame.
+                    drop = !chunked || dropsTransferEncoding;
                     break;
                 case KnownHeader.Connection:
                     close |= HttpSyntax.ListContains(value, "close"u8);
                     keepAlive |= HttpSyntax.ListContains(value, "keep-alive"u8);
+                    connectionNamesFields |= HopByHopHeaders.NamesOtherFields(value);
                     drop = true;
                     break;
                 case KnownHeader.Upgrade or KnownHeader.HopByHop:
@@ -82,6 +89,11 @@ internal static class ResponseHeadParser
             position += lineLength + 2;
         }
 
+        if (connectionNamesFields && !DropNamedByConnection(buffer, lineEnd + 2, headersEnd, ref head))
+        {
+            return ResponseHeadStatus.Invalid;
+        }
+
         head.KeepAlive = head.Http10 ? keepAlive && !close : !close;
         if (head.IsInterim)
         {
@@ -89,9 +101,13 @@ internal static class ResponseHeadParser
             return head.StatusCode == 101 ? ResponseHeadStatus.Invalid : ResponseHeadStatus.Complete;
         }
 
-        if (method == RequestMethod.Head || head.StatusCode is 204 or 304)
+        if (BodilessResponses.HasNoContent(head.StatusCode, method == RequestMethod.Head))
         {
             head.Framing = BodyFraming.None;
+            if (BodilessResponses.ForbidsReuse(head.StatusCode, method == RequestMethod.Head, contentLength, transferEncoded))
+            {
+                head.KeepAlive = false;
+            }
         }
         else if (transferEncoded)
         {
@@ -119,6 +135,49 @@ internal static class ResponseHeadParser
         }
 
         return ResponseHeadStatus.Complete;
+    }
+
+    /// <summary>The lines a <c>Connection</c> header names are dropped too (<see cref="HopByHopHeaders"/>); false when there is no room.</summary>
+    private static bool DropNamedByConnection(ReadOnlySpan<byte> buffer, int headersStart, int headersEnd, ref ResponseHead head)
+    {
+        var position = headersStart;
+        while (position < headersEnd)
+        {
+            var lineLength = buffer[position..headersEnd].IndexOf("\r\n"u8);
+            var name = buffer.Slice(position, lineLength);
+            name = name[..name.IndexOf((byte)':')];
+            var kind = KnownHeaders.Classify(name);
+
+            // Hop-by-hop lines are dropped already; the framing and routing ones stay whatever Connection says.
+            if (!HopByHopHeaders.IsHopByHop(kind) && HopByHopHeaders.IsRemovedWhenNamed(kind)
+                && HopByHopHeaders.IsNamedByConnection(buffer, headersStart, headersEnd, name)
+                && !head.Dropped.TryInsert(position, lineLength + 2))
+            {
+                return false;
+            }
+
+            position += lineLength + 2;
+        }
+
+        return true;
+    }
+
+    /// <summary>True when some line of what has arrived ends in a LF without its CR.</summary>
+    private static bool HasBareLineFeed(ReadOnlySpan<byte> buffer)
+    {
+        var lf = buffer.IndexOf((byte)'\n');
+        while (lf >= 0)
+        {
+            if (lf == 0 || buffer[lf - 1] != '\r')
+            {
+                return true;
+            }
+
+            var next = buffer[(lf + 1)..].IndexOf((byte)'\n');
+            lf = next < 0 ? -1 : lf + 1 + next;
+        }
+
+        return false;
     }
 
     private static bool ParseStatusLine(ReadOnlySpan<byte> line, ref ResponseHead head)

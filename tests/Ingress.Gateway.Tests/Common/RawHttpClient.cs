@@ -38,6 +38,7 @@ internal sealed class RawHttpClient : IDisposable
             }
             catch (Exception ex) when (ex is IOException or OperationCanceledException)
             {
+                Reset |= ex is IOException;
                 break;
             }
 
@@ -61,6 +62,9 @@ internal sealed class RawHttpClient : IDisposable
 
     /// <summary>The gateway closed the connection.</summary>
     public bool Closed { get; private set; }
+
+    /// <summary>The gateway reset the connection (an abortive close).</summary>
+    public bool Reset { get; private set; }
 
     public void Dispose() => _client.Dispose();
 }

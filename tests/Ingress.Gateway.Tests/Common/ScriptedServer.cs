@@ -96,6 +96,13 @@ internal sealed class ScriptedServer : IAsyncDisposable
                         }
 
                         await socket.SendAsync(Encoding.Latin1.GetBytes(reply.Bytes), SocketFlags.None, _stop.Token);
+                        if (reply.Late is not null)
+                        {
+                            // Bytes nobody asked for, sent after the answer: a replica that lied about its body's length.
+                            await Task.Delay(reply.LateDelayMs, _stop.Token);
+                            await socket.SendAsync(Encoding.Latin1.GetBytes(reply.Late), SocketFlags.None, _stop.Token);
+                        }
+
                         if (reply.Reset)
                         {
                             // An abortive close: the peer gets a reset (RST), not a FIN.
@@ -154,6 +161,6 @@ internal sealed class ScriptedServer : IAsyncDisposable
 
 /// <summary>
 /// What a <see cref="ScriptedServer"/> answers: the raw bytes (null: close without answering), and whether it then
-/// closes, or resets the connection.
+/// closes, or resets the connection. <see cref="Late"/> bytes, if any, follow the answer after <see cref="LateDelayMs"/>.
 /// </summary>
-internal sealed record ScriptedReply(string? Bytes, bool Close = false, int DelayMs = 0, bool Reset = false);
+internal sealed record ScriptedReply(string? Bytes, bool Close = false, int DelayMs = 0, bool Reset = false, string? Late = null, int LateDelayMs = 0);

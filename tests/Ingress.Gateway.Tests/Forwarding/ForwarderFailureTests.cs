@@ -81,6 +81,19 @@ public sealed class ForwarderFailureTests
         Assert.False(AttemptFailures.IsUnreachable(ForwarderFailure.Classify(new Failed(ForwarderError.Request, new HttpRequestException("reset")))));
     }
 
+    [Fact]
+    public void InvalidReplicaResponse_IsNotRetried_EvenForABodilessGet_ButEjectsTheReplica()
+    {
+        // As the relay treats a response it cannot parse: the replica answered, wrongly; sending the request again is no cure.
+        var error = new Failed(ForwarderError.Request, new HttpRequestException(HttpRequestError.Unknown, "invalid", new InvalidReplicaResponseException()));
+        var get = new DefaultHttpContext();
+        get.Request.Method = HttpMethods.Get;
+
+        Assert.Equal(AttemptFailure.Other, ForwarderFailure.Classify(error));
+        Assert.False(ForwarderFailure.IsRetriable(error, get));
+        Assert.True(ForwarderFailure.IsDestinationFault(error, get));
+    }
+
     /// <summary>What SocketsHttpHandler makes of the stream's exception: an <see cref="IOException"/> wrapped in a request error.</summary>
     private static HttpRequestException Silent(AttemptFailure failure) =>
         new(HttpRequestError.Unknown, "Error while copying content to a stream.", new SilentReplicaException(failure, TimeSpan.FromSeconds(1)));

@@ -159,6 +159,35 @@ public sealed class RequestHeadParserTests
         Assert.Equal(Enum.Parse<RequestMethod>(expected), head.Method);
     }
 
+    [Theory]
+    [InlineData(false, new[] { "Host: a\r\n", "X_Forwarded_For: 6.6.6.6\r\n", "transfer_encoding: chunked\r\n" })]
+    [InlineData(true, new[] { "Host: a\r\n" })]
+    public void Parse_HeaderNamesWithUnderscores_AreDroppedUnlessAllowed(bool allowed, string[] expected)
+    {
+        var bytes = Bytes("GET / HTTP/1.1\r\nHost: a\r\nX_Forwarded_For: 6.6.6.6\r\nX-Keep: 1\r\ntransfer_encoding: chunked\r\n\r\n");
+
+        Assert.Equal(RequestHeadStatus.Complete, RequestHeadParser.Parse(bytes, 16384, out var head, out _, allowed));
+
+        Assert.Equal(expected, Dropped(bytes, head));
+    }
+
+    [Theory]
+    [InlineData("X-A: 1\r\nConnection: x-b, X-A\r\nX-B: 2\r\nX-C: 3\r\n", new[] { "X-A: 1\r\n", "Connection: x-b, X-A\r\n", "X-B: 2\r\n" })]
+    [InlineData("Connection: keep-alive\r\nConnection: x-c\r\nX-C: 3\r\n", new[] { "Connection: keep-alive\r\n", "Connection: x-c\r\n", "X-C: 3\r\n" })]
+    [InlineData("Connection: Content-Length, Host, X-Forwarded-For\r\nContent-Length: 0\r\n", new[] { "Connection: Content-Length, Host, X-Forwarded-For\r\n" })]
+    [InlineData("Trailer: X-T\r\nConnection: keep-alive\r\n", new[] { "Trailer: X-T\r\n", "Connection: keep-alive\r\n" })]
+    public void Parse_FieldsNamedInConnection_AreDroppedInOrder_ButNotTheFramingOnes(string headers, string[] dropped)
+    {
+        var bytes = Bytes("POST / HTTP/1.1\r\n" + headers + "Host: a\r\n\r\n");
+
+        Assert.Equal(RequestHeadStatus.Complete, RequestHeadParser.Parse(bytes, 16384, out var head, out _));
+
+        Assert.Equal([.. dropped, "Host: a\r\n"], Dropped(bytes, head));
+    }
+
+    private static List<string> Dropped(byte[] bytes, RequestHead head) =>
+        [.. Enumerable.Range(0, head.Dropped.Count).Select(i => Text(bytes.AsSpan(head.Dropped.Start(i), head.Dropped.Length(i))))];
+
     private static byte[] Bytes(string s) => Encoding.ASCII.GetBytes(s);
 
     private static byte[] Latin1(string s) => Encoding.Latin1.GetBytes(s);

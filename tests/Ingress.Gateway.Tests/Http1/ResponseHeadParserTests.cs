@@ -11,9 +11,14 @@ public sealed class ResponseHeadParserTests
     [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", nameof(RequestMethod.Get), nameof(BodyFraming.Chunked), true)]
     [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", nameof(RequestMethod.Get), nameof(BodyFraming.UntilClose), false)]
     [InlineData("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n", nameof(RequestMethod.Get), nameof(BodyFraming.UntilClose), false)]
-    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n", nameof(RequestMethod.Head), nameof(BodyFraming.None), true)]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n", nameof(RequestMethod.Head), nameof(BodyFraming.None), false)]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", nameof(RequestMethod.Head), nameof(BodyFraming.None), true)]
+    [InlineData("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n", nameof(RequestMethod.Get), nameof(BodyFraming.None), true)]
+    [InlineData("HTTP/1.1 204 No Content\r\nContent-Length: 4\r\n\r\n", nameof(RequestMethod.Get), nameof(BodyFraming.None), false)]
+    [InlineData("HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\n\r\n", nameof(RequestMethod.Get), nameof(BodyFraming.None), false)]
     [InlineData("HTTP/1.1 204 No Content\r\n\r\n", nameof(RequestMethod.Get), nameof(BodyFraming.None), true)]
-    [InlineData("HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n", nameof(RequestMethod.Get), nameof(BodyFraming.None), true)]
+    [InlineData("HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n", nameof(RequestMethod.Get), nameof(BodyFraming.None), false)]
+    [InlineData("HTTP/1.1 304 Not Modified\r\n\r\n", nameof(RequestMethod.Get), nameof(BodyFraming.None), true)]
     [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\n", nameof(RequestMethod.Get), nameof(BodyFraming.ContentLength), false)]
     [InlineData("HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\n", nameof(RequestMethod.Get), nameof(BodyFraming.ContentLength), false)]
     [InlineData("HTTP/1.0 200 OK\r\nContent-Length: 3\r\nConnection: keep-alive\r\n\r\n", nameof(RequestMethod.Get), nameof(BodyFraming.ContentLength), true)]
@@ -71,6 +76,47 @@ public sealed class ResponseHeadParserTests
     public void Parse_PartialHead_IsIncomplete()
     {
         Assert.Equal(ResponseHeadStatus.Incomplete, ResponseHeadParser.Parse(Bytes("HTTP/1.1 200 OK\r\nContent-"), RequestMethod.Get, out _));
+    }
+
+    [Theory]
+    [InlineData("HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\nX-A: 1\r\n\r\n", "HTTP/1.1 204 No Content\r\nX-A: 1\r\n\r\n")]
+    [InlineData("HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n", "HTTP/1.1 304 Not Modified\r\nContent-Length: 4\r\n\r\n")]
+    [InlineData("HTTP/1.1 103 Early Hints\r\nContent-Length: 4\r\nLink: </a>\r\n\r\n", "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n")]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n")]
+    public void Parse_BodilessStatus_LosesItsFramingFields(string raw, string rewritten)
+    {
+        Assert.Equal(ResponseHeadStatus.Complete, ResponseHeadParser.Parse(Bytes(raw), RequestMethod.Get, out var head));
+
+        Assert.Equal(rewritten, Rewrite(raw, head));
+    }
+
+    [Theory]
+    [InlineData("HTTP/1.1 200 OK\r\nX-Internal: 1\r\nConnection: x-internal, keep-alive\r\nX-Public: 1\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 200 OK\r\nX-Public: 1\r\nContent-Length: 0\r\n\r\n")]
+    [InlineData("HTTP/1.1 200 OK\r\nConnection: Content-Length, Set-Cookie\r\nSet-Cookie: a=1\r\nContent-Length: 0\r\nTrailer: X\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")]
+    [InlineData("HTTP/1.1 200 OK\r\nConnection: close\r\nClose: 1\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")]
+    public void Parse_FieldsNamedInConnection_AreDroppedInOrder(string raw, string rewritten)
+    {
+        Assert.Equal(ResponseHeadStatus.Complete, ResponseHeadParser.Parse(Bytes(raw), RequestMethod.Get, out var head));
+
+        Assert.Equal(rewritten, Rewrite(raw, head));
+    }
+
+    [Theory]
+    [InlineData("HTTP/1.1 200 OK\n")]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 2\n")]
+    [InlineData("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\n")]
+    public void Parse_BareLineFeed_IsInvalidAtOnce_NotIncomplete(string raw)
+    {
+        Assert.Equal(ResponseHeadStatus.Invalid, ResponseHeadParser.Parse(Bytes(raw), RequestMethod.Get, out _));
+    }
+
+    /// <summary>The head as the client gets it: <see cref="HeadWriter.RewriteResponse"/> over a copy with headroom.</summary>
+    private static string Rewrite(string raw, ResponseHead head)
+    {
+        var buffer = new byte[256 + raw.Length];
+        Bytes(raw).CopyTo(buffer, 256);
+        var start = HeadWriter.RewriteResponse(buffer, 256, head, default);
+        return Encoding.ASCII.GetString(buffer, start, 256 + head.Length - start);
     }
 
     private static byte[] Bytes(string s) => Encoding.ASCII.GetBytes(s);

@@ -82,6 +82,7 @@ internal sealed unsafe partial class ClientConnection
             return true;
         }
 
+        var interimSent = _responseStarted;
         _responseStarted = true;
         var bodyStart = UpstreamConnection.Headroom + head.Length;
         var bodyBytes = upstream.End - bodyStart;
@@ -108,13 +109,17 @@ internal sealed unsafe partial class ClientConnection
             return true;
         }
 
-        var belonging = ConsumeBody(new ReadOnlySpan<byte>(upstream.Buffer + bodyStart, bodyBytes));
-        if (belonging < 0)
+        var forwarded = ConsumeBody(upstream, bodyStart, bodyBytes, out var outputStart);
+        if (forwarded < 0)
         {
+            // Broken chunked framing before anything of this response went out: a 502, as for a broken head, not a
+            // connection closed without a word. (After an interim response, the client can only be cut off.)
+            _responseStarted = interimSent;
+            OnUpstreamFailure(Failure.InvalidResponse);
             return true;
         }
 
-        SetOutput(upstream.Buffer + headStart, bodyStart - headStart + belonging, fromUpstream: true);
+        SetOutput(upstream.Buffer + headStart, outputStart + forwarded - headStart, fromUpstream: true);
         return true;
     }
 
@@ -167,28 +172,35 @@ internal sealed unsafe partial class ClientConnection
             return;
         }
 
-        var belonging = ConsumeBody(new ReadOnlySpan<byte>(upstream.Buffer + start, length));
-        if (belonging >= 0)
+        var forwarded = ConsumeBody(upstream, start, length, out var outputStart);
+        if (forwarded < 0)
         {
-            SetOutput(upstream.Buffer + start, belonging, fromUpstream: true);
+            // The head went out already: the client can only be told by closing its connection.
+            AbortExchange();
+            return;
         }
+
+        SetOutput(upstream.Buffer + outputStart, forwarded, fromUpstream: true);
     }
 
     /// <summary>
-    /// Follows the body framing over <paramref name="data"/>: the bytes that belong to this response, or -1 when the
-    /// framing broke (the exchange is aborted). Bytes past the end make the connection unfit for reuse.
+    /// Follows the body framing over the <paramref name="length"/> bytes at <paramref name="start"/> in the upstream
+    /// buffer: how many bytes go to the client, from <paramref name="outputStart"/> (a chunked body's forbidden trailer
+    /// fields are taken out in place), or -1 when the framing broke. Bytes past the end make the connection unfit for reuse.
     /// </summary>
-    private int ConsumeBody(ReadOnlySpan<byte> data)
+    private int ConsumeBody(UpstreamConnection upstream, int start, int length, out int outputStart)
     {
+        outputStart = start;
         int belonging;
+        int forwarded;
         switch (_responseHead.Framing)
         {
             case BodyFraming.None:
-                belonging = 0;
+                belonging = forwarded = 0;
                 _response = ResponseState.Done;
                 break;
             case BodyFraming.ContentLength:
-                belonging = (int)Math.Min(data.Length, _responseLeft);
+                belonging = forwarded = (int)Math.Min(length, _responseLeft);
                 _responseLeft -= belonging;
                 if (_responseLeft == 0)
                 {
@@ -197,10 +209,9 @@ internal sealed unsafe partial class ClientConnection
 
                 break;
             default:
-                belonging = _chunks.Scan(data);
+                belonging = _chunks.Relay(new Span<byte>(upstream.Buffer, upstream.BufferSize), start, length, out outputStart, out forwarded);
                 if (_chunks.IsInvalid)
                 {
-                    AbortExchange();
                     return -1;
                 }
 
@@ -212,12 +223,12 @@ internal sealed unsafe partial class ClientConnection
                 break;
         }
 
-        if (belonging < data.Length)
+        if (belonging < length)
         {
             _upstreamReusable = false;
         }
 
-        return belonging;
+        return forwarded;
     }
 
     private void SetOutput(byte* bytes, int length, bool fromUpstream)

@@ -259,7 +259,7 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
     private bool TryParseHead(out bool progressed)
     {
         var bytes = new ReadOnlySpan<byte>(_buffer, _end);
-        switch (RequestHeadParser.Parse(bytes, BufferPool.BufferSize, out _head, out var reason))
+        switch (RequestHeadParser.Parse(bytes, BufferPool.BufferSize, out _head, out var reason, _engine.Settings.AllowUnderscoresInHeaders))
         {
             case RequestHeadStatus.Complete:
                 StartExchange();

@@ -33,6 +33,9 @@ internal sealed record RelaySettings
 
     public required long MinRequestBodyGracePeriodMs { get; init; }
 
+    /// <summary>Request header names with an underscore are forwarded (<see cref="Http1.UnderscoreHeaders"/>).</summary>
+    public required bool AllowUnderscoresInHeaders { get; init; }
+
     public required bool Retries { get; init; }
 
     public required int MaxAttempts { get; init; }
@@ -47,6 +50,7 @@ internal sealed record RelaySettings
         MaxRequestBodySize = limits.MaxRequestBodySize,
         MinRequestBodyBytesPerSecond = limits.MinRequestBodyBytesPerSecond,
         MinRequestBodyGracePeriodMs = (long)limits.MinRequestBodyGracePeriod.TotalMilliseconds,
+        AllowUnderscoresInHeaders = limits.AllowUnderscoresInHeaders,
         Retries = resilience.Retries,
         MaxAttempts = resilience.MaxAttempts,
     };
