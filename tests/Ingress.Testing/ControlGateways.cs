@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Ingress.Gateway.Discovery.Docker;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Ingress.Testing;

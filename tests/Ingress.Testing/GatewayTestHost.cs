@@ -1,7 +1,7 @@
 using Ingress.Gateway.Discovery;
-using Microsoft.Extensions.DependencyInjection;
 using Ingress.Gateway.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Ingress.Testing;

@@ -6,7 +6,7 @@ using System.Net.Sockets;
 using System.Text;
 using Ingress.Gateway.Discovery;
 using Ingress.Gateway.Hosting;
-using Ingress.Gateway.Reconciliation;
+using Ingress.Gateway.Routing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using Ingress.Gateway.Discovery;
-using Ingress.Gateway.Reconciliation;
+using Ingress.Gateway.Schema;
 
 namespace Ingress.LoadTests.ConfigBuild;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using Ingress.Gateway.ProxyConfig;
-using Ingress.Gateway.Reconciliation;
+using Ingress.Gateway.Configuration;
+using Ingress.Gateway.Routing;
 using Ingress.Gateway.Telemetry;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
@@ -34,7 +34,7 @@ internal static class AdminEndpoints
         admin.MapGet("/api/state", (
             DiscoveryReconciler reconciler,
             SwarmProxyConfigProvider provider,
-            IOptions<Hosting.GatewayOptions> options,
+            IOptions<GatewayOptions> options,
             Yarp.ReverseProxy.IProxyStateLookup proxy,
             ReplicaStats stats,
             [Microsoft.AspNetCore.Mvc.FromServices] Discovery.Control.ControlStatus? control,

@@ -1,11 +1,12 @@
+using Ingress.Gateway.Configuration;
 using Ingress.Gateway.Discovery;
 using Ingress.Gateway.Discovery.Control;
-using Ingress.Gateway.Hosting;
-using Ingress.Gateway.Reconciliation;
+using Ingress.Gateway.Resilience;
+using Ingress.Gateway.Routing;
+using Ingress.Gateway.Schema;
 using Ingress.Gateway.Telemetry;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;
-using Ingress.Gateway.ProxyConfig;
 
 namespace Ingress.Gateway.Admin;
 
@@ -95,7 +96,7 @@ internal sealed record ReplicaView(
                 continue;
             }
 
-            var available = ProxyConfig.DestinationRotation.IsInRotation(cluster, destination);
+            var available = DestinationRotation.IsInRotation(cluster, destination);
             health = available
                 ? destination.Health.Active == DestinationHealth.Healthy ? "healthy" : "in rotation"
                 : destination.Health.Passive == DestinationHealth.Unhealthy ? "ejected (passive)" : "unhealthy (probe)";

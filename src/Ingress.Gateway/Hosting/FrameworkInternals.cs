@@ -1,5 +1,4 @@
-using Ingress.Gateway.ProxyConfig;
-using Microsoft.AspNetCore.DataProtection;
+using Ingress.Gateway.Routing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Yarp.ReverseProxy.Configuration;
 

@@ -1,3 +1,4 @@
+using Ingress.Gateway.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Ingress.Gateway.Hosting;

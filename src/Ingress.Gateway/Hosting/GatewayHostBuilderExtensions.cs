@@ -1,11 +1,9 @@
 using Ingress.Gateway.Admin;
+using Ingress.Gateway.Configuration;
 using Ingress.Gateway.Discovery.Control;
 using Ingress.Gateway.Discovery.Dns;
 using Ingress.Gateway.Discovery.Docker;
-using Ingress.Gateway.Forwarding;
-using Ingress.Gateway.Forwarding.Conformance;
-using Ingress.Gateway.Forwarding.Relay;
-using Ingress.Gateway.ProxyConfig;
+using Ingress.Gateway.Routing;
 using Ingress.Gateway.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;

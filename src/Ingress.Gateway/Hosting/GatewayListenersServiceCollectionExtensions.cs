@@ -1,6 +1,7 @@
 using System.Net;
+using Ingress.Gateway.Configuration;
+using Ingress.Gateway.Listeners;
 using Ingress.Gateway.Telemetry;
-using Ingress.Gateway.Transport;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 

@@ -1,10 +1,10 @@
 using System.Diagnostics.CodeAnalysis;
 using Docker.DotNet;
+using Ingress.Gateway.Configuration;
 using Ingress.Gateway.Discovery.Control;
 using Ingress.Gateway.Discovery.Dns;
 using Ingress.Gateway.Discovery.Docker;
-using Ingress.Gateway.Forwarding;
-using Ingress.Gateway.Forwarding.Relay;
+using Ingress.Gateway.Resilience;
 using Ingress.Gateway.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;

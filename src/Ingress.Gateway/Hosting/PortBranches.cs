@@ -1,7 +1,8 @@
 using Ingress.Gateway.Admin;
-using Ingress.Gateway.Forwarding;
-using Ingress.Gateway.ProxyConfig;
-using Ingress.Gateway.Telemetry;
+using Ingress.Gateway.Configuration;
+using Ingress.Gateway.Proxy;
+using Ingress.Gateway.Routing;
+using Ingress.Gateway.Schema;
 
 namespace Ingress.Gateway.Hosting;
 

@@ -2,9 +2,8 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
+using Ingress.Gateway.Schema;
 using Yarp.ReverseProxy.Model;
-using Ingress.Gateway.Forwarding;
-using Ingress.Gateway.ProxyConfig;
 
 namespace Ingress.Gateway.Telemetry;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using Ingress.Gateway.Schema;
 using Prometheus;
 using Yarp.ReverseProxy.Model;
-using Ingress.Gateway.ProxyConfig;
 
 namespace Ingress.Gateway.Telemetry;
 

@@ -1,3 +1,4 @@
+using Ingress.Gateway.Admin;
 namespace Ingress.Gateway.Telemetry;
 
 /// <summary>Registers what the gateway records (<c>Ingress:Telemetry</c>): metrics, per-replica stats and the access log.</summary>

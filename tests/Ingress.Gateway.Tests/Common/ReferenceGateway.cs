@@ -1,5 +1,5 @@
-using Ingress.Gateway.Forwarding.Relay;
-using Ingress.Gateway.ProxyConfig;
+using Ingress.Gateway.Routing;
+using Ingress.Gateway.Routing.Snapshot;
 
 namespace Ingress.Gateway.Tests.Common;
 

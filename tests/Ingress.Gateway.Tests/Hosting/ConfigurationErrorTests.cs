@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Ingress.Gateway.Configuration;
 using Ingress.Gateway.Hosting;
 
 namespace Ingress.Gateway.Tests.Hosting;

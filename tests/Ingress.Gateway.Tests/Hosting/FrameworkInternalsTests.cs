@@ -1,5 +1,5 @@
 using Ingress.Gateway.Hosting;
-using Ingress.Gateway.ProxyConfig;
+using Ingress.Gateway.Routing;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Hosting;
 using Yarp.ReverseProxy.Configuration;

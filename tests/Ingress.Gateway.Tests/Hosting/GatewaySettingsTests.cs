@@ -1,7 +1,8 @@
+using Ingress.Gateway.Configuration;
 using Ingress.Gateway.Discovery.Control;
 using Ingress.Gateway.Discovery.Docker;
-using Ingress.Gateway.Forwarding;
 using Ingress.Gateway.Hosting;
+using Ingress.Gateway.Resilience;
 using Ingress.Gateway.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,5 @@
-using Ingress.Gateway.Discovery;
 using static Ingress.Observability.Tests.Common.Swarm;
+using Ingress.Gateway.Discovery;
 
 namespace Ingress.Observability.Tests.Common;
 

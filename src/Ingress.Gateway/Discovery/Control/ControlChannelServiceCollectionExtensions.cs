@@ -1,5 +1,5 @@
 using Ingress.Gateway.Discovery.Docker;
-using Ingress.Gateway.Reconciliation;
+using Ingress.Gateway.Routing;
 using Microsoft.Extensions.Options;
 
 namespace Ingress.Gateway.Discovery.Control;

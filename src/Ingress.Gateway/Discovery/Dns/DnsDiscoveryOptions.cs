@@ -1,3 +1,4 @@
+using Ingress.Gateway.Schema;
 namespace Ingress.Gateway.Discovery.Dns;
 
 /// <summary>Settings of the DNS discovery source (<c>Ingress:Discovery:Dns</c>), which needs no Docker socket.</summary>
@@ -57,11 +58,11 @@ public sealed class DnsServiceOptions
     public IReadOnlyDictionary<string, string> ToLabels()
     {
         var labels = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        Add(Reconciliation.IngressLabels.Publish, Publish);
-        Add(Reconciliation.IngressLabels.Host, Host);
-        Add(Reconciliation.IngressLabels.Path, Path);
-        Add(Reconciliation.IngressLabels.Port, Port?.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Add(Reconciliation.IngressLabels.LoadBalancing, LoadBalancing);
+        Add(IngressLabels.Publish, Publish);
+        Add(IngressLabels.Host, Host);
+        Add(IngressLabels.Path, Path);
+        Add(IngressLabels.Port, Port?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Add(IngressLabels.LoadBalancing, LoadBalancing);
         return labels;
 
         void Add(string key, string? value)

@@ -1,4 +1,4 @@
-using Ingress.Gateway.Reconciliation;
+using Ingress.Gateway.Schema;
 using Microsoft.Extensions.Options;
 
 namespace Ingress.Gateway.Discovery.Dns;

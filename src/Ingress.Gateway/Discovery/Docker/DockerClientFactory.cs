@@ -2,7 +2,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Docker.DotNet;
 using Docker.DotNet.X509;
-using Ingress.Gateway.Hosting;
+using Ingress.Gateway.Configuration;
 
 namespace Ingress.Gateway.Discovery.Docker;
 

@@ -4,9 +4,10 @@ using System.Net.Sockets;
 using System.Threading.Channels;
 using Docker.DotNet;
 using Docker.DotNet.Models;
-using Ingress.Gateway.Reconciliation;
 using Microsoft.Extensions.Options;
 using ApiService = global::Docker.DotNet.Models.SwarmService;
+using Ingress.Gateway.Hosting;
+using Ingress.Gateway.Schema;
 
 namespace Ingress.Gateway.Discovery.Docker;
 

@@ -1,0 +1,360 @@
+using Ingress.Gateway.Http1;
+using Ingress.Gateway.Resilience;
+using Ingress.Gateway.Routing.Snapshot;
+using Ingress.Gateway.Transport;
+using Ingress.Gateway.Transport.Native;
+using Yarp.ReverseProxy.Model;
+
+namespace Ingress.Gateway.Relay;
+
+/// <summary>
+/// One client connection on an entry port, driven by its event loop: it reads a request head, picks the route and a
+/// replica, forwards the request on a pooled keep-alive connection, relays the response, and starts over. A request
+/// the relay does not handle itself hands the whole connection to Kestrel and the YARP pipeline, bytes read included.
+/// </summary>
+/// <remarks>
+/// <para>
+/// One buffer per direction and no copies beyond the head rewrites: the request head and any body bytes that came with
+/// it stay in this connection's buffer (so a failed attempt can be retried on another replica), the response flows
+/// through the upstream connection's buffer. Each buffer is written out before it is read into again, which is the
+/// back-pressure: a slow client slows the replica's reads, never the gateway's memory.
+/// </para>
+/// <para>
+/// Behaviour follows the YARP pipeline's: the same headers in and out, the same retries, passive health, 502/503/504,
+/// metrics and access log. Everything on this class runs on its loop's thread.
+/// </para>
+/// </remarks>
+internal sealed unsafe partial class ClientConnection : RelaySocket
+{
+    private static readonly DefaultHttpContext s_noContext = new();
+
+    private static readonly byte[] s_badGateway = Response("502 Bad Gateway", close: false);
+    private static readonly byte[] s_badGatewayClose = Response("502 Bad Gateway", close: true);
+    private static readonly byte[] s_gatewayTimeout = Response("504 Gateway Timeout", close: false);
+    private static readonly byte[] s_gatewayTimeoutClose = Response("504 Gateway Timeout", close: true);
+    private static readonly byte[] s_requestTimeout = Response("408 Request Timeout", close: true);
+    private static readonly byte[] s_lastChunk = RelayCluster.Pinned("0\r\n\r\n"u8.ToArray());
+
+    private readonly RelayEngine _engine;
+    private readonly RelayWorker _worker;
+    private readonly IRelayEntry _listener;
+    private readonly byte[] _forwardedFor;
+
+    private Phase _phase = Phase.Head;
+    private long _deadline;
+
+    // The request bytes: the head being read, or the exchange's head and any body that came with it, then pipelined bytes.
+    private byte* _buffer;
+    private int _end;
+
+    // The exchange.
+    private RequestHead _head;
+    private RelayRoute? _route;
+    private RelayCluster? _cluster;
+    private RelayDestination? _destination;
+    private UpstreamConnection? _upstream;
+    private long _started;
+    private int _attempts;
+    private int _retries;
+    private bool _staleRetried;
+    private List<DestinationState>? _remaining;
+    private long _bodyInBuffer;
+    private long _bodyToRead;
+    private long _bodyReceived;
+    private long _bodyClockMs;
+    private long _bodyWaitStartMs;
+    private string? _logMethod;
+    private string? _logPath;
+    private bool _replayable;
+    private bool _requestHeadSent;
+    private long _upstreamDeadline;
+    private ulong _sentBeforeRequest;
+    private long _silenceCheckAt;
+    private bool _closeAfterResponse;
+    private ResponseState _response;
+    private ResponseHead _responseHead;
+    private ChunkedScanner _chunks;
+    private long _responseLeft;
+    private bool _upstreamReusable;
+    private int _status;
+    private bool _responseStarted;
+    private int _heldBodyStart;
+    private int _heldBodyLength;
+
+    // What is being written to the client: a span of the upstream buffer, or a static response.
+    private byte* _out;
+    private int _outLength;
+    private bool _outFromUpstream;
+    private long _sendDeadline;
+
+    public ClientConnection(RelayEngine engine, RelayWorker worker, IRelayEntry listener, int fd, byte[] forwardedFor)
+        : base(worker.Loop, fd)
+    {
+        _engine = engine;
+        _worker = worker;
+        _listener = listener;
+        _forwardedFor = forwardedFor;
+        ReadReady = true;
+        _deadline = Loop.Now + engine.Settings.RequestHeadersTimeoutMs;
+    }
+
+    private enum Phase : byte
+    {
+        /// <summary>Reading a request head (or idle between requests).</summary>
+        Head,
+
+        /// <summary>Forwarding a request and relaying its response.</summary>
+        Exchange,
+
+        /// <summary>Response sent, FIN sent; reading and discarding until the client closes too.</summary>
+        Lingering,
+
+        Closed,
+    }
+
+    private enum ResponseState : byte
+    {
+        AwaitingHead,
+        Body,
+        Done,
+    }
+
+    private enum Failure : byte
+    {
+        /// <summary>The replica refused the connection (or could not be reached at all).</summary>
+        ConnectRefused,
+
+        /// <summary>The TCP handshake timed out: a vanished task's address drops packets.</summary>
+        ConnectTimeout,
+
+        /// <summary>
+        /// No free local port toward the replica's address (EADDRNOTAVAIL): the gateway's shortage, not the replica's
+        /// fault. Never reached, so another replica (another address, other ports) may still take the request.
+        /// </summary>
+        NoLocalPort,
+
+        /// <summary>The connection reset or closed before a response head arrived.</summary>
+        Reset,
+
+        /// <summary>The replica sent something that is not an HTTP/1.1 response head.</summary>
+        InvalidResponse,
+
+        /// <summary>The replica was silent for longer than the cluster's activity timeout.</summary>
+        ActivityTimeout,
+
+        /// <summary>The replica stopped acknowledging before it acknowledged any of the request (<see cref="SilentReplica"/>).</summary>
+        Unacknowledged,
+
+        /// <summary>The replica stopped acknowledging after it acknowledged part of the request.</summary>
+        SilentAfterPartOfTheRequest,
+    }
+
+    /// <summary>Where the bytes of the current request's client are from, for the access log.</summary>
+    public string ClientAddress { get; init; } = "";
+
+    public override void OnEvents(uint events)
+    {
+        NoteEvents(events);
+        Run();
+    }
+
+    /// <summary>The upstream connection of the current exchange has news.</summary>
+    public void OnUpstreamEvents() => Run();
+
+    public override void Abort()
+    {
+        if (_upstream is { } upstream)
+        {
+            _upstream = null;
+            upstream.Close();
+        }
+
+        Close();
+    }
+
+    public override void OnTick(long nowMs)
+    {
+        switch (_phase)
+        {
+            case Phase.Head when _listener.Draining && _end == 0:
+                Close();
+                break;
+            case Phase.Head when _end == 0 && nowMs < _deadline:
+                // Idle between requests: the buffer goes back to the pool. A busy connection keeps it from one request
+                // to the next (no allocator round trip per request); an idle one holds none.
+                ReleaseEmptyBuffer();
+                break;
+            case Phase.Head when nowMs >= _deadline:
+                if (_end > 0)
+                {
+                    // Kestrel's RequestHeadersTimeout: a slowloris client is told and cut off.
+                    SendBestEffort(s_requestTimeout);
+                }
+
+                Close();
+                break;
+            case Phase.Exchange:
+                CheckExchangeDeadlines(nowMs);
+                break;
+            case Phase.Lingering when nowMs >= _deadline:
+                Close();
+                break;
+        }
+    }
+
+    private void Run()
+    {
+        var progress = true;
+        while (progress && _phase != Phase.Closed)
+        {
+            progress = _phase switch
+            {
+                Phase.Head => StepHead(),
+                Phase.Exchange => StepExchange(),
+                Phase.Lingering => StepLinger(),
+                _ => false,
+            };
+        }
+    }
+
+    private bool StepHead()
+    {
+        if (_end > 0 && TryParseHead(out var progressed))
+        {
+            return progressed;
+        }
+
+        if (!ReadReady)
+        {
+            return false;
+        }
+
+        if (_buffer == null)
+        {
+            _buffer = Loop.Buffers.Rent();
+        }
+
+        var wasEmpty = _end == 0;
+        var read = Receive(_buffer + _end, BufferPool.BufferSize - _end);
+        if (read == WouldBlock)
+        {
+            return false;
+        }
+
+        if (read <= 0)
+        {
+            // The client closed (or reset) between requests, or in the middle of a head: nothing to answer.
+            Close();
+            return false;
+        }
+
+        if (wasEmpty)
+        {
+            _deadline = Loop.Now + _engine.Settings.RequestHeadersTimeoutMs;
+        }
+
+        _end += read;
+        return true;
+    }
+
+    /// <summary>Parses what has arrived. False when more is needed (<paramref name="progressed"/> says whether the caller should read).</summary>
+    private bool TryParseHead(out bool progressed)
+    {
+        var bytes = new ReadOnlySpan<byte>(_buffer, _end);
+        switch (RequestHeadParser.Parse(bytes, BufferPool.BufferSize, out _head, out var reason, _engine.Settings.AllowUnderscoresInHeaders))
+        {
+            case RequestHeadStatus.Complete:
+                StartExchange();
+                progressed = true;
+                return true;
+            case RequestHeadStatus.Handoff:
+                HandOff(reason);
+                progressed = false;
+                return true;
+            default:
+                progressed = false;
+                return false;
+        }
+    }
+
+    /// <summary>Sends FIN and reads whatever the client still sends until it closes, so a reset cannot destroy the response.</summary>
+    private void Linger()
+    {
+        _phase = Phase.Lingering;
+        _deadline = Loop.Now + RelaySettings.LingerMs;
+        Libc.Shutdown(Fd, Libc.SHUT_WR);
+        _end = 0;
+    }
+
+    private bool StepLinger()
+    {
+        if (!ReadReady)
+        {
+            return false;
+        }
+
+        if (_buffer == null)
+        {
+            _buffer = Loop.Buffers.Rent();
+        }
+
+        var read = Receive(_buffer, BufferPool.BufferSize);
+        if (read == WouldBlock)
+        {
+            return false;
+        }
+
+        if (read <= 0)
+        {
+            Close();
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Gives the connection, and every byte read from it that is not yet answered, to Kestrel.</summary>
+    private void HandOff(HandoffReason reason)
+    {
+        var unread = new ReadOnlySpan<byte>(_buffer, _end).ToArray();
+        ReleaseBuffer();
+        _phase = Phase.Closed;
+        _listener.HandOff(Detach(), unread, reason);
+    }
+
+    private void Close()
+    {
+        if (_phase == Phase.Closed)
+        {
+            return;
+        }
+
+        _phase = Phase.Closed;
+        DetachUpstream(reusable: false);
+        ReleaseBuffer();
+        CloseSocket();
+        _listener.OnRelayConnectionClosed();
+    }
+
+    private void ReleaseEmptyBuffer()
+    {
+        if (_end == 0)
+        {
+            ReleaseBuffer();
+        }
+    }
+
+    private void ReleaseBuffer()
+    {
+        if (_buffer != null)
+        {
+            Loop.Buffers.Return(_buffer);
+            _buffer = null;
+        }
+
+        _end = 0;
+    }
+
+    private static byte[] Response(string status, bool close) => RelayCluster.Pinned(System.Text.Encoding.ASCII.GetBytes(
+        $"HTTP/1.1 {status}\r\nContent-Length: 0\r\n{(close ? "Connection: close\r\n" : "")}\r\n"));
+}

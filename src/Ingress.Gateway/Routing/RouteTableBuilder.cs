@@ -1,0 +1,270 @@
+using System.Collections.Immutable;
+using System.Net;
+using Ingress.Gateway.Discovery;
+using Ingress.Gateway.Schema;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Ingress.Gateway.Routing;
+
+/// <summary>
+/// The pure mapping from discovered services to YARP routes and clusters. Deterministic: the same services give
+/// equal configs, so an unchanged swarm never reloads YARP. Never throws for any labels.
+/// </summary>
+public static class RouteTableBuilder
+{
+    /// <summary>Builds the table for <paramref name="services"/> on a gateway listening on <paramref name="entryPorts"/>.</summary>
+    /// <param name="services">Every labelled service from every source.</param>
+    /// <param name="entryPorts">The gateway's entry ports; the first one is the default entry port.</param>
+    public static RouteTable Build(IEnumerable<SwarmService> services, IReadOnlyList<int> entryPorts) =>
+        Build(services, entryPorts, plans: null);
+
+    /// <summary>
+    /// Builds the table, taking what a service asked for (its parsed labels, its routes and its cluster) from
+    /// <paramref name="plans"/> when the same <see cref="SwarmService"/> instance was planned before. The result is
+    /// equal to <see cref="Build(IEnumerable{SwarmService}, IReadOnlyList{int})"/>'s, and an unchanged service keeps
+    /// its config objects, which YARP's apply then skips cheaply (<see cref="CachingConfigValidator"/>).
+    /// </summary>
+    internal static RouteTable Build(IEnumerable<SwarmService> services, IReadOnlyList<int> entryPorts, ServicePlans? plans)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(entryPorts);
+        if (entryPorts.Count == 0)
+        {
+            throw new ArgumentException("At least one entry port is required.", nameof(entryPorts));
+        }
+
+        var defaultEntryPort = entryPorts[0];
+        if (plans is not null && plans.DefaultEntryPort != defaultEntryPort)
+        {
+            plans = null;
+        }
+
+        // Older services claim routes first, so a newly deployed service can never take a route from a working one.
+        var ordered = services
+            .OrderBy(s => s.CreatedAt)
+            .ThenBy(s => s.Name, StringComparer.Ordinal)
+            .ThenBy(s => s.Id, StringComparer.Ordinal);
+
+        var claims = new Dictionary<RouteKey, (string Owner, RouteKey Claimed)>(RouteKey.MatchComparer);
+        var routes = new List<RouteConfig>();
+        var clusters = new Dictionary<string, ClusterConfig>(StringComparer.Ordinal);
+        var states = new List<ServiceRouteState>();
+
+        foreach (var service in ordered)
+        {
+            var plan = plans?.For(service) ?? ServicePlan.Create(service, defaultEntryPort);
+            if (plan.Routing is not { } routing)
+            {
+                states.Add(new ServiceRouteState(service, ServiceRouteStatus.Invalid, plan.Errors, [], null));
+                continue;
+            }
+
+            if (!routing.Enabled)
+            {
+                states.Add(new ServiceRouteState(service, ServiceRouteStatus.Disabled, [], [], null));
+                continue;
+            }
+
+            var problems = ImmutableArray.CreateBuilder<LabelError>();
+            foreach (var candidate in plan.Candidates)
+            {
+                if (!entryPorts.Contains(candidate.Key.EntryPort))
+                {
+                    problems.Add(new LabelError(candidate.Label, service.Labels.GetValueOrDefault(candidate.Label),
+                        $"the gateway does not listen on entry port {candidate.Key.EntryPort} (it listens on {string.Join(", ", entryPorts)}); add it to Ingress:EntryPorts and publish it in the gateway's ports"));
+                }
+                else
+                {
+                    foreach (var claim in candidate.Claims)
+                    {
+                        if (claims.TryGetValue(claim, out var existing))
+                        {
+                            problems.Add(new LabelError(candidate.Label, service.Labels.GetValueOrDefault(candidate.Label),
+                                $"clashes with service '{existing.Owner}', which already routes {existing.Claimed}"));
+                        }
+                    }
+                }
+            }
+
+            if (problems.Count > 0)
+            {
+                states.Add(new ServiceRouteState(service, ServiceRouteStatus.Invalid, problems.ToImmutable(), [], null));
+                continue;
+            }
+
+            foreach (var candidate in plan.Candidates)
+            {
+                foreach (var claim in candidate.Claims)
+                {
+                    claims[claim] = (service.Name, claim);
+                }
+
+                clusters.TryAdd(candidate.Cluster.ClusterId, candidate.Cluster);
+                routes.Add(candidate.Route);
+            }
+
+            states.Add(new ServiceRouteState(service, ServiceRouteStatus.Routed, [], plan.Entries, routing.LoadBalancingPolicy));
+        }
+
+        return new RouteTable(
+            [.. routes.OrderBy(r => r.RouteId, StringComparer.Ordinal)],
+            [.. clusters.Values.OrderBy(c => c.ClusterId, StringComparer.Ordinal)],
+            [.. states.OrderBy(s => s.Service.Name, StringComparer.Ordinal).ThenBy(s => s.Service.Id, StringComparer.Ordinal)]);
+    }
+
+    /// <summary>
+    /// Everything about one service that depends on nothing but the service and the default entry port: its parsed
+    /// labels, and the route and cluster of each route it asks for. Whether it gets them depends on the other services.
+    /// </summary>
+    internal sealed class ServicePlan
+    {
+        private ServicePlan(ServiceRouting? routing, ImmutableArray<LabelError> errors, ImmutableArray<PlannedRoute> candidates)
+        {
+            Routing = routing;
+            Errors = errors;
+            Candidates = candidates;
+            Entries = [.. candidates.Select(c => $"{c.Key} -> :{c.TargetPort}")];
+        }
+
+        /// <summary>The parsed labels; null when they are invalid (<see cref="Errors"/> says why).</summary>
+        public ServiceRouting? Routing { get; }
+
+        public ImmutableArray<LabelError> Errors { get; }
+
+        public ImmutableArray<PlannedRoute> Candidates { get; }
+
+        /// <summary>Descriptions of its routes for <c>/api/state</c>, e.g. <c>:8888/* -> :8888</c>.</summary>
+        public ImmutableArray<string> Entries { get; }
+
+        public static ServicePlan Create(SwarmService service, int defaultEntryPort)
+        {
+            var routing = LabelParser.Parse(service.Labels, out var errors);
+            if (routing is not { Enabled: true })
+            {
+                return new ServicePlan(routing, errors, []);
+            }
+
+            var candidates = ImmutableArray.CreateBuilder<PlannedRoute>();
+            var clusters = new Dictionary<int, ClusterConfig>();
+            foreach (var (key, routeId, label, targetPort, hosts) in Plan(service, routing, defaultEntryPort))
+            {
+                if (!clusters.TryGetValue(targetPort, out var cluster))
+                {
+                    cluster = BuildCluster(ClusterId(service, targetPort), service, targetPort, routing);
+                    clusters[targetPort] = cluster;
+                }
+
+                candidates.Add(new PlannedRoute(key, label, targetPort, hosts.IsEmpty ? [key] : [.. hosts.Select(host => key with { Host = host })],
+                    BuildRoute(key, routeId, hosts, service, cluster.ClusterId), cluster));
+            }
+
+            return new ServicePlan(routing, errors, candidates.ToImmutable());
+        }
+    }
+
+    /// <summary>One route a service asks for, with the configs it becomes if it is granted.</summary>
+    /// <param name="Claims">One claim per host name: routing matches a request's host against each of them separately.</param>
+    internal sealed record PlannedRoute(RouteKey Key, string Label, int TargetPort, ImmutableArray<RouteKey> Claims, RouteConfig Route, ClusterConfig Cluster);
+
+    private static IEnumerable<(RouteKey Key, string RouteId, string Label, int TargetPort, ImmutableArray<string> Hosts)> Plan(
+        SwarmService service, ServiceRouting routing, int defaultEntryPort)
+    {
+        foreach (var mapping in routing.Publish)
+        {
+            yield return (new RouteKey(mapping.Published, "*", "/"), $"{service.Name}/publish/{mapping.Published}", IngressLabels.Publish, mapping.Target, []);
+        }
+
+        if (routing.Rule is { } rule)
+        {
+            var hostKey = rule.Hosts.IsEmpty ? "*" : string.Join(",", rule.Hosts);
+            yield return (new RouteKey(defaultEntryPort, hostKey, rule.PathPrefix), $"{service.Name}/rule",
+                rule.Hosts.IsEmpty ? IngressLabels.Path : IngressLabels.Host, rule.Target, rule.Hosts);
+        }
+    }
+
+    private static RouteConfig BuildRoute(RouteKey key, string routeId, ImmutableArray<string> hosts, SwarmService service, string clusterId) => new()
+    {
+        RouteId = routeId,
+        ClusterId = clusterId,
+        Match = new RouteMatch
+        {
+            Hosts = hosts.IsEmpty ? null : [.. hosts],
+            Path = key.Path == "/" ? "/{**catch-all}" : $"{key.Path}/{{**catch-all}}",
+        },
+        Metadata = new Dictionary<string, string>
+        {
+            [RouteMetadata.EntryPortKey] = key.EntryPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [RouteMetadata.ServiceKey] = service.Name,
+            [RouteMetadata.DiscoveredKey] = "true",
+        },
+    };
+
+    private static ClusterConfig BuildCluster(string clusterId, SwarmService service, int targetPort, ServiceRouting routing)
+    {
+        var destinations = new Dictionary<string, DestinationConfig>(StringComparer.Ordinal);
+        foreach (var task in service.Tasks)
+        {
+            destinations[task.Id] = new DestinationConfig
+            {
+                Address = DestinationAddress(task.Address, targetPort),
+                Host = null,
+            };
+        }
+
+        return new ClusterConfig
+        {
+            ClusterId = clusterId,
+            LoadBalancingPolicy = routing.LoadBalancingPolicy,
+            Destinations = destinations,
+            HealthCheck = routing.HealthCheck is { } probe
+                ? new HealthCheckConfig
+                {
+                    Active = new ActiveHealthCheckConfig
+                    {
+                        Enabled = true,
+                        // YARP escapes a '?' in Path, so a query string has to go in Query (which keeps its '?').
+                        Path = probe.PathOnly,
+                        Query = probe.Query,
+                        Interval = probe.Interval,
+                        Timeout = probe.Timeout,
+                    },
+                }
+                : null,
+            // YARP's activity timeout: the replica must send something within it, or the request fails with 504.
+            HttpRequest = routing.Timeout is { } timeout ? new ForwarderRequestConfig { ActivityTimeout = timeout } : null,
+            Metadata = new Dictionary<string, string> { [RouteMetadata.ServiceKey] = service.Name },
+        };
+    }
+
+    internal static string DestinationAddress(string ip, int port) =>
+        IPAddress.TryParse(ip, out var parsed) && parsed.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            ? $"http://[{ip}]:{port}/"
+            : $"http://{ip}:{port}/";
+
+    private static string ClusterId(SwarmService service, int targetPort) => $"{service.Name}/{targetPort}";
+
+    /// <summary>
+    /// What a route claims: no two services may claim the same entry port, host and path. Compared the way ASP.NET
+    /// Core routing matches (<see cref="MatchComparer"/>), since two routes it cannot tell apart make every request
+    /// they both match fail with an ambiguous-match 500.
+    /// </summary>
+    internal readonly record struct RouteKey(int EntryPort, string Host, string Path)
+    {
+        /// <summary>Host names and path literals match case-insensitively.</summary>
+        public static readonly IEqualityComparer<RouteKey> MatchComparer = new IgnoreCaseComparer();
+
+        public override string ToString() => Host == "*" ? $":{EntryPort}{Path}" : $"{Host}:{EntryPort}{Path}";
+
+        private sealed class IgnoreCaseComparer : IEqualityComparer<RouteKey>
+        {
+            public bool Equals(RouteKey x, RouteKey y) =>
+                x.EntryPort == y.EntryPort
+                && string.Equals(x.Host, y.Host, StringComparison.OrdinalIgnoreCase)
+                && string.Equals(x.Path, y.Path, StringComparison.OrdinalIgnoreCase);
+
+            public int GetHashCode(RouteKey key) => HashCode.Combine(
+                key.EntryPort, StringComparer.OrdinalIgnoreCase.GetHashCode(key.Host), StringComparer.OrdinalIgnoreCase.GetHashCode(key.Path));
+        }
+    }
+}

@@ -1,0 +1,46 @@
+namespace Ingress.Gateway.Schema;
+
+/// <summary>The <c>ingress.*</c> label schema read from a service's <c>deploy.labels</c>.</summary>
+public static class IngressLabels
+{
+    /// <summary>Every label of the schema starts with this prefix.</summary>
+    public const string Prefix = "ingress.";
+
+    /// <summary><c>false</c> switches a labelled service off.</summary>
+    public const string Enable = "ingress.enable";
+
+    /// <summary><c>published:target</c>[,...]: the routing-mesh equivalent of <c>--publish</c>.</summary>
+    public const string Publish = "ingress.publish";
+
+    /// <summary>Host names (comma list, <c>*.example.com</c> wildcards) matched on the default entry port.</summary>
+    public const string Host = "ingress.host";
+
+    /// <summary>A path prefix matched on the default entry port.</summary>
+    public const string Path = "ingress.path";
+
+    /// <summary>The target port of the tasks for host and path rules.</summary>
+    public const string Port = "ingress.port";
+
+    /// <summary>The load-balancing policy: <c>round_robin</c> (default), <c>least_requests</c>, <c>power_of_two</c>, <c>random</c>.</summary>
+    public const string LoadBalancing = "ingress.lb";
+
+    /// <summary>The network whose task addresses are used, when tasks sit on several networks shared with the gateway.</summary>
+    public const string Network = "ingress.network";
+
+    /// <summary>An HTTP path probed on every task; a non-2xx answer twice in a row takes the task out of rotation.</summary>
+    public const string HealthCheckPath = "ingress.healthcheck.path";
+
+    /// <summary>How often the health check path is probed, e.g. <c>5s</c> (default 5 s).</summary>
+    public const string HealthCheckInterval = "ingress.healthcheck.interval";
+
+    /// <summary>How long a probe may take, e.g. <c>2s</c> (default 2 s).</summary>
+    public const string HealthCheckTimeout = "ingress.healthcheck.timeout";
+
+    /// <summary>How long a replica may stay silent on a request, e.g. <c>30s</c>, before the gateway answers 504 (default 60 s).</summary>
+    public const string Timeout = "ingress.timeout";
+
+    /// <summary>True for labels in the <c>ingress.</c> namespace.</summary>
+    public static bool IsIngressLabel(string key) => key.StartsWith(Prefix, StringComparison.Ordinal);
+
+    internal static readonly string[] Known = [Enable, Publish, Host, Path, Port, LoadBalancing, Network, HealthCheckPath, HealthCheckInterval, HealthCheckTimeout, Timeout];
+}

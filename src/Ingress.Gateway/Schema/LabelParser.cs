@@ -1,0 +1,285 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Yarp.ReverseProxy.LoadBalancing;
+
+namespace Ingress.Gateway.Schema;
+
+/// <summary>Parses the <c>ingress.*</c> labels of one service. Never throws: bad values become <see cref="LabelError"/>s.</summary>
+public static class LabelParser
+{
+    private static readonly Dictionary<string, string> s_policies = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["round_robin"] = LoadBalancingPolicies.RoundRobin,
+        ["least_requests"] = LoadBalancingPolicies.LeastRequests,
+        ["power_of_two"] = LoadBalancingPolicies.PowerOfTwoChoices,
+        ["random"] = LoadBalancingPolicies.Random,
+    };
+
+    /// <summary>Parses <paramref name="labels"/>; returns the routing, or null with at least one error.</summary>
+    public static ServiceRouting? Parse(IReadOnlyDictionary<string, string> labels, out ImmutableArray<LabelError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var found = ImmutableArray.CreateBuilder<LabelError>();
+
+        foreach (var key in labels.Keys)
+        {
+            if (IngressLabels.IsIngressLabel(key) && Array.IndexOf(IngressLabels.Known, key) < 0)
+            {
+                found.Add(new LabelError(key, labels[key], $"unknown label; known labels are {string.Join(", ", IngressLabels.Known)}"));
+            }
+        }
+
+        var enabled = ParseEnable(labels, found);
+        var publish = ParsePublish(labels, found);
+        var rule = ParseRule(labels, found);
+        var policy = ParsePolicy(labels, found);
+        var probe = ParseHealthCheck(labels, found);
+        var timeout = ParseDuration(labels, IngressLabels.Timeout, found);
+
+        if (enabled && publish.IsEmpty && rule is null && found.Count == 0)
+        {
+            found.Add(new LabelError(IngressLabels.Publish, null, $"the service has ingress labels but no route: set {IngressLabels.Publish}, or {IngressLabels.Host}/{IngressLabels.Path} with {IngressLabels.Port}, or {IngressLabels.Enable}=false"));
+        }
+
+        errors = found.ToImmutable();
+        return errors.IsEmpty ? new ServiceRouting(enabled, publish, rule, policy, probe, timeout) : null;
+    }
+
+    private static bool ParseEnable(IReadOnlyDictionary<string, string> labels, ImmutableArray<LabelError>.Builder errors)
+    {
+        if (!labels.TryGetValue(IngressLabels.Enable, out var value))
+        {
+            return true;
+        }
+
+        if (bool.TryParse(value.Trim(), out var enabled))
+        {
+            return enabled;
+        }
+
+        errors.Add(new LabelError(IngressLabels.Enable, value, "expected true or false"));
+        return false;
+    }
+
+    private static ImmutableArray<PortMapping> ParsePublish(IReadOnlyDictionary<string, string> labels, ImmutableArray<LabelError>.Builder errors)
+    {
+        if (!labels.TryGetValue(IngressLabels.Publish, out var value))
+        {
+            return [];
+        }
+
+        var mappings = ImmutableArray.CreateBuilder<PortMapping>();
+        foreach (var part in value.Split(',', StringSplitOptions.TrimEntries))
+        {
+            var colon = part.IndexOf(':');
+            var publishedText = colon < 0 ? part : part[..colon];
+            var targetText = colon < 0 ? part : part[(colon + 1)..];
+            if (!TryParsePort(publishedText, out var published) || !TryParsePort(targetText, out var target))
+            {
+                errors.Add(new LabelError(IngressLabels.Publish, value, $"'{part}' is not published:target with ports 1-65535 (e.g. 8888:8888)"));
+                continue;
+            }
+
+            foreach (var existing in mappings)
+            {
+                if (existing.Published == published)
+                {
+                    errors.Add(new LabelError(IngressLabels.Publish, value, $"port {published} is published twice"));
+                }
+            }
+
+            mappings.Add(new PortMapping(published, target));
+        }
+
+        return mappings.ToImmutable();
+    }
+
+    private static HttpRule? ParseRule(IReadOnlyDictionary<string, string> labels, ImmutableArray<LabelError>.Builder errors)
+    {
+        var hasHost = labels.TryGetValue(IngressLabels.Host, out var hostValue);
+        var hasPath = labels.TryGetValue(IngressLabels.Path, out var pathValue);
+        var hasPort = labels.TryGetValue(IngressLabels.Port, out var portValue);
+        if (!hasHost && !hasPath)
+        {
+            if (hasPort)
+            {
+                errors.Add(new LabelError(IngressLabels.Port, portValue, $"needs {IngressLabels.Host} or {IngressLabels.Path}; use {IngressLabels.Publish} for a port mapping"));
+            }
+
+            return null;
+        }
+
+        var valid = true;
+        var hosts = ImmutableArray<string>.Empty;
+        if (hasHost)
+        {
+            var builder = ImmutableArray.CreateBuilder<string>();
+            foreach (var host in hostValue!.Split(',', StringSplitOptions.TrimEntries))
+            {
+                if (!IsValidHost(host))
+                {
+                    errors.Add(new LabelError(IngressLabels.Host, hostValue, $"'{host}' is not a host name (letters, digits, '-', '.', an optional leading '*.')"));
+                    valid = false;
+                }
+                else
+                {
+                    builder.Add(host.ToLowerInvariant());
+                }
+            }
+
+            hosts = [.. builder.OrderBy(h => h, StringComparer.Ordinal)];
+        }
+
+        var path = "/";
+        if (hasPath)
+        {
+            if (!IsValidPathPrefix(pathValue!))
+            {
+                errors.Add(new LabelError(IngressLabels.Path, pathValue, "expected a path prefix starting with '/', without spaces, '{', '}', '?' or '#'"));
+                valid = false;
+            }
+            else
+            {
+                path = pathValue!.Length > 1 ? pathValue.TrimEnd('/') : pathValue;
+                if (path.Length == 0)
+                {
+                    path = "/";
+                }
+            }
+        }
+
+        var target = 0;
+        if (!hasPort)
+        {
+            errors.Add(new LabelError(IngressLabels.Port, null, $"required with {IngressLabels.Host}/{IngressLabels.Path}: the port the tasks listen on"));
+            valid = false;
+        }
+        else if (!TryParsePort(portValue!, out target))
+        {
+            errors.Add(new LabelError(IngressLabels.Port, portValue, "expected a port 1-65535"));
+            valid = false;
+        }
+
+        return valid ? new HttpRule(hosts, path, target) : null;
+    }
+
+    private static string ParsePolicy(IReadOnlyDictionary<string, string> labels, ImmutableArray<LabelError>.Builder errors)
+    {
+        if (!labels.TryGetValue(IngressLabels.LoadBalancing, out var value))
+        {
+            return LoadBalancingPolicies.RoundRobin;
+        }
+
+        if (s_policies.TryGetValue(value.Trim(), out var policy))
+        {
+            return policy;
+        }
+
+        errors.Add(new LabelError(IngressLabels.LoadBalancing, value, "expected round_robin, least_requests, power_of_two or random"));
+        return LoadBalancingPolicies.RoundRobin;
+    }
+
+    private static HealthProbe? ParseHealthCheck(IReadOnlyDictionary<string, string> labels, ImmutableArray<LabelError>.Builder errors)
+    {
+        var interval = ParseDuration(labels, IngressLabels.HealthCheckInterval, errors);
+        var timeout = ParseDuration(labels, IngressLabels.HealthCheckTimeout, errors);
+        if (!labels.TryGetValue(IngressLabels.HealthCheckPath, out var path))
+        {
+            if (interval is not null || timeout is not null)
+            {
+                errors.Add(new LabelError(IngressLabels.HealthCheckPath, null, "required with ingress.healthcheck.interval/timeout"));
+            }
+
+            return null;
+        }
+
+        if (!IsValidPathPrefix(path.Split('?', 2)[0]))
+        {
+            errors.Add(new LabelError(IngressLabels.HealthCheckPath, path, "expected a path starting with '/', e.g. /healthz"));
+            return null;
+        }
+
+        return new HealthProbe(path, interval ?? HealthProbe.DefaultInterval, timeout ?? HealthProbe.DefaultTimeout);
+    }
+
+    private static TimeSpan? ParseDuration(IReadOnlyDictionary<string, string> labels, string key, ImmutableArray<LabelError>.Builder errors)
+    {
+        if (!labels.TryGetValue(key, out var value))
+        {
+            return null;
+        }
+
+        if (TryParseDuration(value, out var duration) && duration > TimeSpan.Zero && duration <= TimeSpan.FromHours(1))
+        {
+            return duration;
+        }
+
+        errors.Add(new LabelError(key, value, "expected a duration between 1ms and 1h, such as 500ms, 5s, 2m or 00:00:05"));
+        return null;
+    }
+
+    /// <summary>Parses <c>500ms</c>, <c>5s</c>, <c>2m</c>, <c>1h</c>, plain seconds, or a TimeSpan such as <c>00:00:05</c>.</summary>
+    internal static bool TryParseDuration(string text, out TimeSpan duration)
+    {
+        text = text.Trim();
+        duration = default;
+        (string Suffix, double Milliseconds)[] units = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)];
+        foreach (var (suffix, ms) in units)
+        {
+            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase)
+                && double.TryParse(text[..^suffix.Length], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount))
+            {
+                duration = TimeSpan.FromMilliseconds(amount * ms);
+                return true;
+            }
+        }
+
+        if (double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds))
+        {
+            duration = TimeSpan.FromSeconds(seconds);
+            return true;
+        }
+
+        return text.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out duration);
+    }
+
+    internal static bool TryParsePort(string text, out int port) =>
+        int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out port) && port is > 0 and <= 65535;
+
+    private static bool IsValidHost(string host)
+    {
+        var name = host.StartsWith("*.", StringComparison.Ordinal) ? host[2..] : host;
+        if (name.Length is 0 or > 253 || name[0] == '.' || name[^1] == '.' || name.Contains("..", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c != '-' && c != '.')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsValidPathPrefix(string path)
+    {
+        if (path.Length == 0 || path[0] != '/' || path.Contains("//", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        foreach (var c in path)
+        {
+            if (char.IsWhiteSpace(c) || char.IsControl(c) || c is '{' or '}' or '?' or '#' or '*')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

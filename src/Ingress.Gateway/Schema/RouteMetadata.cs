@@ -1,0 +1,24 @@
+using Ingress.Gateway.Routing;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Ingress.Gateway.Schema;
+
+/// <summary>
+/// The metadata the gateway reads from YARP routes and clusters. Discovery writes it on what it builds; a static
+/// <c>ReverseProxy</c> route may set it too (an entry port, or a service name for the metrics).
+/// </summary>
+internal static class RouteMetadata
+{
+    /// <summary>Route metadata: the entry port a route is bound to (see <see cref="EntryPortMatcherPolicy"/>).</summary>
+    public const string EntryPortKey = "ingress.entryPort";
+
+    /// <summary>Route and cluster metadata: the Swarm service name, for telemetry and the admin state.</summary>
+    public const string ServiceKey = "ingress.service";
+
+    /// <summary>Route metadata set by discovery on every route it builds; static routes don't have it.</summary>
+    public const string DiscoveredKey = "ingress.discovered";
+
+    /// <summary>The service a cluster serves: its <see cref="ServiceKey"/> metadata, else the cluster ID.</summary>
+    public static string ServiceName(this ClusterConfig cluster) =>
+        cluster.Metadata?.TryGetValue(ServiceKey, out var name) == true ? name : cluster.ClusterId;
+}

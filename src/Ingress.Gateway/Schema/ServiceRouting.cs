@@ -1,0 +1,68 @@
+using System.Collections.Immutable;
+
+namespace Ingress.Gateway.Schema;
+
+/// <summary>The routing a service asked for through its labels, parsed and validated.</summary>
+/// <param name="Enabled">False when <c>ingress.enable=false</c>.</param>
+/// <param name="Publish">Port mappings from <c>ingress.publish</c>.</param>
+/// <param name="Rule">The host/path rule on the default entry port, if any.</param>
+/// <param name="LoadBalancingPolicy">The YARP load-balancing policy name.</param>
+/// <param name="HealthCheck">The active health check, if <c>ingress.healthcheck.path</c> is set.</param>
+/// <param name="Timeout">The request timeout of the service's routes, if <c>ingress.timeout</c> is set.</param>
+public sealed record ServiceRouting(
+    bool Enabled,
+    ImmutableArray<PortMapping> Publish,
+    HttpRule? Rule,
+    string LoadBalancingPolicy,
+    HealthProbe? HealthCheck = null,
+    TimeSpan? Timeout = null);
+
+/// <summary>An active HTTP probe of every task of a service.</summary>
+/// <param name="Path">The path probed on the task's target port, with an optional query string (<c>/healthz?full=1</c>).</param>
+/// <param name="Interval">Time between probes.</param>
+/// <param name="Timeout">How long one probe may take.</param>
+public sealed record HealthProbe(string Path, TimeSpan Interval, TimeSpan Timeout)
+{
+    /// <summary>The probe interval when <c>ingress.healthcheck.interval</c> is not set.</summary>
+    public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>The probe timeout when <c>ingress.healthcheck.timeout</c> is not set.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary><see cref="Path"/> without its query string.</summary>
+    public string PathOnly => Path.Split('?', 2)[0];
+
+    /// <summary>The query string of <see cref="Path"/> with its leading '?', or null when it has none.</summary>
+    public string? Query => Path.IndexOf('?', StringComparison.Ordinal) is var at and >= 0 && at < Path.Length - 1 ? Path[at..] : null;
+}
+
+/// <summary>Requests reaching entry port <paramref name="Published"/> go to port <paramref name="Target"/> of every task.</summary>
+public readonly record struct PortMapping(int Published, int Target)
+{
+    /// <inheritdoc/>
+    public override string ToString() => $"{Published}:{Target}";
+}
+
+/// <summary>A host and path-prefix rule served on the default entry port, forwarded to <paramref name="Target"/>.</summary>
+/// <param name="Hosts">Host names to match; empty matches any host.</param>
+/// <param name="PathPrefix">The path prefix, starting with <c>/</c>; <c>/</c> matches everything.</param>
+/// <param name="Target">The port on every task.</param>
+public sealed record HttpRule(ImmutableArray<string> Hosts, string PathPrefix, int Target)
+{
+    /// <inheritdoc/>
+    public bool Equals(HttpRule? other) =>
+        other is not null && PathPrefix == other.PathPrefix && Target == other.Target && Hosts.SequenceEqual(other.Hosts);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(PathPrefix, Target, Hosts.Length);
+}
+
+/// <summary>Why a label made its service unroutable.</summary>
+/// <param name="Label">The label key.</param>
+/// <param name="Value">The label value as given.</param>
+/// <param name="Reason">What is wrong with it, in words a user can act on.</param>
+public sealed record LabelError(string Label, string? Value, string Reason)
+{
+    /// <inheritdoc/>
+    public override string ToString() => Value is null ? $"{Label}: {Reason}" : $"{Label}={Value}: {Reason}";
+}

@@ -1,0 +1,66 @@
+using Ingress.Gateway.Configuration;
+using Ingress.Gateway.Discovery.Dns;
+using Ingress.Gateway.Hosting;
+
+namespace Ingress.Gateway.Tests.Discovery.Dns;
+
+public sealed class DnsDiscoveryOptionsValidatorTests
+{
+    private static DnsDiscoveryOptions Valid() => new()
+    {
+        Enabled = true,
+        Services = [new DnsServiceOptions { Name = "web", Publish = "8888:80" }],
+    };
+
+    [Fact]
+    public void Validate_Defaults_Succeed()
+    {
+        Assert.True(new DnsDiscoveryOptionsValidator().Validate(null, Valid()).Succeeded);
+    }
+
+    [Theory]
+    [InlineData(nameof(DnsDiscoveryOptions.RefreshInterval), "-00:00:01")]
+    [InlineData(nameof(DnsDiscoveryOptions.RefreshInterval), "00:00:00")]
+    [InlineData(nameof(DnsDiscoveryOptions.RefreshInterval), "1.00:00:00")]
+    [InlineData(nameof(DnsDiscoveryOptions.LookupTimeout), "-00:00:01")]
+    [InlineData(nameof(DnsDiscoveryOptions.LookupTimeout), "00:00:00")]
+    [InlineData(nameof(DnsDiscoveryOptions.LookupTimeout), "00:05:00")]
+    [InlineData(nameof(DnsDiscoveryOptions.MaxRetryDelay), "-00:00:01")]
+    [InlineData(nameof(DnsDiscoveryOptions.MaxRetryDelay), "00:00:00")]
+    [InlineData(nameof(DnsDiscoveryOptions.MaxRetryDelay), "1.00:00:00")]
+    public void Validate_TimingOutOfRange_FailsNamingTheKey(string key, string value)
+    {
+        var options = Valid();
+        var timing = TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+        switch (key)
+        {
+            case nameof(DnsDiscoveryOptions.RefreshInterval): options.RefreshInterval = timing; break;
+            case nameof(DnsDiscoveryOptions.LookupTimeout): options.LookupTimeout = timing; break;
+            default: options.MaxRetryDelay = timing; break;
+        }
+
+        var result = new DnsDiscoveryOptionsValidator().Validate(null, options);
+
+        var failure = Assert.Single(result.Failures!);
+        Assert.StartsWith($"Ingress:Discovery:Dns:{key} = {timing} must be positive", failure);
+    }
+
+    [Theory]
+    [InlineData("LookupTimeout", "-00:00:01")]
+    [InlineData("LookupTimeout", "00:00:00")]
+    [InlineData("MaxRetryDelay", "-00:00:01")]
+    [InlineData("MaxRetryDelay", "00:00:00")]
+    [InlineData("RefreshInterval", "-00:00:02")]
+    public void Build_InvalidDnsTiming_ThrowsNamingTheKey(string key, string value)
+    {
+        var ex = Assert.Throws<GatewayConfigurationException>(() => GatewayApplication.Build([
+            "--Ingress:Discovery:Dns:Enabled=true",
+            "--Ingress:Discovery:Dns:Services:0:Name=web",
+            "--Ingress:Discovery:Dns:Services:0:Publish=8888:80",
+            $"--Ingress:Discovery:Dns:{key}={value}",
+        ]));
+
+        Assert.Contains($"Ingress:Discovery:Dns:{key} = ", ex.Message);
+        Assert.Contains("must be positive", ex.Message);
+    }
+}
