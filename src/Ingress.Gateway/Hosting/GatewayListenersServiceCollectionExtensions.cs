@@ -35,7 +35,7 @@ internal static class GatewayListenersServiceCollectionExtensions
                     continue;
                 }
 
-                var limiter = new EntryConnectionLimiter(port, limits.MaxConnectionsPerEntryPort, metrics);
+                var limiter = new EntryConnectionLimiter(new ConnectionCap(port, limits.MaxConnectionsPerEntryPort, metrics));
                 Listen(kestrel, gateway.ListenAddress, port, listen => listen.Use(limiter.Wrap));
             }
 

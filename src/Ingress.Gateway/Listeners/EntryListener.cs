@@ -27,16 +27,13 @@ internal sealed partial class EntryListener : IConnectionListener, IRelayEntry
     private readonly EntryEndPoint _endPoint;
     private readonly int[] _fds;
     private readonly RelayEngine _engine;
-    private readonly int _maxConnections;
+    private readonly ConnectionCap _cap;
     private readonly SocketConnectionContextFactory _handoffFactory;
     private readonly ILogger<EntryListener> _logger;
-    private readonly Prometheus.Gauge.Child _open;
-    private readonly Prometheus.Counter.Child _refused;
     private readonly Prometheus.Counter.Child[] _handoffs;
     private readonly Channel<ConnectionContext> _handedOff = Channel.CreateUnbounded<ConnectionContext>(new UnboundedChannelOptions { SingleReader = true });
     private readonly List<(RelayWorker Worker, AcceptHandler Handler)> _acceptors = [];
     private readonly TaskCompletionSource _relayDrained = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _connections;
     private int _relayConnections;
     private volatile bool _draining;
     private int _unbound;
@@ -47,12 +44,10 @@ internal sealed partial class EntryListener : IConnectionListener, IRelayEntry
         _endPoint = endPoint;
         _fds = fds;
         _engine = engine;
-        _maxConnections = maxConnections;
+        _cap = new ConnectionCap(endPoint.Port, maxConnections, metrics);
         _handoffFactory = handoffFactory;
         _logger = logger;
         var port = endPoint.Port.ToString(CultureInfo.InvariantCulture);
-        _open = metrics.OpenConnections.WithLabels(port);
-        _refused = metrics.RefusedConnections.WithLabels(port);
         _handoffs = [.. Enum.GetValues<HandoffReason>().Select(r => metrics.RelayHandoffs.WithLabels(port, HandoffLabel(r)))];
         // Only the real reasons are exported: "none" is never counted.
         metrics.RelayHandoffs.RemoveLabelled(port, HandoffLabel(HandoffReason.None));
@@ -132,21 +127,19 @@ internal sealed partial class EntryListener : IConnectionListener, IRelayEntry
     /// <summary>A new connection was accepted on <paramref name="worker"/>'s loop.</summary>
     private unsafe void OnAccepted(RelayWorker worker, int fd, ReadOnlySpan<byte> peer)
     {
-        var draining = _draining;
-        if (Interlocked.Increment(ref _connections) > _maxConnections || draining)
+        if (_draining)
         {
-            Interlocked.Decrement(ref _connections);
-            if (!draining)
-            {
-                _refused.Inc();
-            }
+            Refuse(fd, s_shuttingDown);
+            return;
+        }
 
-            Refuse(fd, draining ? s_shuttingDown : EntryConnectionLimiter.Refusal);
+        if (!_cap.TryOpen())
+        {
+            Refuse(fd, ConnectionCap.Refusal);
             return;
         }
 
         Interlocked.Increment(ref _relayConnections);
-        _open.Inc();
         var one = 1;
         Libc.SetSockOpt(fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, &one, sizeof(int));
 
@@ -169,8 +162,7 @@ internal sealed partial class EntryListener : IConnectionListener, IRelayEntry
     /// <summary>A relayed connection closed.</summary>
     public void OnRelayConnectionClosed()
     {
-        Interlocked.Decrement(ref _connections);
-        _open.Dec();
+        _cap.Closed();
         ReleaseRelayConnection();
     }
 
@@ -245,8 +237,7 @@ internal sealed partial class EntryListener : IConnectionListener, IRelayEntry
 
     private void OnHandedOffClosed()
     {
-        Interlocked.Decrement(ref _connections);
-        _open.Dec();
+        _cap.Closed();
     }
 
     private void ReleaseRelayConnection()

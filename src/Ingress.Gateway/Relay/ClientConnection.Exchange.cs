@@ -13,7 +13,7 @@ internal sealed unsafe partial class ClientConnection
     private void StartExchange()
     {
         var settings = _engine.Settings;
-        if (_head.Length > settings.MaxRequestHeadLength || _head.HeadersStart > RelaySettings.MaxRequestLineSize)
+        if (_head.Length > settings.MaxRequestHeadLength || _head.HeadersStart > settings.MaxRequestLineSize)
         {
             // Kestrel counts a little less (no request line), so it may still take it; it decides, with 431 or 414.
             HandOff(HandoffReason.Size);
@@ -91,7 +91,7 @@ internal sealed unsafe partial class ClientConnection
             return;
         }
 
-        var picked = cluster.Policy.PickDestination(s_noContext, cluster.State, available);
+        var picked = cluster.Pick(available);
         if (picked is null || !cluster.Destinations.TryGetValue(picked, out var destination))
         {
             // A destination the relay's snapshot does not know yet (a configuration is being applied): let YARP serve it.
@@ -134,14 +134,7 @@ internal sealed unsafe partial class ClientConnection
         var upstream = UpstreamConnection.Connect(Loop, destination, out var errno);
         if (upstream is null)
         {
-            if (_engine.Shortages.TryReport(_cluster!.State.ClusterId, destination.State.DestinationId, errno) && errno != Libc.EADDRNOTAVAIL)
-            {
-                // The gateway, not the replica, is out of descriptors, buffers or memory: no ejection, no retry storm.
-                Respond(502, s_badGatewayClose, closeAfter: true);
-                return;
-            }
-
-            OnUpstreamFailure(errno == Libc.EADDRNOTAVAIL ? Failure.NoLocalPort : Failure.ConnectRefused);
+            OnUpstreamFailure(UpstreamFailure.ConnectFailed, errno);
             return;
         }
 
@@ -202,9 +195,9 @@ internal sealed unsafe partial class ClientConnection
                 return CheckClientGone();
             }
 
-            if (upstream.CompleteConnect() != 0)
+            if (upstream.CompleteConnect() is var error and not 0)
             {
-                OnUpstreamFailure(Failure.ConnectRefused);
+                OnUpstreamFailure(UpstreamFailure.ConnectFailed, error);
                 return true;
             }
 
@@ -223,7 +216,7 @@ internal sealed unsafe partial class ClientConnection
             var written = upstream.Flush();
             if (written == Failed)
             {
-                OnUpstreamFailure(Failure.Reset);
+                OnUpstreamFailure(UpstreamFailure.Reset);
                 return true;
             }
 
@@ -361,19 +354,8 @@ internal sealed unsafe partial class ClientConnection
         _engine.Recorder.Record(cluster.State.Model, _listener.Port, EntrySeries.MethodIndex(_head.Method), _status, destination, elapsed);
         if (_engine.Recorder.AccessLogEnabled)
         {
-            _engine.Recorder.WriteAccessLog(new AccessLogEntry(
-                DateTimeOffset.UtcNow,
-                _listener.Port,
-                _route!.RouteId,
-                cluster.Service,
-                destination?.DestinationId,
-                _destination?.Address,
-                _logMethod ?? "",
-                _logPath ?? "",
-                _status,
-                AccessLogWriter.DurationMs(elapsed),
-                _retries,
-                ClientAddress));
+            _engine.Recorder.WriteAccessLog(AccessLogEntry.For(
+                _listener.Port, _route!.RouteId, cluster.State.Model, destination, _logMethod ?? "", _logPath ?? "", _status, elapsed, _retries, ClientAddress));
         }
     }
 

@@ -1,6 +1,7 @@
 using Ingress.Gateway.Http1;
 using Ingress.Gateway.Resilience;
 using Ingress.Gateway.Transport.Native;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace Ingress.Gateway.Relay;
 
@@ -12,7 +13,7 @@ internal sealed unsafe partial class ClientConnection
     {
         if (_response == ResponseState.AwaitingHead)
         {
-            OnUpstreamFailure(upstream.End > UpstreamConnection.Headroom && cleanClose ? Failure.InvalidResponse : Failure.Reset);
+            OnUpstreamFailure(upstream.End > UpstreamConnection.Headroom && cleanClose ? UpstreamFailure.InvalidResponse : UpstreamFailure.Reset);
             return;
         }
 
@@ -31,18 +32,29 @@ internal sealed unsafe partial class ClientConnection
         }
 
         // Cut off in the middle of a body: the client cannot be told but by closing its connection too.
-        ReportDestinationFault(unreachable: false);
+        ReportToPassiveHealth(UpstreamError.For(UpstreamFailure.ResponseBodyCut, upstream.LastErrno, _engine.Settings.UnacknowledgedTimeoutMs));
         AbortExchange();
     }
 
-    /// <summary>A failure before any response head arrived: retry, eject, or answer 502/504, as the YARP pipeline would.</summary>
-    private void OnUpstreamFailure(Failure failure)
+    /// <summary>
+    /// A failure before any response head arrived: retry, eject, or answer 502/504, as the YARP pipeline would, by the
+    /// same rules: the failure is described as YARP's forwarder describes it (<see cref="UpstreamError"/>), and
+    /// <see cref="ForwarderFailure"/> and the cluster's passive health policy decide.
+    /// </summary>
+    private void OnUpstreamFailure(UpstreamFailure failure, int errno = 0)
     {
         var upstream = _upstream;
-        _engine.LogUpstreamFailure(_cluster!.Service, _destination?.State.DestinationId, failure.ToString(), upstream?.LastErrno ?? 0, upstream?.Reused ?? false, _attempts);
+        if (errno == 0)
+        {
+            errno = upstream?.LastErrno ?? 0;
+        }
+
+        _engine.LogUpstreamFailure(_cluster!.Service, _destination?.State.DestinationId, failure.ToString(), errno, upstream?.Reused ?? false, _attempts);
         // Stale only if nothing came back: a replica that reset after sending part of an answer has seen the request.
         var stale = upstream is { Reused: true } && upstream.End == UpstreamConnection.Headroom;
-        var kind = Kind(failure);
+        var error = UpstreamError.For(failure, errno, _engine.Settings.UnacknowledgedTimeoutMs);
+        var bodilessIdempotent = _head.ContentLength == 0 && RequestMethods.IsIdempotentWithoutBody(_head.Method);
+        var retriable = ForwarderFailure.IsRetriable(error, bodilessIdempotent, out var kind);
         DetachUpstream(reusable: false, reset: AttemptFailures.IsSilent(kind));
         if (_responseStarted)
         {
@@ -53,7 +65,7 @@ internal sealed unsafe partial class ClientConnection
 
         // A pooled connection the replica had closed meanwhile (a keep-alive race): once, on a fresh connection, silently,
         // for what may be sent twice: requests without a body (as HttpClient retries them under YARP) and idempotent ones.
-        if (stale && failure == Failure.Reset && _replayable && !_staleRetried
+        if (stale && failure == UpstreamFailure.Reset && _replayable && !_staleRetried
             && (_head.ContentLength == 0 || RequestMethods.IsIdempotent(_head.Method)))
         {
             _staleRetried = true;
@@ -62,51 +74,41 @@ internal sealed unsafe partial class ClientConnection
             return;
         }
 
-        if (failure is not (Failure.ActivityTimeout or Failure.NoLocalPort))
-        {
-            ReportDestinationFault(AttemptFailures.IsUnreachable(kind));
-        }
-
-        if (CanRetry(kind))
+        ReportToPassiveHealth(error);
+        if (retriable && TryRetry())
         {
             return;
         }
 
-        var timedOut = failure is Failure.ConnectTimeout or Failure.ActivityTimeout;
+        var timedOut = error.Error == ForwarderError.RequestTimedOut;
         var close = _closeAfterResponse || _bodyToRead > 0;
         Respond(timedOut ? 504 : 502, timedOut ? (close ? s_gatewayTimeoutClose : s_gatewayTimeout) : (close ? s_badGatewayClose : s_badGateway), close);
     }
 
-    /// <summary>What <paramref name="failure"/> is in the terms both data paths decide retries and ejection by.</summary>
-    private static AttemptFailure Kind(Failure failure) => failure switch
+    /// <summary>
+    /// Passive health, through YARP's policy interface: the cluster's policy gets a context carrying the failure, as
+    /// YARP's forwarder leaves it on a failed request's context (a context per failure: failures are rare).
+    /// </summary>
+    private void ReportToPassiveHealth(UpstreamError error)
     {
-        Failure.ConnectRefused or Failure.ConnectTimeout or Failure.NoLocalPort => AttemptFailure.NotConnected,
-        Failure.Unacknowledged => AttemptFailure.SilentUnacknowledged,
-        Failure.SilentAfterPartOfTheRequest => AttemptFailure.SilentAcknowledged,
-        Failure.Reset => AttemptFailure.Reset,
-        _ => AttemptFailure.Other,
-    };
-
-    /// <summary>Passive health: the replica leaves rotation, by the same rule as <see cref="TransportFailurePolicy"/>.</summary>
-    private void ReportDestinationFault(bool unreachable)
-    {
-        var cluster = _cluster!;
-        var destination = _destination!.State;
-        if (cluster.PassiveHealth && TransportFailurePolicy.ShouldEject(cluster.State, destination, unreachable))
+        if (_cluster!.PassiveHealthPolicy is not { } policy)
         {
-            _engine.Ejection.Eject(cluster.State, destination, cluster.ReactivationPeriod);
+            return;
         }
+
+        var context = new DefaultHttpContext();
+        context.Features.Set<IForwarderErrorFeature>(error);
+        policy.RequestProxied(context, _cluster.State, _destination!.State);
     }
 
     /// <summary>
-    /// Retries on another replica when <see cref="AttemptFailures.IsRetriable"/> says it is safe, as the YARP pipeline does,
-    /// and the request is still in the buffer to be sent again; true when it did.
+    /// Sends the request to another replica, when retries are on, attempts and the retry budget are left, and the
+    /// request is still in the buffer to be sent again; true when it did.
     /// </summary>
-    private bool CanRetry(AttemptFailure failure)
+    private bool TryRetry()
     {
         var settings = _engine.Settings;
-        var safe = AttemptFailures.IsRetriable(failure, _head.ContentLength == 0 && RequestMethods.IsIdempotentWithoutBody(_head.Method));
-        if (!settings.Retries || _attempts >= settings.MaxAttempts || !safe || !_replayable)
+        if (!settings.Retries || _attempts >= settings.MaxAttempts || !_replayable)
         {
             return false;
         }
@@ -170,7 +172,7 @@ internal sealed unsafe partial class ClientConnection
             }
             else
             {
-                OnUpstreamFailure(upstream.Connecting ? Failure.ConnectTimeout : Failure.ActivityTimeout);
+                OnUpstreamFailure(upstream.Connecting ? UpstreamFailure.ConnectTimeout : UpstreamFailure.ActivityTimeout);
                 Run();
             }
 
@@ -219,7 +221,7 @@ internal sealed unsafe partial class ClientConnection
             return false;
         }
 
-        OnUpstreamFailure(failure == AttemptFailure.SilentUnacknowledged ? Failure.Unacknowledged : Failure.SilentAfterPartOfTheRequest);
+        OnUpstreamFailure(failure == AttemptFailure.SilentUnacknowledged ? UpstreamFailure.Unacknowledged : UpstreamFailure.SilentAfterPartOfTheRequest);
         Run();
         return true;
     }

@@ -23,7 +23,7 @@ internal sealed unsafe partial class ClientConnection
             // A response head that does not fit in the buffer: a larger one once, then it is too large for HttpClient too.
             if (_response != ResponseState.AwaitingHead || !upstream.GrowBuffer())
             {
-                OnUpstreamFailure(Failure.InvalidResponse);
+                OnUpstreamFailure(UpstreamFailure.InvalidResponse);
                 return true;
             }
 
@@ -61,7 +61,7 @@ internal sealed unsafe partial class ClientConnection
             case ResponseHeadStatus.Incomplete:
                 return true;
             case ResponseHeadStatus.Invalid:
-                OnUpstreamFailure(Failure.InvalidResponse);
+                OnUpstreamFailure(UpstreamFailure.InvalidResponse);
                 return true;
         }
 
@@ -78,7 +78,7 @@ internal sealed unsafe partial class ClientConnection
             : HeadWriter.RewriteResponse(buffer, UpstreamConnection.Headroom, head, extra);
         if (headStart < 0)
         {
-            OnUpstreamFailure(Failure.InvalidResponse);
+            OnUpstreamFailure(UpstreamFailure.InvalidResponse);
             return true;
         }
 
@@ -115,7 +115,7 @@ internal sealed unsafe partial class ClientConnection
             // Broken chunked framing before anything of this response went out: a 502, as for a broken head, not a
             // connection closed without a word. (After an interim response, the client can only be cut off.)
             _responseStarted = interimSent;
-            OnUpstreamFailure(Failure.InvalidResponse);
+            OnUpstreamFailure(UpstreamFailure.InvalidResponse);
             return true;
         }
 

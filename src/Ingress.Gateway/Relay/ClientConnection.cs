@@ -26,8 +26,6 @@ namespace Ingress.Gateway.Relay;
 /// </remarks>
 internal sealed unsafe partial class ClientConnection : RelaySocket
 {
-    private static readonly DefaultHttpContext s_noContext = new();
-
     private static readonly byte[] s_badGateway = Response("502 Bad Gateway", close: false);
     private static readonly byte[] s_badGatewayClose = Response("502 Bad Gateway", close: true);
     private static readonly byte[] s_gatewayTimeout = Response("504 Gateway Timeout", close: false);
@@ -117,36 +115,6 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
         AwaitingHead,
         Body,
         Done,
-    }
-
-    private enum Failure : byte
-    {
-        /// <summary>The replica refused the connection (or could not be reached at all).</summary>
-        ConnectRefused,
-
-        /// <summary>The TCP handshake timed out: a vanished task's address drops packets.</summary>
-        ConnectTimeout,
-
-        /// <summary>
-        /// No free local port toward the replica's address (EADDRNOTAVAIL): the gateway's shortage, not the replica's
-        /// fault. Never reached, so another replica (another address, other ports) may still take the request.
-        /// </summary>
-        NoLocalPort,
-
-        /// <summary>The connection reset or closed before a response head arrived.</summary>
-        Reset,
-
-        /// <summary>The replica sent something that is not an HTTP/1.1 response head.</summary>
-        InvalidResponse,
-
-        /// <summary>The replica was silent for longer than the cluster's activity timeout.</summary>
-        ActivityTimeout,
-
-        /// <summary>The replica stopped acknowledging before it acknowledged any of the request (<see cref="SilentReplica"/>).</summary>
-        Unacknowledged,
-
-        /// <summary>The replica stopped acknowledging after it acknowledged part of the request.</summary>
-        SilentAfterPartOfTheRequest,
     }
 
     /// <summary>Where the bytes of the current request's client are from, for the access log.</summary>

@@ -3,6 +3,7 @@ using Ingress.Gateway.Resilience;
 using Ingress.Gateway.Routing.Snapshot;
 using Ingress.Gateway.Telemetry;
 using Ingress.Gateway.Transport;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
 namespace Ingress.Gateway.Relay;
@@ -29,42 +30,34 @@ internal sealed partial class RelayEngine : IDisposable
 
     public RelayEngine(
         IOptions<TransportOptions> transport,
+        IOptions<KestrelServerOptions> kestrel,
         IOptions<GatewayLimitsOptions> limits,
         IOptions<ResilienceOptions> resilience,
         RelayRoutes routes,
-        ReplicaEjection ejection,
         RetryBudgets budgets,
         RequestRecorder recorder,
         GatewayMetrics metrics,
-        GatewayShortageLog shortages,
         TimeProvider time,
         ILoggerFactory loggerFactory)
     {
         _time = time;
         _loopCount = transport.Value.EventLoops ?? Environment.ProcessorCount;
         _routes = routes;
-        Settings = RelaySettings.From(limits.Value, resilience.Value);
-        Ejection = ejection;
+        Settings = RelaySettings.From(kestrel.Value.Limits, limits.Value, resilience.Value);
         Budgets = budgets;
         Recorder = recorder;
         Metrics = metrics;
-        Shortages = shortages;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<RelayEngine>();
     }
 
     public RelaySettings Settings { get; }
 
-    /// <summary>Passive health: the one way a replica leaves rotation and comes back.</summary>
-    public ReplicaEjection Ejection { get; }
-
     public RetryBudgets Budgets { get; }
 
     public RequestRecorder Recorder { get; }
 
     public GatewayMetrics Metrics { get; }
-
-    public GatewayShortageLog Shortages { get; }
 
     /// <summary>The current route snapshot; replaced whole, read without a lock.</summary>
     public RelayRouteTable Routes => _routes.Current;

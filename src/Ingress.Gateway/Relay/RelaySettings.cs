@@ -1,5 +1,6 @@
 using Ingress.Gateway.Configuration;
 using Ingress.Gateway.Resilience;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Ingress.Gateway.Relay;
 
@@ -12,13 +13,13 @@ internal sealed record RelaySettings
     /// <summary>How long a closing connection keeps reading (and discarding) what the client still sends, so the response is not lost to a reset.</summary>
     public const long LingerMs = 2_000;
 
-    /// <summary>Kestrel's default <c>MaxRequestLineSize</c>: a longer request line is Kestrel's to answer (414).</summary>
-    public const int MaxRequestLineSize = 8 * 1024;
-
     public required long KeepAliveTimeoutMs { get; init; }
 
     /// <summary>Heads longer than this go to Kestrel, which applies <c>MaxRequestHeadersTotalSize</c> (431).</summary>
     public required int MaxRequestHeadLength { get; init; }
+
+    /// <summary>Request lines longer than this go to Kestrel, which applies <c>MaxRequestLineSize</c> (414).</summary>
+    public required int MaxRequestLineSize { get; init; }
 
     public required long RequestHeadersTimeoutMs { get; init; }
 
@@ -41,16 +42,21 @@ internal sealed record RelaySettings
 
     public required int MaxAttempts { get; init; }
 
-    public static RelaySettings From(GatewayLimitsOptions limits, ResilienceOptions resilience) => new()
+    /// <summary>
+    /// The relay's settings from Kestrel's own limits, as configured for the entry ports, so that both paths apply one
+    /// set: what the relay cannot apply as Kestrel would, it hands to Kestrel.
+    /// </summary>
+    public static RelaySettings From(KestrelServerLimits kestrel, GatewayLimitsOptions limits, ResilienceOptions resilience) => new()
     {
-        KeepAliveTimeoutMs = (long)limits.KeepAliveTimeout.TotalMilliseconds,
-        MaxRequestHeadLength = limits.MaxRequestHeadersTotalSize,
-        RequestHeadersTimeoutMs = (long)limits.RequestHeadersTimeout.TotalMilliseconds,
+        KeepAliveTimeoutMs = (long)kestrel.KeepAliveTimeout.TotalMilliseconds,
+        MaxRequestHeadLength = kestrel.MaxRequestHeadersTotalSize,
+        MaxRequestLineSize = kestrel.MaxRequestLineSize,
+        RequestHeadersTimeoutMs = (long)kestrel.RequestHeadersTimeout.TotalMilliseconds,
         ConnectTimeoutMs = (long)resilience.ConnectTimeout.TotalMilliseconds,
         UnacknowledgedTimeoutMs = Math.Max((long)resilience.UnacknowledgedTimeout.TotalMilliseconds, 1),
-        MaxRequestBodySize = limits.MaxRequestBodySize,
-        MinRequestBodyBytesPerSecond = limits.MinRequestBodyBytesPerSecond,
-        MinRequestBodyGracePeriodMs = (long)limits.MinRequestBodyGracePeriod.TotalMilliseconds,
+        MaxRequestBodySize = kestrel.MaxRequestBodySize,
+        MinRequestBodyBytesPerSecond = kestrel.MinRequestBodyDataRate?.BytesPerSecond ?? 0,
+        MinRequestBodyGracePeriodMs = (long)(kestrel.MinRequestBodyDataRate?.GracePeriod ?? TimeSpan.Zero).TotalMilliseconds,
         AllowUnderscoresInHeaders = limits.AllowUnderscoresInHeaders,
         Retries = resilience.Retries,
         MaxAttempts = resilience.MaxAttempts,

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using Ingress.Gateway.Proxy;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Ingress.Gateway.Resilience;
@@ -35,7 +34,7 @@ internal static class ForwarderFailure
 
     /// <summary>
     /// True when retrying on another replica is safe (<see cref="AttemptFailures.IsRetriable"/>) and the request can be
-    /// sent again: a body that went out with the failed attempt only from the buffer <see cref="RetryMiddleware"/> keeps.
+    /// sent again: a body that went out with the failed attempt only from the buffer the retry middleware keeps.
     /// </summary>
     public static bool IsRetriable(IForwarderErrorFeature error, HttpContext context)
     {
@@ -44,22 +43,27 @@ internal static class ForwarderFailure
             return false;
         }
 
-        // Out of file descriptors or buffers, another connect would fail the same way (the relay does not retry them
-        // either); out of local ports toward one replica's address, another replica's has ports of its own.
-        if (GatewayShortage(error.Exception) is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
-        {
-            return false;
-        }
-
         var request = context.Request;
-        var failure = Classify(error);
-        if (!AttemptFailures.IsRetriable(failure, IsBodilessIdempotent(request)))
+        if (!IsRetriable(error, IsBodilessIdempotent(request), out var failure))
         {
             return false;
         }
 
         // SocketsHttpHandler connects before it reads a byte of the body; after that, the body was read once.
         return failure == AttemptFailure.NotConnected || !HasBody(request) || request.Body.CanSeek;
+    }
+
+    /// <summary>
+    /// The rule both paths retry by: whether a request that met <paramref name="error"/> may go to another replica
+    /// (<see cref="AttemptFailures.IsRetriable"/>), before either asks whether it still has the request's bytes.
+    /// Out of file descriptors or buffers, another connect would fail the same way; out of local ports toward one
+    /// replica's address, another replica's has ports of its own.
+    /// </summary>
+    public static bool IsRetriable(IForwarderErrorFeature error, bool bodilessIdempotent, out AttemptFailure failure)
+    {
+        failure = Classify(error);
+        return GatewayShortage(error.Exception) is not (SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
+            && AttemptFailures.IsRetriable(failure, bodilessIdempotent);
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using Ingress.Gateway.Transport.Native;
 
 namespace Ingress.Gateway.Resilience;
 
@@ -16,7 +15,7 @@ internal sealed partial class GatewayShortageLog(TimeProvider time, ILogger<Gate
     private long _next = long.MinValue;
     private long _suppressed;
 
-    /// <summary>Warns, and says true, when <paramref name="exception"/> (from the YARP path or a probe) is a shortage.</summary>
+    /// <summary>Warns, and says true, when <paramref name="exception"/> (from either forwarding path, or a probe) is a shortage.</summary>
     public bool TryReport(string cluster, string destination, Exception? exception)
     {
         if (ForwarderFailure.GatewayShortage(exception) is not { } error)
@@ -25,26 +24,6 @@ internal sealed partial class GatewayShortageLog(TimeProvider time, ILogger<Gate
         }
 
         Report(cluster, destination, Describe(error));
-        return true;
-    }
-
-    /// <summary>Warns, and says true, when <paramref name="errno"/> (from the relay's connect) is a shortage.</summary>
-    public bool TryReport(string cluster, string destination, int errno)
-    {
-        var shortage = errno switch
-        {
-            Libc.EADDRNOTAVAIL => Describe(SocketError.AddressNotAvailable),
-            Libc.EMFILE or Libc.ENFILE => Describe(SocketError.TooManyOpenSockets),
-            Libc.ENOBUFS => Describe(SocketError.NoBufferSpaceAvailable),
-            Libc.ENOMEM => "no memory (ENOMEM)",
-            _ => null,
-        };
-        if (shortage is null)
-        {
-            return false;
-        }
-
-        Report(cluster, destination, shortage);
         return true;
     }
 

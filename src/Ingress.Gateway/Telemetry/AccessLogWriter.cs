@@ -40,19 +40,18 @@ internal sealed partial class AccessLogWriter : BackgroundService
     }
 
     /// <summary>The line for a request the YARP pipeline forwarded.</summary>
-    public static AccessLogEntry Entry(HttpContext context, IReverseProxyFeature proxy, DestinationState? destination, int status, long elapsedTicks) => new(
-        DateTimeOffset.UtcNow,
-        context.Connection.LocalPort,
-        proxy.Route.Config.RouteId,
-        proxy.Cluster.Config.ServiceName(),
-        destination?.DestinationId,
-        destination?.Model.Config.Address,
-        context.Request.Method,
-        context.Request.Path.Value ?? "/",
-        status,
-        DurationMs(elapsedTicks),
-        context.Features.Get<RetryCountFeature>()?.Retries ?? 0,
-        context.Connection.RemoteIpAddress?.ToString());
+    public static AccessLogEntry Entry(HttpContext context, IReverseProxyFeature proxy, DestinationState? destination, int status, long elapsedTicks) =>
+        AccessLogEntry.For(
+            context.Connection.LocalPort,
+            proxy.Route.Config.RouteId,
+            proxy.Cluster,
+            destination,
+            context.Request.Method,
+            context.Request.Path.Value ?? "/",
+            status,
+            elapsedTicks,
+            context.Features.Get<RetryCountFeature>()?.Retries ?? 0,
+            context.Connection.RemoteIpAddress?.ToString());
 
     /// <summary>Milliseconds, to the microsecond, from <see cref="Stopwatch"/> ticks.</summary>
     public static double DurationMs(long elapsedTicks) => Math.Round(elapsedTicks * 1000d / Stopwatch.Frequency, 3);
@@ -152,7 +151,25 @@ internal sealed record AccessLogEntry(
     int Status,
     double DurationMs,
     int Retries,
-    string? Client);
+    string? Client)
+{
+    /// <summary>The line for one request, from either path: what each field is made of lives here only.</summary>
+    public static AccessLogEntry For(
+        int entryPort, string routeId, ClusterModel cluster, DestinationState? destination, string method, string path,
+        int status, long elapsedTicks, int retries, string? client) => new(
+        DateTimeOffset.UtcNow,
+        entryPort,
+        routeId,
+        cluster.Config.ServiceName(),
+        destination?.DestinationId,
+        destination?.Model.Config.Address,
+        method,
+        path,
+        status,
+        AccessLogWriter.DurationMs(elapsedTicks),
+        retries,
+        client);
+}
 
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
 [System.Text.Json.Serialization.JsonSerializable(typeof(AccessLogEntry))]

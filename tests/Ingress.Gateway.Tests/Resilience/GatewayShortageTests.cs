@@ -1,9 +1,11 @@
 using System.Net.Sockets;
+using Ingress.Gateway.Relay;
 using Ingress.Gateway.Resilience;
 using Ingress.Gateway.Tests.Common;
 using Ingress.Gateway.Transport.Native;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.Model;
 
@@ -12,9 +14,6 @@ namespace Ingress.Gateway.Tests.Resilience;
 /// <summary>The gateway's own shortages (local ports, descriptors, buffers): warned about, never held against a replica.</summary>
 public sealed class GatewayShortageTests
 {
-    /// <summary>Linux's errno for a refused connect: the replica's fault, not a shortage of the gateway's.</summary>
-    private const int ECONNREFUSED = 111;
-
     private readonly FakeTimeProvider _time = new();
     private readonly RecordingLogger<GatewayShortageLog> _logger = new();
 
@@ -23,13 +22,13 @@ public sealed class GatewayShortageTests
     {
         var log = new GatewayShortageLog(_time, _logger);
 
-        Assert.True(log.TryReport("web/80", "t1", Libc.EADDRNOTAVAIL));
-        Assert.True(log.TryReport("web/80", "t2", Libc.EADDRNOTAVAIL));
+        Assert.True(log.TryReport("web/80", "t1", RelayConnectFailure(Libc.EADDRNOTAVAIL)));
+        Assert.True(log.TryReport("web/80", "t2", RelayConnectFailure(Libc.EADDRNOTAVAIL)));
         Assert.True(log.TryReport("web/80", "t3", ConnectFailures.Of(SocketError.AddressNotAvailable)));
-        Assert.False(log.TryReport("web/80", "t3", ECONNREFUSED));
+        Assert.False(log.TryReport("web/80", "t3", RelayConnectFailure(Errno.ECONNREFUSED)));
         Assert.False(log.TryReport("web/80", "t3", ConnectFailures.Of(SocketError.ConnectionRefused)));
         _time.Advance(GatewayShortageLog.Interval);
-        Assert.True(log.TryReport("web/80", "t1", Libc.EMFILE));
+        Assert.True(log.TryReport("web/80", "t1", RelayConnectFailure(Libc.EMFILE)));
 
         var warnings = _logger.Entries.Where(e => e.Level == LogLevel.Warning).Select(e => e.Message).ToArray();
         Assert.Equal(2, warnings.Length);
@@ -62,6 +61,10 @@ public sealed class GatewayShortageTests
 
         Assert.Equal(DestinationHealth.Unhealthy, updater.Active[^1]);
     }
+
+    /// <summary>A connect of the relay's that failed with <paramref name="errno"/>, as the relay reports it to both paths' rules.</summary>
+    private static Exception? RelayConnectFailure(int errno) =>
+        ((IForwarderErrorFeature)UpstreamError.For(UpstreamFailure.ConnectFailed, errno, unacknowledgedTimeoutMs: 1000)).Exception;
 
     /// <summary>Records what the policy decides; YARP's updater would also schedule reactivation and rebuild the cluster's lists.</summary>
     private sealed class RecordingHealthUpdater : IDestinationHealthUpdater

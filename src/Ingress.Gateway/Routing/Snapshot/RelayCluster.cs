@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using Ingress.Gateway.Resilience;
 using Ingress.Gateway.Transport.Native;
+using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
 
@@ -19,8 +20,7 @@ internal sealed class RelayCluster
         string service,
         ILoadBalancingPolicy policy,
         TimeSpan activityTimeout,
-        bool passiveHealth,
-        TimeSpan reactivationPeriod,
+        IPassiveHealthCheckPolicy? passiveHealthPolicy,
         IReadOnlyList<RelayDestination> destinations,
         int retryAfterSeconds)
     {
@@ -28,8 +28,7 @@ internal sealed class RelayCluster
         Service = service;
         Policy = policy;
         ActivityTimeoutMs = (long)Math.Min(activityTimeout.TotalMilliseconds, int.MaxValue);
-        PassiveHealth = passiveHealth;
-        ReactivationPeriod = reactivationPeriod;
+        PassiveHealthPolicy = passiveHealthPolicy;
         Destinations = destinations.ToDictionary(d => d.State);
         MaxHostLineLength = destinations.Count == 0 ? 0 : destinations.Max(d => d.HostLine.Length);
         NoReplicaResponse = Pinned(NoReplicaAnswer.Http11(service, retryAfterSeconds, close: false));
@@ -46,16 +45,22 @@ internal sealed class RelayCluster
     /// <summary>How long a replica may stay silent on a request before it fails with 504 (YARP's activity timeout).</summary>
     public long ActivityTimeoutMs { get; }
 
-    /// <summary>Whether passive health applies (the cluster's <c>HealthCheck.Passive.Enabled</c>).</summary>
-    public bool PassiveHealth { get; }
-
-    public TimeSpan ReactivationPeriod { get; }
+    /// <summary>
+    /// The cluster's passive health policy, told of every failed attempt as YARP's forwarder tells it (null when passive
+    /// health is off). Only a policy that acts on failures alone qualifies (<see cref="RelayClusterFactory"/>): the relay
+    /// does not report the requests that succeed.
+    /// </summary>
+    public IPassiveHealthCheckPolicy? PassiveHealthPolicy { get; }
 
     /// <summary>The relay's view of each of the cluster's destinations, by YARP's <see cref="DestinationState"/>.</summary>
     public Dictionary<DestinationState, RelayDestination> Destinations { get; }
 
     /// <summary>The longest <see cref="RelayDestination.HostLine"/>: what a request head may grow by at most, for <c>Host</c>.</summary>
     public int MaxHostLineLength { get; }
+
+    /// <summary>The next replica by the cluster's policy, from <paramref name="available"/>; null when the policy picks none.</summary>
+    public DestinationState? Pick(IReadOnlyList<DestinationState> available) =>
+        Policy.PickDestination(NoRequestContext.Instance, State, available);
 
     /// <summary>The complete 503 response sent when no replica is in rotation (<see cref="NoReplicaAnswer"/>, as on the YARP path).</summary>
     public byte[] NoReplicaResponse { get; }

@@ -2,6 +2,7 @@ using System.Net;
 using Ingress.Gateway.Resilience;
 using Ingress.Gateway.Schema;
 using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.LoadBalancing;
 using Yarp.ReverseProxy.Model;
 
@@ -16,7 +17,7 @@ namespace Ingress.Gateway.Routing.Snapshot;
 internal sealed class RelayClusterFactory
 {
     /// <summary>The built-in policies that pick a destination from the cluster alone (no request, no in-flight counts).</summary>
-    private static readonly HashSet<string> s_statelessPolicies = new(StringComparer.OrdinalIgnoreCase)
+    internal static readonly HashSet<string> StatelessPolicies = new(StringComparer.OrdinalIgnoreCase)
     {
         LoadBalancingPolicies.RoundRobin,
         LoadBalancingPolicies.Random,
@@ -24,10 +25,15 @@ internal sealed class RelayClusterFactory
     };
 
     private readonly Dictionary<string, ILoadBalancingPolicy> _policies;
+    private readonly Dictionary<string, IPassiveHealthCheckPolicy> _passivePolicies;
     private readonly ResilienceOptions _resilience;
 
-    public RelayClusterFactory(IEnumerable<ILoadBalancingPolicy> policies, IOptions<ResilienceOptions> resilience)
+    public RelayClusterFactory(
+        IEnumerable<ILoadBalancingPolicy> policies,
+        IEnumerable<IPassiveHealthCheckPolicy> passivePolicies,
+        IOptions<ResilienceOptions> resilience)
     {
+        _passivePolicies = passivePolicies.ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
         _policies = new Dictionary<string, ILoadBalancingPolicy>(StringComparer.OrdinalIgnoreCase);
         foreach (var policy in policies)
         {
@@ -42,7 +48,7 @@ internal sealed class RelayClusterFactory
     {
         var config = cluster.Model.Config;
         var policyName = string.IsNullOrEmpty(config.LoadBalancingPolicy) ? LoadBalancingPolicies.PowerOfTwoChoices : config.LoadBalancingPolicy;
-        if (!s_statelessPolicies.Contains(policyName) || !_policies.TryGetValue(policyName, out var policy)
+        if (!StatelessPolicies.Contains(policyName) || !_policies.TryGetValue(policyName, out var policy)
             || config.SessionAffinity is { Enabled: true })
         {
             return null;
@@ -62,10 +68,12 @@ internal sealed class RelayClusterFactory
         }
 
         var passive = config.HealthCheck?.Passive;
-        var passiveHealth = passive?.Enabled == true;
-        if (passiveHealth && !string.Equals(passive!.Policy, TransportFailurePolicy.PolicyName, StringComparison.OrdinalIgnoreCase))
+        IPassiveHealthCheckPolicy? passivePolicy = null;
+        if (passive?.Enabled == true
+            && (!string.Equals(passive.Policy, TransportFailurePolicy.PolicyName, StringComparison.OrdinalIgnoreCase)
+                || !_passivePolicies.TryGetValue(passive.Policy!, out passivePolicy)))
         {
-            // Another passive policy (YARP's failure-rate one, say) counts what the relay does not report.
+            // Another passive policy (YARP's failure-rate one, say) counts the successes too, which the relay does not report.
             return null;
         }
 
@@ -85,8 +93,7 @@ internal sealed class RelayClusterFactory
             config.ServiceName(),
             policy,
             config.HttpRequest?.ActivityTimeout ?? _resilience.RequestTimeout,
-            passiveHealth,
-            passive?.ReactivationPeriod ?? _resilience.ReactivationPeriod,
+            passivePolicy,
             destinations,
             _resilience.RetryAfterSeconds);
     }
