@@ -1,7 +1,7 @@
-using Ingress.LoadTests.Measurement;
 using System.Globalization;
 using System.Security;
 using System.Text;
+using Ingress.LoadTests.Measurement;
 
 namespace Ingress.LoadTests.Reporting;
 

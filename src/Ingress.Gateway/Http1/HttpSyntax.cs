@@ -1,5 +1,5 @@
-using System.Text;
 using System.Buffers;
+using System.Text;
 
 namespace Ingress.Gateway.Http1;
 

@@ -3,17 +3,17 @@ using Ingress.Gateway.Http1;
 using Ingress.Gateway.Routing.Snapshot;
 using Ingress.Gateway.Telemetry;
 using Ingress.Gateway.Transport;
-using Ingress.Gateway.Transport.Native;
+using Yarp.ReverseProxy.Model;
 
 namespace Ingress.Gateway.Relay;
 
-/// <summary>The exchange: choosing the route and a replica, and sending the request.</summary>
+/// <summary>The exchange: one request from its route to its end: picking a replica, retries, the relay's own answers, deadlines, the record of it.</summary>
 internal sealed unsafe partial class ClientConnection
 {
     private void StartExchange()
     {
         var settings = _engine.Settings;
-        if (_head.Length > settings.MaxRequestHeadLength || _head.HeadersStart > settings.MaxRequestLineSize)
+        if (_exchange.Head.Length > settings.MaxRequestHeadLength || _exchange.Head.HeadersStart > settings.MaxRequestLineSize)
         {
             // Kestrel counts a little less (no request line), so it may still take it; it decides, with 431 or 414.
             HandOff(HandoffReason.Size);
@@ -23,7 +23,7 @@ internal sealed unsafe partial class ClientConnection
         var bytes = new ReadOnlySpan<byte>(_buffer, _end);
         var routes = _engine.Routes.ForPort(_listener.Port);
         var reason = HandoffReason.Route;
-        var route = routes?.Match(_head.HostName(bytes), _head.Path(bytes), out reason);
+        var route = routes?.Match(_exchange.Head.HostName(bytes), _exchange.Head.Path(bytes), out reason);
         if (route is null)
         {
             HandOff(reason);
@@ -36,13 +36,13 @@ internal sealed unsafe partial class ClientConnection
             return;
         }
 
-        if (_head.ContentLength > settings.MaxRequestBodySize)
+        if (_exchange.Head.ContentLength > settings.MaxRequestBodySize)
         {
             HandOff(HandoffReason.BodySize);
             return;
         }
 
-        if (HeadWriter.RequestLength(bytes, _head, cluster.MaxHostLineLength, _forwardedFor.Length) > BufferPool.BufferSize)
+        if (HeadWriter.RequestLength(bytes, _exchange.Head, cluster.MaxHostLineLength, _forwardedFor.Length) > BufferPool.BufferSize)
         {
             // A head near the buffer's size that its rewrite (Host, X-Forwarded-*) could outgrow, for any replica: Kestrel's,
             // now, before a replica is picked. Found only after a failed attempt, it could not be handed off any more.
@@ -51,28 +51,13 @@ internal sealed unsafe partial class ClientConnection
         }
 
         _phase = Phase.Exchange;
-        _route = route;
-        _cluster = cluster;
-        _started = Stopwatch.GetTimestamp();
-        _attempts = 0;
-        _requestHeadSent = false;
-        _retries = 0;
-        _staleRetried = false;
-        _remaining = null;
-        _bodyInBuffer = Math.Min(_end - _head.Length, _head.ContentLength);
-        _bodyToRead = _head.ContentLength - _bodyInBuffer;
-        _bodyReceived = _bodyInBuffer;
-        _bodyClockMs = 0;
-        _bodyWaitStartMs = -1;
-        _replayable = true;
-        _closeAfterResponse = _head.ConnectionClose || _listener.Draining;
-        _status = 0;
-        _responseStarted = false;
+        _exchange.Start(route, cluster, _end, _exchange.Head.ConnectionClose || _listener.Draining, Stopwatch.GetTimestamp());
+        _attempt.RequestHeadSent = false;
         if (_engine.Recorder.AccessLogEnabled)
         {
             // Taken now: a streamed body overwrites the head in the buffer.
-            _logMethod = RequestMethods.Name(_head.Method) ?? System.Text.Encoding.ASCII.GetString(_head.MethodToken(bytes));
-            _logPath = System.Text.Encoding.ASCII.GetString(_head.Path(bytes));
+            _exchange.LogMethod = RequestMethods.Name(_exchange.Head.Method) ?? System.Text.Encoding.ASCII.GetString(_exchange.Head.MethodToken(bytes));
+            _exchange.LogPath = System.Text.Encoding.ASCII.GetString(_exchange.Head.Path(bytes));
         }
 
         BeginAttempt();
@@ -81,12 +66,12 @@ internal sealed unsafe partial class ClientConnection
     /// <summary>Picks a replica and starts sending the request to it.</summary>
     private void BeginAttempt()
     {
-        var cluster = _cluster!;
-        var available = _remaining ?? cluster.State.DestinationsState.AvailableDestinations;
+        var cluster = _exchange.Cluster!;
+        var available = _exchange.Remaining ?? cluster.State.DestinationsState.AvailableDestinations;
         if (available.Count == 0)
         {
             _engine.Metrics.NoHealthyReplica.WithLabels(cluster.Service).Inc();
-            var close = _closeAfterResponse || _bodyToRead > 0;
+            var close = _exchange.CloseAfterResponse || _exchange.BodyToRead > 0;
             Respond(503, close ? cluster.NoReplicaResponseClose : cluster.NoReplicaResponse, close);
             return;
         }
@@ -95,29 +80,29 @@ internal sealed unsafe partial class ClientConnection
         if (picked is null || !cluster.Destinations.TryGetValue(picked, out var destination))
         {
             // A destination the relay's snapshot does not know yet (a configuration is being applied): let YARP serve it.
-            if (_attempts == 0 && _replayable && !_requestHeadSent)
+            if (_exchange.Attempts == 0 && _exchange.Replayable && !_attempt.RequestHeadSent)
             {
                 HandOff(HandoffReason.Cluster);
             }
             else
             {
-                var close = _closeAfterResponse || _bodyToRead > 0;
+                var close = _exchange.CloseAfterResponse || _exchange.BodyToRead > 0;
                 Respond(502, close ? s_badGatewayClose : s_badGateway, close);
             }
 
             return;
         }
 
-        if (_attempts == 0 && _engine.Settings.Retries && _engine.Settings.MaxAttempts > 1)
+        if (_exchange.Attempts == 0 && _engine.Settings.Retries && _engine.Settings.MaxAttempts > 1)
         {
             // Where the YARP pipeline's RetryMiddleware deposits: once per request that goes to a replica (not a 503,
             // not a request handed to YARP, which deposits for it).
             _engine.Budgets.For(cluster.State).Deposit();
         }
 
-        _attempts++;
-        _destination = destination;
-        ResetResponse();
+        _exchange.Attempts++;
+        _exchange.Destination = destination;
+        _framing.Reset();
         var pooled = _worker.Pool.TryTake(destination.Key);
         if (pooled is not null)
         {
@@ -129,58 +114,9 @@ internal sealed unsafe partial class ClientConnection
         Connect(destination);
     }
 
-    private void Connect(RelayDestination destination)
-    {
-        var upstream = UpstreamConnection.Connect(Loop, destination, out var errno);
-        if (upstream is null)
-        {
-            OnUpstreamFailure(UpstreamFailure.ConnectFailed, errno);
-            return;
-        }
-
-        upstream.Reused = false;
-        Attach(upstream);
-        _upstreamDeadline = Loop.Now + _engine.Settings.ConnectTimeoutMs;
-        if (!upstream.Connecting)
-        {
-            SendRequestHead();
-        }
-    }
-
-    private void Attach(UpstreamConnection upstream)
-    {
-        upstream.Owner = this;
-        upstream.RentBuffer();
-        _upstream = upstream;
-        _requestHeadSent = false;
-        _upstreamReusable = true;
-        _sentBeforeRequest = upstream.BytesSent;
-        _silenceCheckAt = long.MaxValue;
-    }
-
-    /// <summary>Writes the rewritten request head into the upstream buffer and queues it with the body bytes that came with it.</summary>
-    private void SendRequestHead()
-    {
-        var upstream = _upstream!;
-        var source = new ReadOnlySpan<byte>(_buffer, _end);
-        var target = new Span<byte>(upstream.Buffer, BufferPool.BufferSize);
-        var length = HeadWriter.WriteRequest(source, _head, _destination!.HostLine, _forwardedFor, target);
-        if (length < 0)
-        {
-            // Not expected: StartExchange hands off every head whose rewrite could outgrow the buffer.
-            Respond(502, s_badGatewayClose, closeAfter: true);
-            return;
-        }
-
-        upstream.QueueWrite(upstream.Buffer, length, _buffer + _head.Length, (int)_bodyInBuffer);
-        _upstreamDeadline = Loop.Now + _cluster!.ActivityTimeoutMs;
-        // Checked on the tick, and only if no answer came by then: a request answered in time costs no system call.
-        _silenceCheckAt = Loop.Now + _engine.Settings.UnacknowledgedTimeoutMs;
-    }
-
     private bool StepExchange()
     {
-        var upstream = _upstream;
+        var upstream = _attempt.Connection;
         if (upstream is null)
         {
             // Sending a response the relay made itself (503, 502, 504).
@@ -222,21 +158,17 @@ internal sealed unsafe partial class ClientConnection
 
             if (written > 0)
             {
-                _upstreamDeadline = Loop.Now + _cluster!.ActivityTimeoutMs;
+                _attempt.Deadline = Loop.Now + _exchange.Cluster!.ActivityTimeoutMs;
                 progress = true;
             }
         }
 
         if (!upstream.HasPendingWrite)
         {
-            _requestHeadSent = true;
-            if (_bodyToRead > 0 && _bodyWaitStartMs < 0)
-            {
-                // Now waiting on the client: its body's data-rate clock runs (only) while it does, as Kestrel's does.
-                _bodyWaitStartMs = Loop.Now;
-            }
+            _attempt.RequestHeadSent = true;
+            _exchange.StartBodyWait(Loop.Now);
 
-            if (_bodyToRead > 0 && ReadReady && _response != ResponseState.Done)
+            if (_exchange.BodyToRead > 0 && ReadReady && _framing.Stage != ResponseStage.Done)
             {
                 progress |= ReadRequestBody(upstream);
                 if (Changed(upstream))
@@ -262,7 +194,7 @@ internal sealed unsafe partial class ClientConnection
             return true;
         }
 
-        if (_outLength == 0 && _response != ResponseState.Done && _requestHeadSent && upstream.ReadReady)
+        if (_outLength == 0 && _framing.Stage != ResponseStage.Done && _attempt.RequestHeadSent && upstream.ReadReady)
         {
             progress |= ReadResponse(upstream);
             if (Changed(upstream))
@@ -275,61 +207,85 @@ internal sealed unsafe partial class ClientConnection
     }
 
     /// <summary>True when a step ended the exchange, or moved it to another replica: the caller starts over.</summary>
-    private bool Changed(UpstreamConnection upstream) => _phase != Phase.Exchange || !ReferenceEquals(_upstream, upstream);
+    private bool Changed(UpstreamConnection upstream) => _phase != Phase.Exchange || !ReferenceEquals(_attempt.Connection, upstream);
 
-    /// <summary>Reads more of the request body from the client and queues it for the replica.</summary>
-    private bool ReadRequestBody(UpstreamConnection upstream)
+    /// <summary>
+    /// Sends the request to another replica, when retries are on, attempts and the retry budget are left, and the
+    /// request is still in the buffer to be sent again; true when it did.
+    /// </summary>
+    private bool TryRetry()
     {
-        var read = Receive(_buffer, (int)Math.Min(BufferPool.BufferSize, _bodyToRead));
-        if (read == WouldBlock)
+        var settings = _engine.Settings;
+        if (!settings.Retries || _exchange.Attempts >= settings.MaxAttempts || !_exchange.Replayable)
         {
             return false;
         }
 
-        if (read <= 0)
+        var cluster = _exchange.Cluster!;
+        _exchange.Remaining ??= [.. cluster.State.DestinationsState.AvailableDestinations];
+        _exchange.Remaining.Remove(_exchange.Destination!.State);
+        if (_exchange.Remaining.Count == 0)
         {
-            // The client left in the middle of its body.
-            AbortExchange(StatusCodes.Status400BadRequest);
             return false;
         }
 
-        // The buffer is reused from its start: the request can no longer be sent again from it.
-        _replayable = false;
-        _end = 0;
-        _bodyToRead -= read;
-        _bodyReceived += read;
-        _bodyClockMs += Loop.Now - _bodyWaitStartMs;
-        _bodyWaitStartMs = -1;
-        upstream.QueueWrite(null, 0, _buffer, read);
+        if (!_engine.Budgets.For(cluster.State).TryWithdraw())
+        {
+            _engine.Metrics.RetriesRefused.WithLabels(cluster.Service).Inc();
+            _engine.LogRetryBudgetExhausted(cluster.Service);
+            return false;
+        }
+
+        _engine.Metrics.Retries.WithLabels(cluster.Service).Inc();
+        _exchange.Retries++;
+        BeginAttempt();
         return true;
+    }
+
+    /// <summary>
+    /// Answers with a response the relay made itself; the exchange ends when it is written. A request body not read yet
+    /// cannot be told from a next request, so the connection then closes (<paramref name="response"/> should say so).
+    /// </summary>
+    private void Respond(int status, byte[] response, bool closeAfter = false)
+    {
+        DetachUpstream(reusable: false);
+        _exchange.Status = status;
+        _framing.Stage = ResponseStage.Done;
+        _exchange.ResponseStarted = true;
+        _exchange.CloseAfterResponse |= closeAfter || _exchange.BodyToRead > 0;
+        fixed (byte* bytes = response)
+        {
+            // Static or per-cluster arrays, all pinned.
+            SetOutput(bytes, response.Length, fromUpstream: false);
+        }
     }
 
     /// <summary>Ends the exchange once the response is written and the request fully sent.</summary>
     private bool TryFinish()
     {
-        if (_response != ResponseState.Done || _outLength > 0 || _heldBodyLength > 0)
+        if (_framing.Stage != ResponseStage.Done || _outLength > 0 || _heldBodyLength > 0)
         {
             return false;
         }
 
-        if (_upstream is { } upstream && (upstream.HasPendingWrite || _bodyToRead > 0))
+        if (_attempt.Connection is { } upstream && (upstream.HasPendingWrite || _exchange.BodyToRead > 0))
         {
             // The replica answered before taking the whole body: its connection cannot be reused, and the rest of the
             // body on the client's connection cannot be told from a next request.
-            _upstreamReusable = false;
-            _closeAfterResponse = true;
+            _attempt.Reusable = false;
+            _exchange.CloseAfterResponse = true;
         }
 
         Record();
-        DetachUpstream(_upstreamReusable && !(_upstream?.PeerClosed ?? true));
-        if (_closeAfterResponse || _listener.Draining)
+        DetachUpstream(_attempt.Reusable && !(_attempt.Connection?.PeerClosed ?? true));
+        if (_exchange.CloseAfterResponse || _listener.Draining)
         {
             Linger();
             return true;
         }
 
         // Keep-alive: what the client sent after this request is the next request.
-        var consumed = _replayable ? _head.Length + (int)_bodyInBuffer : _end;
+        var consumed = _exchange.Consumed(_end);
         var left = _end - consumed;
         if (left > 0)
         {
@@ -338,56 +294,88 @@ internal sealed unsafe partial class ClientConnection
 
         _end = left;
         _phase = Phase.Head;
-        _route = null;
-        _cluster = null;
-        _destination = null;
-        _remaining = null;
+        _exchange.Clear();
         _deadline = Loop.Now + (left > 0 ? _engine.Settings.RequestHeadersTimeoutMs : _engine.Settings.KeepAliveTimeoutMs);
         return true;
     }
 
     private void Record()
     {
-        var elapsed = Stopwatch.GetTimestamp() - _started;
-        var cluster = _cluster!;
-        var destination = _destination?.State;
-        _engine.Recorder.Record(cluster.State.Model, _listener.Port, EntrySeries.MethodIndex(_head.Method), _status, destination, elapsed);
+        var elapsed = Stopwatch.GetTimestamp() - _exchange.Started;
+        var cluster = _exchange.Cluster!;
+        var destination = _exchange.Destination?.State;
+        _engine.Recorder.Record(cluster.State.Model, _listener.Port, EntrySeries.MethodIndex(_exchange.Head.Method), _exchange.Status, destination, elapsed);
         if (_engine.Recorder.AccessLogEnabled)
         {
             _engine.Recorder.WriteAccessLog(AccessLogEntry.For(
-                _listener.Port, _route!.RouteId, cluster.State.Model, destination, _logMethod ?? "", _logPath ?? "", _status, elapsed, _retries, ClientAddress));
+                _listener.Port, _exchange.Route!.RouteId, cluster.State.Model, destination, _exchange.LogMethod ?? "", _exchange.LogPath ?? "", _exchange.Status, elapsed, _exchange.Retries, ClientAddress));
         }
     }
 
-    private void DetachUpstream(bool reusable, bool reset = false)
+    /// <summary>
+    /// Deadlines of an exchange: the connect timeout, a replica gone silent, the replica's activity timeout, a client that
+    /// reads nothing or sends its body too slowly.
+    /// </summary>
+    private void CheckExchangeDeadlines(long nowMs)
     {
-        if (_upstream is not { } upstream)
+        if (_attempt.Connection is { Connecting: false } sent && _framing.Stage == ResponseStage.AwaitingHead && nowMs >= _attempt.SilenceCheckAt
+            && CheckSilence(sent, nowMs))
         {
             return;
         }
 
-        _upstream = null;
-        if (_outFromUpstream)
+        if (_attempt.Connection is { } upstream && _framing.Stage != ResponseStage.Done && nowMs >= _attempt.Deadline && _outLength == 0)
         {
-            _out = null;
-            _outLength = 0;
-            _outFromUpstream = false;
+            if (_exchange.ResponseStarted)
+            {
+                AbortExchange();
+            }
+            else
+            {
+                OnUpstreamFailure(upstream.Connecting ? UpstreamFailure.ConnectTimeout : UpstreamFailure.ActivityTimeout);
+                Run();
+            }
+
+            return;
         }
 
-        _heldBodyLength = 0;
-        // Readable means bytes nobody asked for (or the last read filled the buffer exactly: rare): edge-triggered, an
-        // idle connection would get no new event for them, and the next request would read them as its answer.
-        if (reusable && upstream.IsOpen && !upstream.HasPendingWrite && !upstream.ReadReady)
+        if (_outLength > 0 && nowMs >= _sendDeadline)
         {
-            _worker.Pool.Return(upstream, Loop.Now);
+            AbortExchange(StatusCodes.Status400BadRequest);
+            return;
         }
-        else if (reset)
+
+        if (_exchange.IsBodyTooSlow(nowMs, _engine.Settings))
         {
-            upstream.CloseWithReset();
+            // Kestrel's MinRequestBodyDataRate: a client trickling its body is cut off.
+            if (!_exchange.ResponseStarted && _attempt.Connection is not null)
+            {
+                DetachUpstream(reusable: false);
+                SendBestEffort(s_requestTimeout);
+            }
+
+            AbortExchange(StatusCodes.Status408RequestTimeout);
         }
-        else
+    }
+
+    /// <summary>
+    /// Ends the exchange and both connections at once: nothing sensible can be sent any more. The request is recorded
+    /// with the status the client got, or <paramref name="unanswered"/> when it got none (as the YARP pipeline records
+    /// it: 400 when the client went away, 502 when the replica failed).
+    /// </summary>
+    private void AbortExchange(int unanswered = StatusCodes.Status502BadGateway)
+    {
+        if (_exchange.Cluster is not null && _exchange.Status == 0)
         {
-            upstream.Close();
+            _exchange.Status = unanswered;
         }
+
+        if (_exchange.Cluster is not null)
+        {
+            Record();
+        }
+
+        DetachUpstream(reusable: false);
+        Close();
     }
 }

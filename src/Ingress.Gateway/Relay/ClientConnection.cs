@@ -1,5 +1,4 @@
 using Ingress.Gateway.Http1;
-using Ingress.Gateway.Resilience;
 using Ingress.Gateway.Routing.Snapshot;
 using Ingress.Gateway.Transport;
 using Ingress.Gateway.Transport.Native;
@@ -45,45 +44,19 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
     private byte* _buffer;
     private int _end;
 
-    // The exchange.
-    private RequestHead _head;
-    private RelayRoute? _route;
-    private RelayCluster? _cluster;
-    private RelayDestination? _destination;
-    private UpstreamConnection? _upstream;
-    private long _started;
-    private int _attempts;
-    private int _retries;
-    private bool _staleRetried;
-    private List<DestinationState>? _remaining;
-    private long _bodyInBuffer;
-    private long _bodyToRead;
-    private long _bodyReceived;
-    private long _bodyClockMs;
-    private long _bodyWaitStartMs;
-    private string? _logMethod;
-    private string? _logPath;
-    private bool _replayable;
-    private bool _requestHeadSent;
-    private long _upstreamDeadline;
-    private ulong _sentBeforeRequest;
-    private long _silenceCheckAt;
-    private bool _closeAfterResponse;
-    private ResponseState _response;
-    private ResponseHead _responseHead;
-    private ChunkedScanner _chunks;
-    private long _responseLeft;
-    private bool _upstreamReusable;
-    private int _status;
-    private bool _responseStarted;
-    private int _heldBodyStart;
-    private int _heldBodyLength;
+    // The request being relayed, the attempt at a replica, and the framing of the replica's response.
+    private RelayExchange _exchange;
+    private UpstreamAttempt _attempt;
+    private ResponseFraming _framing;
 
-    // What is being written to the client: a span of the upstream buffer, or a static response.
+    // What is being written to the client: a span of the upstream buffer, or a static response; and what came behind
+    // an interim or until-close head in the upstream buffer, sent once that head is out.
     private byte* _out;
     private int _outLength;
     private bool _outFromUpstream;
     private long _sendDeadline;
+    private int _heldBodyStart;
+    private int _heldBodyLength;
 
     public ClientConnection(RelayEngine engine, RelayWorker worker, IRelayEntry listener, int fd, byte[] forwardedFor)
         : base(worker.Loop, fd)
@@ -110,13 +83,6 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
         Closed,
     }
 
-    private enum ResponseState : byte
-    {
-        AwaitingHead,
-        Body,
-        Done,
-    }
-
     /// <summary>Where the bytes of the current request's client are from, for the access log.</summary>
     public string ClientAddress { get; init; } = "";
 
@@ -131,9 +97,9 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
 
     public override void Abort()
     {
-        if (_upstream is { } upstream)
+        if (_attempt.Connection is { } upstream)
         {
-            _upstream = null;
+            _attempt.Connection = null;
             upstream.Close();
         }
 
@@ -229,7 +195,7 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
     private bool TryParseHead(out bool progressed)
     {
         var bytes = new ReadOnlySpan<byte>(_buffer, _end);
-        switch (RequestHeadParser.Parse(bytes, BufferPool.BufferSize, out _head, out var reason, _engine.Settings.AllowUnderscoresInHeaders))
+        switch (RequestHeadParser.Parse(bytes, BufferPool.BufferSize, out _exchange.Head, out var reason, _engine.Settings.AllowUnderscoresInHeaders))
         {
             case RequestHeadStatus.Complete:
                 StartExchange();
@@ -321,6 +287,75 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
         }
 
         _end = 0;
+    }
+
+    private void SetOutput(byte* bytes, int length, bool fromUpstream)
+    {
+        _out = bytes;
+        _outLength = length;
+        _outFromUpstream = fromUpstream;
+        _sendDeadline = Loop.Now + RelaySettings.SendTimeoutMs;
+        if (length == 0)
+        {
+            ReleaseOutput();
+        }
+    }
+
+    /// <summary>Writes what is held for the client; true when something was written.</summary>
+    private bool FlushClient()
+    {
+        if (_outLength == 0 || !WriteReady)
+        {
+            return false;
+        }
+
+        var written = Send(_out, _outLength, null, 0);
+        if (written == Failed)
+        {
+            AbortExchange(StatusCodes.Status400BadRequest);
+            return false;
+        }
+
+        if (written <= 0)
+        {
+            return false;
+        }
+
+        _out += written;
+        _outLength -= written;
+        _sendDeadline = Loop.Now + RelaySettings.SendTimeoutMs;
+        _attempt.Deadline = Loop.Now + (_exchange.Cluster?.ActivityTimeoutMs ?? 0);
+        if (_outLength == 0)
+        {
+            ReleaseOutput();
+        }
+
+        return true;
+    }
+
+    private void ReleaseOutput()
+    {
+        if (_outFromUpstream && _attempt.Connection is { } upstream && _heldBodyLength == 0)
+        {
+            // The upstream buffer is free again for the next read.
+            upstream.End = UpstreamConnection.Headroom;
+        }
+
+        _out = null;
+        _outFromUpstream = false;
+    }
+
+    /// <summary>True (and the exchange aborted) when the client hung up while its request was in flight.</summary>
+    private bool CheckClientGone()
+    {
+        if (!PeerClosed)
+        {
+            return false;
+        }
+
+        // A client closing its side is gone for the YARP pipeline too (the request is aborted); it is not the replica's fault.
+        AbortExchange(StatusCodes.Status400BadRequest);
+        return false;
     }
 
     private static byte[] Response(string status, bool close) => RelayCluster.Pinned(System.Text.Encoding.ASCII.GetBytes(

@@ -1,8 +1,8 @@
-using Microsoft.Extensions.Time.Testing;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Ingress.Gateway.Tests.Common;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Ingress.Gateway.Tests.Hosting;
 

@@ -6,7 +6,6 @@ using Docker.DotNet;
 using Docker.DotNet.Models;
 using Microsoft.Extensions.Options;
 using ApiService = global::Docker.DotNet.Models.SwarmService;
-using Ingress.Gateway.Hosting;
 using Ingress.Gateway.Schema;
 
 namespace Ingress.Gateway.Discovery.Docker;

@@ -1,0 +1,229 @@
+using Ingress.Gateway.Http1;
+using Ingress.Gateway.Resilience;
+using Ingress.Gateway.Routing.Snapshot;
+using Ingress.Gateway.Transport;
+using Ingress.Gateway.Transport.Native;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Ingress.Gateway.Relay;
+
+/// <summary>The upstream side: connecting, sending the request, and what a failed attempt means (in YARP's terms, <see cref="UpstreamError"/>).</summary>
+internal sealed unsafe partial class ClientConnection
+{
+    private void Connect(RelayDestination destination)
+    {
+        var upstream = UpstreamConnection.Connect(Loop, destination, out var errno);
+        if (upstream is null)
+        {
+            OnUpstreamFailure(UpstreamFailure.ConnectFailed, errno);
+            return;
+        }
+
+        upstream.Reused = false;
+        Attach(upstream);
+        _attempt.Deadline = Loop.Now + _engine.Settings.ConnectTimeoutMs;
+        if (!upstream.Connecting)
+        {
+            SendRequestHead();
+        }
+    }
+
+    private void Attach(UpstreamConnection upstream)
+    {
+        upstream.Owner = this;
+        upstream.RentBuffer();
+        _attempt.Attach(upstream);
+    }
+
+    /// <summary>Writes the rewritten request head into the upstream buffer and queues it with the body bytes that came with it.</summary>
+    private void SendRequestHead()
+    {
+        var upstream = _attempt.Connection!;
+        var source = new ReadOnlySpan<byte>(_buffer, _end);
+        var target = new Span<byte>(upstream.Buffer, BufferPool.BufferSize);
+        var length = HeadWriter.WriteRequest(source, _exchange.Head, _exchange.Destination!.HostLine, _forwardedFor, target);
+        if (length < 0)
+        {
+            // Not expected: StartExchange hands off every head whose rewrite could outgrow the buffer.
+            Respond(502, s_badGatewayClose, closeAfter: true);
+            return;
+        }
+
+        upstream.QueueWrite(upstream.Buffer, length, _buffer + _exchange.Head.Length, (int)_exchange.BodyInBuffer);
+        _attempt.Deadline = Loop.Now + _exchange.Cluster!.ActivityTimeoutMs;
+        // Checked on the tick, and only if no answer came by then: a request answered in time costs no system call.
+        _attempt.SilenceCheckAt = Loop.Now + _engine.Settings.UnacknowledgedTimeoutMs;
+    }
+
+    /// <summary>Reads more of the request body from the client and queues it for the replica.</summary>
+    private bool ReadRequestBody(UpstreamConnection upstream)
+    {
+        var read = Receive(_buffer, (int)Math.Min(BufferPool.BufferSize, _exchange.BodyToRead));
+        if (read == WouldBlock)
+        {
+            return false;
+        }
+
+        if (read <= 0)
+        {
+            // The client left in the middle of its body.
+            AbortExchange(StatusCodes.Status400BadRequest);
+            return false;
+        }
+
+        // The buffer is reused from its start: the request can no longer be sent again from it.
+        _end = 0;
+        _exchange.BodyRead(read, Loop.Now);
+        upstream.QueueWrite(null, 0, _buffer, read);
+        return true;
+    }
+
+    /// <summary>
+    /// A failure before any response head arrived: retry, eject, or answer 502/504, as the YARP pipeline would, by the
+    /// same rules: the failure is described as YARP's forwarder describes it (<see cref="UpstreamError"/>), and
+    /// <see cref="ForwarderFailure"/> and the cluster's passive health policy decide.
+    /// </summary>
+    private void OnUpstreamFailure(UpstreamFailure failure, int errno = 0)
+    {
+        var upstream = _attempt.Connection;
+        if (errno == 0)
+        {
+            errno = upstream?.LastErrno ?? 0;
+        }
+
+        _engine.LogUpstreamFailure(_exchange.Cluster!.Service, _exchange.Destination?.State.DestinationId, failure.ToString(), errno, upstream?.Reused ?? false, _exchange.Attempts);
+        // Stale only if nothing came back: a replica that reset after sending part of an answer has seen the request.
+        var stale = upstream is { Reused: true } && upstream.End == UpstreamConnection.Headroom;
+        var error = UpstreamError.For(failure, errno, _engine.Settings.UnacknowledgedTimeoutMs);
+        var retriable = ForwarderFailure.IsRetriable(error, _exchange.IsBodilessIdempotent, out var kind);
+        DetachUpstream(reusable: false, reset: AttemptFailures.IsSilent(kind));
+        if (_exchange.ResponseStarted)
+        {
+            // An interim response already reached the client; the exchange cannot start over.
+            AbortExchange();
+            return;
+        }
+
+        // A pooled connection the replica had closed meanwhile (a keep-alive race): once, on a fresh connection, silently,
+        // for what may be sent twice: requests without a body (as HttpClient retries them under YARP) and idempotent ones.
+        if (stale && failure == UpstreamFailure.Reset && _exchange.Replayable && !_exchange.StaleRetried
+            && (_exchange.Head.ContentLength == 0 || RequestMethods.IsIdempotent(_exchange.Head.Method)))
+        {
+            _exchange.StaleRetried = true;
+            _framing.Reset();
+            Connect(_exchange.Destination!);
+            return;
+        }
+
+        ReportToPassiveHealth(error);
+        if (retriable && TryRetry())
+        {
+            return;
+        }
+
+        var timedOut = error.Error == ForwarderError.RequestTimedOut;
+        var close = _exchange.CloseAfterResponse || _exchange.BodyToRead > 0;
+        Respond(timedOut ? 504 : 502, timedOut ? (close ? s_gatewayTimeoutClose : s_gatewayTimeout) : (close ? s_badGatewayClose : s_badGateway), close);
+    }
+
+    /// <summary>
+    /// Passive health, through YARP's policy interface: the cluster's policy gets a context carrying the failure, as
+    /// YARP's forwarder leaves it on a failed request's context (a context per failure: failures are rare).
+    /// </summary>
+    private void ReportToPassiveHealth(UpstreamError error)
+    {
+        if (_exchange.Cluster!.PassiveHealthPolicy is not { } policy)
+        {
+            return;
+        }
+
+        var context = new DefaultHttpContext();
+        context.Features.Set<IForwarderErrorFeature>(error);
+        policy.RequestProxied(context, _exchange.Cluster.State, _exchange.Destination!.State);
+    }
+
+    /// <summary>The replica closed or reset the connection.</summary>
+    private void OnUpstreamEnded(UpstreamConnection upstream, bool cleanClose)
+    {
+        if (_framing.Stage == ResponseStage.AwaitingHead)
+        {
+            OnUpstreamFailure(upstream.End > UpstreamConnection.Headroom && cleanClose ? UpstreamFailure.InvalidResponse : UpstreamFailure.Reset);
+            return;
+        }
+
+        if (cleanClose && _framing.Head.Framing == BodyFraming.UntilClose)
+        {
+            // The end of an until-close body: the last chunk.
+            _attempt.Reusable = false;
+            upstream.End = UpstreamConnection.Headroom;
+            _framing.Stage = ResponseStage.Done;
+            fixed (byte* last = s_lastChunk)
+            {
+                SetOutput(last, s_lastChunk.Length, fromUpstream: false);
+            }
+
+            return;
+        }
+
+        // Cut off in the middle of a body: the client cannot be told but by closing its connection too.
+        ReportToPassiveHealth(UpstreamError.For(UpstreamFailure.ResponseBodyCut, upstream.LastErrno, _engine.Settings.UnacknowledgedTimeoutMs));
+        AbortExchange();
+    }
+
+    /// <summary>
+    /// Asks the kernel about a request with no answer yet (<see cref="SilentReplica"/>): a replica that acknowledged nothing
+    /// for the timeout, with request bytes outstanding, is gone, and the attempt fails as a connection failure. True
+    /// when it did; otherwise the next look is set for when the connection could first count as silent.
+    /// </summary>
+    private bool CheckSilence(UpstreamConnection upstream, long nowMs)
+    {
+        var timeout = _engine.Settings.UnacknowledgedTimeoutMs;
+        if (!TcpInfo.TryRead(upstream.Fd, out var info))
+        {
+            _attempt.SilenceCheckAt = long.MaxValue;
+            return false;
+        }
+
+        if (SilentReplica.Check(info, timeout, _attempt.SentBeforeRequest) is not { } failure)
+        {
+            _attempt.SilenceCheckAt = nowMs + SilentReplica.NextCheckDelayMs(info, timeout);
+            return false;
+        }
+
+        OnUpstreamFailure(failure == AttemptFailure.SilentUnacknowledged ? UpstreamFailure.Unacknowledged : UpstreamFailure.SilentAfterPartOfTheRequest);
+        Run();
+        return true;
+    }
+
+    private void DetachUpstream(bool reusable, bool reset = false)
+    {
+        if (_attempt.Connection is not { } upstream)
+        {
+            return;
+        }
+
+        _attempt.Connection = null;
+        if (_outFromUpstream)
+        {
+            _out = null;
+            _outLength = 0;
+            _outFromUpstream = false;
+        }
+
+        _heldBodyLength = 0;
+        // Readable means bytes nobody asked for (or the last read filled the buffer exactly: rare): edge-triggered, an
+        // idle connection would get no new event for them, and the next request would read them as its answer.
+        if (reusable && upstream.IsOpen && !upstream.HasPendingWrite && !upstream.ReadReady)
+        {
+            _worker.Pool.Return(upstream, Loop.Now);
+        }
+        else if (reset)
+        {
+            upstream.CloseWithReset();
+        }
+        else
+        {
+            upstream.Close();
+        }
+    }
+}
