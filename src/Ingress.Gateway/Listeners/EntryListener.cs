@@ -146,7 +146,7 @@ internal sealed partial class EntryListener : IConnectionListener, IRelayEntry
         // X-Forwarded-For as the YARP pipeline writes it: Kestrel's RemoteIpAddress, printed by IPAddress.
         var client = SocketAddresses.Read(peer)?.Address.ToString() ?? "";
         var forwardedFor = RelayCluster.Pinned(Encoding.ASCII.GetBytes($"X-Forwarded-For: {client}\r\nX-Forwarded-Proto: http\r\n"));
-        var connection = new ClientConnection(_engine, worker, this, fd, forwardedFor) { ClientAddress = client };
+        var connection = new ClientConnection(_engine, worker, this, fd, forwardedFor);
         try
         {
             connection.Register();

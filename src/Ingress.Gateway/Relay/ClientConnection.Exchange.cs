@@ -13,7 +13,7 @@ internal sealed unsafe partial class ClientConnection
     private void StartExchange()
     {
         var settings = _engine.Settings;
-        if (_exchange.Head.Length > settings.MaxRequestHeadLength || _exchange.Head.HeadersStart > settings.MaxRequestLineSize)
+        if (Exchange.Head.Length > settings.MaxRequestHeadLength || Exchange.Head.HeadersStart > settings.MaxRequestLineSize)
         {
             // Kestrel counts a little less (no request line), so it may still take it; it decides, with 431 or 414.
             HandOff(HandoffReason.Size);
@@ -23,7 +23,7 @@ internal sealed unsafe partial class ClientConnection
         var bytes = new ReadOnlySpan<byte>(_buffer, _end);
         var routes = _engine.Routes.ForPort(_listener.Port);
         var reason = HandoffReason.Route;
-        var route = routes?.Match(_exchange.Head.HostName(bytes), _exchange.Head.Path(bytes), out reason);
+        var route = routes?.Match(Exchange.Head.HostName(bytes), Exchange.Head.Path(bytes), out reason);
         if (route is null)
         {
             HandOff(reason);
@@ -36,13 +36,13 @@ internal sealed unsafe partial class ClientConnection
             return;
         }
 
-        if (_exchange.Head.ContentLength > settings.MaxRequestBodySize)
+        if (Exchange.Head.ContentLength > settings.MaxRequestBodySize)
         {
             HandOff(HandoffReason.BodySize);
             return;
         }
 
-        if (HeadWriter.RequestLength(bytes, _exchange.Head, cluster.MaxHostLineLength, _forwardedFor.Length) > BufferPool.BufferSize)
+        if (HeadWriter.RequestLength(bytes, Exchange.Head, cluster.MaxHostLineLength, _forwardedFor.Length) > BufferPool.BufferSize)
         {
             // A head near the buffer's size that its rewrite (Host, X-Forwarded-*) could outgrow, for any replica: Kestrel's,
             // now, before a replica is picked. Found only after a failed attempt, it could not be handed off any more.
@@ -51,13 +51,13 @@ internal sealed unsafe partial class ClientConnection
         }
 
         _phase = Phase.Exchange;
-        _exchange.Start(route, cluster, _end, _exchange.Head.ConnectionClose || _listener.Draining, Stopwatch.GetTimestamp());
-        _attempt.RequestHeadSent = false;
+        Exchange.Start(route, cluster, _end, Exchange.Head.ConnectionClose || _listener.Draining, Stopwatch.GetTimestamp());
+        Attempt.RequestHeadSent = false;
         if (_engine.Recorder.AccessLogEnabled)
         {
             // Taken now: a streamed body overwrites the head in the buffer.
-            _exchange.LogMethod = RequestMethods.Name(_exchange.Head.Method) ?? System.Text.Encoding.ASCII.GetString(_exchange.Head.MethodToken(bytes));
-            _exchange.LogPath = System.Text.Encoding.ASCII.GetString(_exchange.Head.Path(bytes));
+            Exchange.LogMethod = RequestMethods.Name(Exchange.Head.Method) ?? System.Text.Encoding.ASCII.GetString(Exchange.Head.MethodToken(bytes));
+            Exchange.LogPath = System.Text.Encoding.ASCII.GetString(Exchange.Head.Path(bytes));
         }
 
         BeginAttempt();
@@ -66,12 +66,12 @@ internal sealed unsafe partial class ClientConnection
     /// <summary>Picks a replica and starts sending the request to it.</summary>
     private void BeginAttempt()
     {
-        var cluster = _exchange.Cluster!;
-        var available = _exchange.Remaining ?? cluster.State.DestinationsState.AvailableDestinations;
+        var cluster = Exchange.Cluster!;
+        var available = Exchange.Remaining ?? cluster.State.DestinationsState.AvailableDestinations;
         if (available.Count == 0)
         {
             _engine.Metrics.NoHealthyReplica.WithLabels(cluster.Service).Inc();
-            var close = _exchange.CloseAfterResponse || _exchange.BodyToRead > 0;
+            var close = Exchange.CloseAfterResponse || Exchange.BodyToRead > 0;
             Respond(503, close ? cluster.NoReplicaResponseClose : cluster.NoReplicaResponse, close);
             return;
         }
@@ -80,29 +80,29 @@ internal sealed unsafe partial class ClientConnection
         if (picked is null || !cluster.Destinations.TryGetValue(picked, out var destination))
         {
             // A destination the relay's snapshot does not know yet (a configuration is being applied): let YARP serve it.
-            if (_exchange.Attempts == 0 && _exchange.Replayable && !_attempt.RequestHeadSent)
+            if (Exchange.Attempts == 0 && Exchange.Replayable && !Attempt.RequestHeadSent)
             {
                 HandOff(HandoffReason.Cluster);
             }
             else
             {
-                var close = _exchange.CloseAfterResponse || _exchange.BodyToRead > 0;
+                var close = Exchange.CloseAfterResponse || Exchange.BodyToRead > 0;
                 Respond(502, close ? s_badGatewayClose : s_badGateway, close);
             }
 
             return;
         }
 
-        if (_exchange.Attempts == 0 && _engine.Settings.Retries && _engine.Settings.MaxAttempts > 1)
+        if (Exchange.Attempts == 0 && _engine.Settings.Retries && _engine.Settings.MaxAttempts > 1)
         {
             // Where the YARP pipeline's RetryMiddleware deposits: once per request that goes to a replica (not a 503,
             // not a request handed to YARP, which deposits for it).
             _engine.Budgets.For(cluster.State).Deposit();
         }
 
-        _exchange.Attempts++;
-        _exchange.Destination = destination;
-        _framing.Reset();
+        Exchange.Attempts++;
+        Exchange.Destination = destination;
+        Framing.Reset();
         var pooled = _worker.Pool.TryTake(destination.Key);
         if (pooled is not null)
         {
@@ -116,7 +116,7 @@ internal sealed unsafe partial class ClientConnection
 
     private bool StepExchange()
     {
-        var upstream = _attempt.Connection;
+        var upstream = Attempt.Connection;
         if (upstream is null)
         {
             // Sending a response the relay made itself (503, 502, 504).
@@ -158,17 +158,17 @@ internal sealed unsafe partial class ClientConnection
 
             if (written > 0)
             {
-                _attempt.Deadline = Loop.Now + _exchange.Cluster!.ActivityTimeoutMs;
+                Attempt.Deadline = Loop.Now + Exchange.Cluster!.ActivityTimeoutMs;
                 progress = true;
             }
         }
 
         if (!upstream.HasPendingWrite)
         {
-            _attempt.RequestHeadSent = true;
-            _exchange.StartBodyWait(Loop.Now);
+            Attempt.RequestHeadSent = true;
+            Exchange.StartBodyWait(Loop.Now);
 
-            if (_exchange.BodyToRead > 0 && ReadReady && _framing.Stage != ResponseStage.Done)
+            if (Exchange.BodyToRead > 0 && ReadReady && Framing.Stage != ResponseStage.Done)
             {
                 progress |= ReadRequestBody(upstream);
                 if (Changed(upstream))
@@ -179,7 +179,7 @@ internal sealed unsafe partial class ClientConnection
         }
 
         // Response: what is held for the client is written out before the replica is read again.
-        if (_outLength > 0)
+        if (Exchange.OutLength > 0)
         {
             progress |= FlushClient();
             if (Changed(upstream))
@@ -188,13 +188,13 @@ internal sealed unsafe partial class ClientConnection
             }
         }
 
-        if (_outLength == 0 && _heldBodyLength > 0)
+        if (Exchange.OutLength == 0 && Exchange.HeldBodyLength > 0)
         {
             SendHeldBody();
             return true;
         }
 
-        if (_outLength == 0 && _framing.Stage != ResponseStage.Done && _attempt.RequestHeadSent && upstream.ReadReady)
+        if (Exchange.OutLength == 0 && Framing.Stage != ResponseStage.Done && Attempt.RequestHeadSent && upstream.ReadReady)
         {
             progress |= ReadResponse(upstream);
             if (Changed(upstream))
@@ -207,7 +207,7 @@ internal sealed unsafe partial class ClientConnection
     }
 
     /// <summary>True when a step ended the exchange, or moved it to another replica: the caller starts over.</summary>
-    private bool Changed(UpstreamConnection upstream) => _phase != Phase.Exchange || !ReferenceEquals(_attempt.Connection, upstream);
+    private bool Changed(UpstreamConnection upstream) => _phase != Phase.Exchange || !ReferenceEquals(Attempt.Connection, upstream);
 
     /// <summary>
     /// Sends the request to another replica, when retries are on, attempts and the retry budget are left, and the
@@ -216,15 +216,15 @@ internal sealed unsafe partial class ClientConnection
     private bool TryRetry()
     {
         var settings = _engine.Settings;
-        if (!settings.Retries || _exchange.Attempts >= settings.MaxAttempts || !_exchange.Replayable)
+        if (!settings.Retries || Exchange.Attempts >= settings.MaxAttempts || !Exchange.Replayable)
         {
             return false;
         }
 
-        var cluster = _exchange.Cluster!;
-        _exchange.Remaining ??= [.. cluster.State.DestinationsState.AvailableDestinations];
-        _exchange.Remaining.Remove(_exchange.Destination!.State);
-        if (_exchange.Remaining.Count == 0)
+        var cluster = Exchange.Cluster!;
+        Exchange.Remaining ??= [.. cluster.State.DestinationsState.AvailableDestinations];
+        Exchange.Remaining.Remove(Exchange.Destination!.State);
+        if (Exchange.Remaining.Count == 0)
         {
             return false;
         }
@@ -237,7 +237,7 @@ internal sealed unsafe partial class ClientConnection
         }
 
         _engine.Metrics.Retries.WithLabels(cluster.Service).Inc();
-        _exchange.Retries++;
+        Exchange.Retries++;
         BeginAttempt();
         return true;
     }
@@ -249,10 +249,10 @@ internal sealed unsafe partial class ClientConnection
     private void Respond(int status, byte[] response, bool closeAfter = false)
     {
         DetachUpstream(reusable: false);
-        _exchange.Status = status;
-        _framing.Stage = ResponseStage.Done;
-        _exchange.ResponseStarted = true;
-        _exchange.CloseAfterResponse |= closeAfter || _exchange.BodyToRead > 0;
+        Exchange.Status = status;
+        Framing.Stage = ResponseStage.Done;
+        Exchange.ResponseStarted = true;
+        Exchange.CloseAfterResponse |= closeAfter || Exchange.BodyToRead > 0;
         fixed (byte* bytes = response)
         {
             // Static or per-cluster arrays, all pinned.
@@ -263,29 +263,29 @@ internal sealed unsafe partial class ClientConnection
     /// <summary>Ends the exchange once the response is written and the request fully sent.</summary>
     private bool TryFinish()
     {
-        if (_framing.Stage != ResponseStage.Done || _outLength > 0 || _heldBodyLength > 0)
+        if (Framing.Stage != ResponseStage.Done || Exchange.OutLength > 0 || Exchange.HeldBodyLength > 0)
         {
             return false;
         }
 
-        if (_attempt.Connection is { } upstream && (upstream.HasPendingWrite || _exchange.BodyToRead > 0))
+        if (Attempt.Connection is { } upstream && (upstream.HasPendingWrite || Exchange.BodyToRead > 0))
         {
             // The replica answered before taking the whole body: its connection cannot be reused, and the rest of the
             // body on the client's connection cannot be told from a next request.
-            _attempt.Reusable = false;
-            _exchange.CloseAfterResponse = true;
+            Attempt.Reusable = false;
+            Exchange.CloseAfterResponse = true;
         }
 
         Record();
-        DetachUpstream(_attempt.Reusable && !(_attempt.Connection?.PeerClosed ?? true));
-        if (_exchange.CloseAfterResponse || _listener.Draining)
+        DetachUpstream(Attempt.Reusable && !(Attempt.Connection?.PeerClosed ?? true));
+        if (Exchange.CloseAfterResponse || _listener.Draining)
         {
             Linger();
             return true;
         }
 
         // Keep-alive: what the client sent after this request is the next request.
-        var consumed = _exchange.Consumed(_end);
+        var consumed = Exchange.Consumed(_end);
         var left = _end - consumed;
         if (left > 0)
         {
@@ -294,21 +294,21 @@ internal sealed unsafe partial class ClientConnection
 
         _end = left;
         _phase = Phase.Head;
-        _exchange.Clear();
+        Exchange.Clear();
         _deadline = Loop.Now + (left > 0 ? _engine.Settings.RequestHeadersTimeoutMs : _engine.Settings.KeepAliveTimeoutMs);
         return true;
     }
 
     private void Record()
     {
-        var elapsed = Stopwatch.GetTimestamp() - _exchange.Started;
-        var cluster = _exchange.Cluster!;
-        var destination = _exchange.Destination?.State;
-        _engine.Recorder.Record(cluster.State.Model, _listener.Port, EntrySeries.MethodIndex(_exchange.Head.Method), _exchange.Status, destination, elapsed);
+        var elapsed = Stopwatch.GetTimestamp() - Exchange.Started;
+        var cluster = Exchange.Cluster!;
+        var destination = Exchange.Destination?.State;
+        _engine.Recorder.Record(cluster.State.Model, _listener.Port, EntrySeries.MethodIndex(Exchange.Head.Method), Exchange.Status, destination, elapsed);
         if (_engine.Recorder.AccessLogEnabled)
         {
             _engine.Recorder.WriteAccessLog(AccessLogEntry.For(
-                _listener.Port, _exchange.Route!.RouteId, cluster.State.Model, destination, _exchange.LogMethod ?? "", _exchange.LogPath ?? "", _exchange.Status, elapsed, _exchange.Retries, ClientAddress));
+                _listener.Port, Exchange.Route!.RouteId, cluster.State.Model, destination, Exchange.LogMethod ?? "", Exchange.LogPath ?? "", Exchange.Status, elapsed, Exchange.Retries, ClientAddress()));
         }
     }
 
@@ -318,15 +318,15 @@ internal sealed unsafe partial class ClientConnection
     /// </summary>
     private void CheckExchangeDeadlines(long nowMs)
     {
-        if (_attempt.Connection is { Connecting: false } sent && _framing.Stage == ResponseStage.AwaitingHead && nowMs >= _attempt.SilenceCheckAt
+        if (Attempt.Connection is { Connecting: false } sent && Framing.Stage == ResponseStage.AwaitingHead && nowMs >= Attempt.SilenceCheckAt
             && CheckSilence(sent, nowMs))
         {
             return;
         }
 
-        if (_attempt.Connection is { } upstream && _framing.Stage != ResponseStage.Done && nowMs >= _attempt.Deadline && _outLength == 0)
+        if (Attempt.Connection is { } upstream && Framing.Stage != ResponseStage.Done && nowMs >= Attempt.Deadline && Exchange.OutLength == 0)
         {
-            if (_exchange.ResponseStarted)
+            if (Exchange.ResponseStarted)
             {
                 AbortExchange();
             }
@@ -339,16 +339,16 @@ internal sealed unsafe partial class ClientConnection
             return;
         }
 
-        if (_outLength > 0 && nowMs >= _sendDeadline)
+        if (Exchange.OutLength > 0 && nowMs >= Exchange.SendDeadline)
         {
             AbortExchange(StatusCodes.Status400BadRequest);
             return;
         }
 
-        if (_exchange.IsBodyTooSlow(nowMs, _engine.Settings))
+        if (Exchange.IsBodyTooSlow(nowMs, _engine.Settings))
         {
             // Kestrel's MinRequestBodyDataRate: a client trickling its body is cut off.
-            if (!_exchange.ResponseStarted && _attempt.Connection is not null)
+            if (!Exchange.ResponseStarted && Attempt.Connection is not null)
             {
                 DetachUpstream(reusable: false);
                 SendBestEffort(s_requestTimeout);
@@ -365,12 +365,12 @@ internal sealed unsafe partial class ClientConnection
     /// </summary>
     private void AbortExchange(int unanswered = StatusCodes.Status502BadGateway)
     {
-        if (_exchange.Cluster is not null && _exchange.Status == 0)
+        if (Exchange.Cluster is not null && Exchange.Status == 0)
         {
-            _exchange.Status = unanswered;
+            Exchange.Status = unanswered;
         }
 
-        if (_exchange.Cluster is not null)
+        if (Exchange.Cluster is not null)
         {
             Record();
         }

@@ -18,7 +18,7 @@ internal sealed unsafe partial class ClientConnection
         if (upstream.End >= limit)
         {
             // A response head that does not fit in the buffer: a larger one once, then it is too large for HttpClient too.
-            if (_framing.Stage != ResponseStage.AwaitingHead || !upstream.GrowBuffer())
+            if (Framing.Stage != ResponseStage.AwaitingHead || !upstream.GrowBuffer())
             {
                 OnUpstreamFailure(UpstreamFailure.InvalidResponse);
                 return true;
@@ -40,8 +40,8 @@ internal sealed unsafe partial class ClientConnection
         }
 
         upstream.End += read;
-        _attempt.Deadline = Loop.Now + _exchange.Cluster!.ActivityTimeoutMs;
-        if (_framing.Stage == ResponseStage.AwaitingHead)
+        Attempt.Deadline = Loop.Now + Exchange.Cluster!.ActivityTimeoutMs;
+        if (Framing.Stage == ResponseStage.AwaitingHead)
         {
             return ParseResponseHead(upstream);
         }
@@ -53,7 +53,7 @@ internal sealed unsafe partial class ClientConnection
     private bool ParseResponseHead(UpstreamConnection upstream)
     {
         var data = new Span<byte>(upstream.Buffer + UpstreamConnection.Headroom, upstream.End - UpstreamConnection.Headroom);
-        switch (ResponseHeadParser.Parse(data, _exchange.Head.Method, out _framing.Head))
+        switch (ResponseHeadParser.Parse(data, Exchange.Head.Method, out Framing.Head))
         {
             case ResponseHeadStatus.Incomplete:
                 return true;
@@ -62,11 +62,11 @@ internal sealed unsafe partial class ClientConnection
                 return true;
         }
 
-        var head = _framing.Head;
+        var head = Framing.Head;
         var buffer = new Span<byte>(upstream.Buffer, upstream.BufferSize);
-        var close = _exchange.CloseAfterResponse || _listener.Draining || (_exchange.BodyToRead > 0 && !head.IsInterim);
+        var close = Exchange.CloseAfterResponse || _listener.Draining || (Exchange.BodyToRead > 0 && !head.IsInterim);
         var extra = ResponseFraming.AddedFields(head, close);
-        _exchange.CloseAfterResponse |= close;
+        Exchange.CloseAfterResponse |= close;
         var headStart = head.Dropped.Count == 0 && extra.IsEmpty && !head.Http10
             ? UpstreamConnection.Headroom
             : HeadWriter.RewriteResponse(buffer, UpstreamConnection.Headroom, head, extra);
@@ -76,29 +76,29 @@ internal sealed unsafe partial class ClientConnection
             return true;
         }
 
-        var interimSent = _exchange.ResponseStarted;
-        _exchange.ResponseStarted = true;
+        var interimSent = Exchange.ResponseStarted;
+        Exchange.ResponseStarted = true;
         var bodyStart = UpstreamConnection.Headroom + head.Length;
         var bodyBytes = upstream.End - bodyStart;
         if (head.IsInterim)
         {
             // 100 Continue, 103 Early Hints: forward it and parse the next head from what follows.
             SetOutput(upstream.Buffer + headStart, bodyStart - headStart, fromUpstream: true);
-            _heldBodyStart = bodyStart;
-            _heldBodyLength = bodyBytes;
-            _framing.Stage = ResponseStage.AwaitingHead;
+            Exchange.HeldBodyStart = bodyStart;
+            Exchange.HeldBodyLength = bodyBytes;
+            Framing.Stage = ResponseStage.AwaitingHead;
             return true;
         }
 
-        _exchange.Status = head.StatusCode;
-        _framing.BeginBody();
-        _attempt.Reusable &= head.KeepAlive;
+        Exchange.Status = head.StatusCode;
+        Framing.BeginBody();
+        Attempt.Reusable &= head.KeepAlive;
         if (head.Framing == BodyFraming.UntilClose)
         {
             // The head goes out alone; the body bytes behind it are framed as a chunk once it is written.
             SetOutput(upstream.Buffer + headStart, bodyStart - headStart, fromUpstream: true);
-            _heldBodyStart = bodyStart;
-            _heldBodyLength = bodyBytes;
+            Exchange.HeldBodyStart = bodyStart;
+            Exchange.HeldBodyLength = bodyBytes;
             return true;
         }
 
@@ -107,7 +107,7 @@ internal sealed unsafe partial class ClientConnection
         {
             // Broken chunked framing before anything of this response went out: a 502, as for a broken head, not a
             // connection closed without a word. (After an interim response, the client can only be cut off.)
-            _exchange.ResponseStarted = interimSent;
+            Exchange.ResponseStarted = interimSent;
             OnUpstreamFailure(UpstreamFailure.InvalidResponse);
             return true;
         }
@@ -119,11 +119,11 @@ internal sealed unsafe partial class ClientConnection
     /// <summary>After an interim head or an until-close head went out: what came behind it in the buffer.</summary>
     private void SendHeldBody()
     {
-        var upstream = _attempt.Connection!;
-        var start = _heldBodyStart;
-        var length = _heldBodyLength;
-        _heldBodyLength = 0;
-        if (_framing.Stage == ResponseStage.AwaitingHead)
+        var upstream = Attempt.Connection!;
+        var start = Exchange.HeldBodyStart;
+        var length = Exchange.HeldBodyLength;
+        Exchange.HeldBodyLength = 0;
+        if (Framing.Stage == ResponseStage.AwaitingHead)
         {
             // Behind an interim head: the next head. Move it to the start of the data area and parse on.
             Buffer.MemoryCopy(upstream.Buffer + start, upstream.Buffer + UpstreamConnection.Headroom, length, length);
@@ -143,7 +143,7 @@ internal sealed unsafe partial class ClientConnection
     /// <summary>Relays <paramref name="length"/> body bytes at <paramref name="start"/> in the upstream buffer.</summary>
     private void RelayBody(UpstreamConnection upstream, int start, int length)
     {
-        if (_framing.Head.Framing == BodyFraming.UntilClose)
+        if (Framing.Head.Framing == BodyFraming.UntilClose)
         {
             if (length == 0)
             {
@@ -171,10 +171,10 @@ internal sealed unsafe partial class ClientConnection
     /// <summary>Follows the body's framing (<see cref="ResponseFraming.Consume"/>): bytes past its end make the connection unfit for reuse.</summary>
     private int ConsumeBody(UpstreamConnection upstream, int start, int length, out int outputStart)
     {
-        var forwarded = _framing.Consume(new Span<byte>(upstream.Buffer, upstream.BufferSize), start, length, out outputStart, out var surplus);
+        var forwarded = Framing.Consume(new Span<byte>(upstream.Buffer, upstream.BufferSize), start, length, out outputStart, out var surplus);
         if (surplus)
         {
-            _attempt.Reusable = false;
+            Attempt.Reusable = false;
         }
 
         return forwarded;

@@ -21,7 +21,7 @@ internal sealed unsafe partial class ClientConnection
 
         upstream.Reused = false;
         Attach(upstream);
-        _attempt.Deadline = Loop.Now + _engine.Settings.ConnectTimeoutMs;
+        Attempt.Deadline = Loop.Now + _engine.Settings.ConnectTimeoutMs;
         if (!upstream.Connecting)
         {
             SendRequestHead();
@@ -32,16 +32,16 @@ internal sealed unsafe partial class ClientConnection
     {
         upstream.Owner = this;
         upstream.RentBuffer();
-        _attempt.Attach(upstream);
+        Attempt.Attach(upstream);
     }
 
     /// <summary>Writes the rewritten request head into the upstream buffer and queues it with the body bytes that came with it.</summary>
     private void SendRequestHead()
     {
-        var upstream = _attempt.Connection!;
+        var upstream = Attempt.Connection!;
         var source = new ReadOnlySpan<byte>(_buffer, _end);
         var target = new Span<byte>(upstream.Buffer, BufferPool.BufferSize);
-        var length = HeadWriter.WriteRequest(source, _exchange.Head, _exchange.Destination!.HostLine, _forwardedFor, target);
+        var length = HeadWriter.WriteRequest(source, Exchange.Head, Exchange.Destination!.HostLine, _forwardedFor, target);
         if (length < 0)
         {
             // Not expected: StartExchange hands off every head whose rewrite could outgrow the buffer.
@@ -49,16 +49,16 @@ internal sealed unsafe partial class ClientConnection
             return;
         }
 
-        upstream.QueueWrite(upstream.Buffer, length, _buffer + _exchange.Head.Length, (int)_exchange.BodyInBuffer);
-        _attempt.Deadline = Loop.Now + _exchange.Cluster!.ActivityTimeoutMs;
+        upstream.QueueWrite(upstream.Buffer, length, _buffer + Exchange.Head.Length, (int)Exchange.BodyInBuffer);
+        Attempt.Deadline = Loop.Now + Exchange.Cluster!.ActivityTimeoutMs;
         // Checked on the tick, and only if no answer came by then: a request answered in time costs no system call.
-        _attempt.SilenceCheckAt = Loop.Now + _engine.Settings.UnacknowledgedTimeoutMs;
+        Attempt.SilenceCheckAt = Loop.Now + _engine.Settings.UnacknowledgedTimeoutMs;
     }
 
     /// <summary>Reads more of the request body from the client and queues it for the replica.</summary>
     private bool ReadRequestBody(UpstreamConnection upstream)
     {
-        var read = Receive(_buffer, (int)Math.Min(BufferPool.BufferSize, _exchange.BodyToRead));
+        var read = Receive(_buffer, (int)Math.Min(BufferPool.BufferSize, Exchange.BodyToRead));
         if (read == WouldBlock)
         {
             return false;
@@ -73,7 +73,7 @@ internal sealed unsafe partial class ClientConnection
 
         // The buffer is reused from its start: the request can no longer be sent again from it.
         _end = 0;
-        _exchange.BodyRead(read, Loop.Now);
+        Exchange.BodyRead(read, Loop.Now);
         upstream.QueueWrite(null, 0, _buffer, read);
         return true;
     }
@@ -85,19 +85,19 @@ internal sealed unsafe partial class ClientConnection
     /// </summary>
     private void OnUpstreamFailure(UpstreamFailure failure, int errno = 0)
     {
-        var upstream = _attempt.Connection;
+        var upstream = Attempt.Connection;
         if (errno == 0)
         {
             errno = upstream?.LastErrno ?? 0;
         }
 
-        _engine.LogUpstreamFailure(_exchange.Cluster!.Service, _exchange.Destination?.State.DestinationId, failure.ToString(), errno, upstream?.Reused ?? false, _exchange.Attempts);
+        _engine.LogUpstreamFailure(Exchange.Cluster!.Service, Exchange.Destination?.State.DestinationId, failure.ToString(), errno, upstream?.Reused ?? false, Exchange.Attempts);
         // Stale only if nothing came back: a replica that reset after sending part of an answer has seen the request.
         var stale = upstream is { Reused: true } && upstream.End == UpstreamConnection.Headroom;
         var error = UpstreamError.For(failure, errno, _engine.Settings.UnacknowledgedTimeoutMs);
-        var retriable = ForwarderFailure.IsRetriable(error, _exchange.IsBodilessIdempotent, out var kind);
+        var retriable = ForwarderFailure.IsRetriable(error, Exchange.IsBodilessIdempotent, out var kind);
         DetachUpstream(reusable: false, reset: AttemptFailures.IsSilent(kind));
-        if (_exchange.ResponseStarted)
+        if (Exchange.ResponseStarted)
         {
             // An interim response already reached the client; the exchange cannot start over.
             AbortExchange();
@@ -106,12 +106,12 @@ internal sealed unsafe partial class ClientConnection
 
         // A pooled connection the replica had closed meanwhile (a keep-alive race): once, on a fresh connection, silently,
         // for what may be sent twice: requests without a body (as HttpClient retries them under YARP) and idempotent ones.
-        if (stale && failure == UpstreamFailure.Reset && _exchange.Replayable && !_exchange.StaleRetried
-            && (_exchange.Head.ContentLength == 0 || RequestMethods.IsIdempotent(_exchange.Head.Method)))
+        if (stale && failure == UpstreamFailure.Reset && Exchange.Replayable && !Exchange.StaleRetried
+            && (Exchange.Head.ContentLength == 0 || RequestMethods.IsIdempotent(Exchange.Head.Method)))
         {
-            _exchange.StaleRetried = true;
-            _framing.Reset();
-            Connect(_exchange.Destination!);
+            Exchange.StaleRetried = true;
+            Framing.Reset();
+            Connect(Exchange.Destination!);
             return;
         }
 
@@ -122,7 +122,7 @@ internal sealed unsafe partial class ClientConnection
         }
 
         var timedOut = error.Error == ForwarderError.RequestTimedOut;
-        var close = _exchange.CloseAfterResponse || _exchange.BodyToRead > 0;
+        var close = Exchange.CloseAfterResponse || Exchange.BodyToRead > 0;
         Respond(timedOut ? 504 : 502, timedOut ? (close ? s_gatewayTimeoutClose : s_gatewayTimeout) : (close ? s_badGatewayClose : s_badGateway), close);
     }
 
@@ -132,31 +132,31 @@ internal sealed unsafe partial class ClientConnection
     /// </summary>
     private void ReportToPassiveHealth(UpstreamError error)
     {
-        if (_exchange.Cluster!.PassiveHealthPolicy is not { } policy)
+        if (Exchange.Cluster!.PassiveHealthPolicy is not { } policy)
         {
             return;
         }
 
         var context = new DefaultHttpContext();
         context.Features.Set<IForwarderErrorFeature>(error);
-        policy.RequestProxied(context, _exchange.Cluster.State, _exchange.Destination!.State);
+        policy.RequestProxied(context, Exchange.Cluster.State, Exchange.Destination!.State);
     }
 
     /// <summary>The replica closed or reset the connection.</summary>
     private void OnUpstreamEnded(UpstreamConnection upstream, bool cleanClose)
     {
-        if (_framing.Stage == ResponseStage.AwaitingHead)
+        if (Framing.Stage == ResponseStage.AwaitingHead)
         {
             OnUpstreamFailure(upstream.End > UpstreamConnection.Headroom && cleanClose ? UpstreamFailure.InvalidResponse : UpstreamFailure.Reset);
             return;
         }
 
-        if (cleanClose && _framing.Head.Framing == BodyFraming.UntilClose)
+        if (cleanClose && Framing.Head.Framing == BodyFraming.UntilClose)
         {
             // The end of an until-close body: the last chunk.
-            _attempt.Reusable = false;
+            Attempt.Reusable = false;
             upstream.End = UpstreamConnection.Headroom;
-            _framing.Stage = ResponseStage.Done;
+            Framing.Stage = ResponseStage.Done;
             fixed (byte* last = s_lastChunk)
             {
                 SetOutput(last, s_lastChunk.Length, fromUpstream: false);
@@ -180,13 +180,13 @@ internal sealed unsafe partial class ClientConnection
         var timeout = _engine.Settings.UnacknowledgedTimeoutMs;
         if (!TcpInfo.TryRead(upstream.Fd, out var info))
         {
-            _attempt.SilenceCheckAt = long.MaxValue;
+            Attempt.SilenceCheckAt = long.MaxValue;
             return false;
         }
 
-        if (SilentReplica.Check(info, timeout, _attempt.SentBeforeRequest) is not { } failure)
+        if (SilentReplica.Check(info, timeout, Attempt.SentBeforeRequest) is not { } failure)
         {
-            _attempt.SilenceCheckAt = nowMs + SilentReplica.NextCheckDelayMs(info, timeout);
+            Attempt.SilenceCheckAt = nowMs + SilentReplica.NextCheckDelayMs(info, timeout);
             return false;
         }
 
@@ -197,20 +197,20 @@ internal sealed unsafe partial class ClientConnection
 
     private void DetachUpstream(bool reusable, bool reset = false)
     {
-        if (_attempt.Connection is not { } upstream)
+        if (_exchange?.Attempt.Connection is not { } upstream)
         {
             return;
         }
 
-        _attempt.Connection = null;
-        if (_outFromUpstream)
+        Attempt.Connection = null;
+        if (Exchange.OutFromUpstream)
         {
-            _out = null;
-            _outLength = 0;
-            _outFromUpstream = false;
+            Exchange.Out = null;
+            Exchange.OutLength = 0;
+            Exchange.OutFromUpstream = false;
         }
 
-        _heldBodyLength = 0;
+        Exchange.HeldBodyLength = 0;
         // Readable means bytes nobody asked for (or the last read filled the buffer exactly: rare): edge-triggered, an
         // idle connection would get no new event for them, and the next request would read them as its answer.
         if (reusable && upstream.IsOpen && !upstream.HasPendingWrite && !upstream.ReadReady)

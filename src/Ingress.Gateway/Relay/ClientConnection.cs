@@ -44,19 +44,8 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
     private byte* _buffer;
     private int _end;
 
-    // The request being relayed, the attempt at a replica, and the framing of the replica's response.
-    private RelayExchange _exchange;
-    private UpstreamAttempt _attempt;
-    private ResponseFraming _framing;
-
-    // What is being written to the client: a span of the upstream buffer, or a static response; and what came behind
-    // an interim or until-close head in the upstream buffer, sent once that head is out.
-    private byte* _out;
-    private int _outLength;
-    private bool _outFromUpstream;
-    private long _sendDeadline;
-    private int _heldBodyStart;
-    private int _heldBodyLength;
+    // The request being relayed: held while the connection is busy, like the buffer.
+    private RelayExchange? _exchange;
 
     public ClientConnection(RelayEngine engine, RelayWorker worker, IRelayEntry listener, int fd, byte[] forwardedFor)
         : base(worker.Loop, fd)
@@ -83,8 +72,14 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
         Closed,
     }
 
-    /// <summary>Where the bytes of the current request's client are from, for the access log.</summary>
-    public string ClientAddress { get; init; } = "";
+    /// <summary>The request being relayed (there is one whenever the connection holds its buffer).</summary>
+    private RelayExchange Exchange => _exchange!;
+
+    /// <summary>The current attempt at a replica: the upstream side of the exchange.</summary>
+    private ref UpstreamAttempt Attempt => ref _exchange!.Attempt;
+
+    /// <summary>The framing of the replica's response to the exchange.</summary>
+    private ref ResponseFraming Framing => ref _exchange!.Response;
 
     public override void OnEvents(uint events)
     {
@@ -97,9 +92,9 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
 
     public override void Abort()
     {
-        if (_attempt.Connection is { } upstream)
+        if (_exchange?.Attempt.Connection is { } upstream)
         {
-            _attempt.Connection = null;
+            _exchange.Attempt.Connection = null;
             upstream.Close();
         }
 
@@ -114,8 +109,8 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
                 Close();
                 break;
             case Phase.Head when _end == 0 && nowMs < _deadline:
-                // Idle between requests: the buffer goes back to the pool. A busy connection keeps it from one request
-                // to the next (no allocator round trip per request); an idle one holds none.
+                // Idle between requests: the buffer goes back to the pool and the exchange is dropped. A busy connection
+                // keeps both from one request to the next (no allocator round trip per request); an idle one holds neither.
                 ReleaseEmptyBuffer();
                 break;
             case Phase.Head when nowMs >= _deadline:
@@ -166,6 +161,7 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
         if (_buffer == null)
         {
             _buffer = Loop.Buffers.Rent();
+            _exchange ??= new RelayExchange();
         }
 
         var wasEmpty = _end == 0;
@@ -195,7 +191,7 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
     private bool TryParseHead(out bool progressed)
     {
         var bytes = new ReadOnlySpan<byte>(_buffer, _end);
-        switch (RequestHeadParser.Parse(bytes, BufferPool.BufferSize, out _exchange.Head, out var reason, _engine.Settings.AllowUnderscoresInHeaders))
+        switch (RequestHeadParser.Parse(bytes, BufferPool.BufferSize, out Exchange.Head, out var reason, _engine.Settings.AllowUnderscoresInHeaders))
         {
             case RequestHeadStatus.Complete:
                 StartExchange();
@@ -270,11 +266,13 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
         _listener.OnRelayConnectionClosed();
     }
 
+    /// <summary>Idle between requests: the buffer goes back to the pool and the exchange to the GC.</summary>
     private void ReleaseEmptyBuffer()
     {
         if (_end == 0)
         {
             ReleaseBuffer();
+            _exchange = null;
         }
     }
 
@@ -291,10 +289,10 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
 
     private void SetOutput(byte* bytes, int length, bool fromUpstream)
     {
-        _out = bytes;
-        _outLength = length;
-        _outFromUpstream = fromUpstream;
-        _sendDeadline = Loop.Now + RelaySettings.SendTimeoutMs;
+        Exchange.Out = bytes;
+        Exchange.OutLength = length;
+        Exchange.OutFromUpstream = fromUpstream;
+        Exchange.SendDeadline = Loop.Now + RelaySettings.SendTimeoutMs;
         if (length == 0)
         {
             ReleaseOutput();
@@ -304,12 +302,12 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
     /// <summary>Writes what is held for the client; true when something was written.</summary>
     private bool FlushClient()
     {
-        if (_outLength == 0 || !WriteReady)
+        if (Exchange.OutLength == 0 || !WriteReady)
         {
             return false;
         }
 
-        var written = Send(_out, _outLength, null, 0);
+        var written = Send(Exchange.Out, Exchange.OutLength, null, 0);
         if (written == Failed)
         {
             AbortExchange(StatusCodes.Status400BadRequest);
@@ -321,11 +319,11 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
             return false;
         }
 
-        _out += written;
-        _outLength -= written;
-        _sendDeadline = Loop.Now + RelaySettings.SendTimeoutMs;
-        _attempt.Deadline = Loop.Now + (_exchange.Cluster?.ActivityTimeoutMs ?? 0);
-        if (_outLength == 0)
+        Exchange.Out += written;
+        Exchange.OutLength -= written;
+        Exchange.SendDeadline = Loop.Now + RelaySettings.SendTimeoutMs;
+        Attempt.Deadline = Loop.Now + (Exchange.Cluster?.ActivityTimeoutMs ?? 0);
+        if (Exchange.OutLength == 0)
         {
             ReleaseOutput();
         }
@@ -335,14 +333,14 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
 
     private void ReleaseOutput()
     {
-        if (_outFromUpstream && _attempt.Connection is { } upstream && _heldBodyLength == 0)
+        if (Exchange.OutFromUpstream && Attempt.Connection is { } upstream && Exchange.HeldBodyLength == 0)
         {
             // The upstream buffer is free again for the next read.
             upstream.End = UpstreamConnection.Headroom;
         }
 
-        _out = null;
-        _outFromUpstream = false;
+        Exchange.Out = null;
+        Exchange.OutFromUpstream = false;
     }
 
     /// <summary>True (and the exchange aborted) when the client hung up while its request was in flight.</summary>
@@ -356,6 +354,17 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
         // A client closing its side is gone for the YARP pipeline too (the request is aborted); it is not the replica's fault.
         AbortExchange(StatusCodes.Status400BadRequest);
         return false;
+    }
+
+    /// <summary>
+    /// The client's address, for the access log: read back from the <c>X-Forwarded-For</c> line the connection keeps
+    /// (a connection holds no other copy of it).
+    /// </summary>
+    private string ClientAddress()
+    {
+        var line = _forwardedFor.AsSpan();
+        var start = line.IndexOf((byte)' ') + 1;
+        return System.Text.Encoding.ASCII.GetString(line[start..(start + line[start..].IndexOf((byte)'\r'))]);
     }
 
     private static byte[] Response(string status, bool close) => RelayCluster.Pinned(System.Text.Encoding.ASCII.GetBytes(

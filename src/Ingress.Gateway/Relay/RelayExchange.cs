@@ -6,11 +6,32 @@ namespace Ingress.Gateway.Relay;
 
 /// <summary>
 /// One request being relayed, from its head to the end of its response: where it goes, how its body comes in, how
-/// many attempts it took, and what the client was told. A client connection holds one and starts it over for each
-/// request it reads, so a keep-alive connection allocates nothing per request.
+/// many attempts it took, what the client was told, and its two parts on the replica's side, the current
+/// <see cref="Attempt"/> and the <see cref="Response"/>'s framing. A busy client connection keeps one from one request
+/// to the next (nothing is allocated per request); an idle one drops it, as it drops its buffer, so an idle
+/// keep-alive connection costs little more than its socket.
 /// </summary>
-internal struct RelayExchange
+internal sealed class RelayExchange
 {
+    public UpstreamAttempt Attempt;
+    public ResponseFraming Response;
+
+    /// <summary>What is being written to the client: a span of the upstream buffer, or a response the relay made.</summary>
+    public unsafe byte* Out;
+
+    public int OutLength;
+
+    /// <summary><see cref="Out"/> points into the upstream buffer, which is free again once it is written.</summary>
+    public bool OutFromUpstream;
+
+    /// <summary>When a client that reads nothing of the response is given up on (the loop's ms clock).</summary>
+    public long SendDeadline;
+
+    /// <summary>What came behind an interim or until-close head in the upstream buffer, sent once that head is out.</summary>
+    public int HeldBodyStart;
+
+    public int HeldBodyLength;
+
     public RequestHead Head;
     public RelayRoute? Route;
     public RelayCluster? Cluster;
@@ -83,7 +104,7 @@ internal struct RelayExchange
     }
 
     /// <summary>A bodiless GET, HEAD or OPTIONS: safe to send twice.</summary>
-    public readonly bool IsBodilessIdempotent => Head.ContentLength == 0 && RequestMethods.IsIdempotentWithoutBody(Head.Method);
+    public bool IsBodilessIdempotent => Head.ContentLength == 0 && RequestMethods.IsIdempotentWithoutBody(Head.Method);
 
     /// <summary>The relay is now waiting on the client for body bytes: the data-rate clock runs (only) while it does, as Kestrel's does.</summary>
     public void StartBodyWait(long nowMs)
@@ -105,7 +126,7 @@ internal struct RelayExchange
     }
 
     /// <summary>Kestrel's <c>MinRequestBodyDataRate</c>: whether the client has sent its body too slowly, by <paramref name="nowMs"/>.</summary>
-    public readonly bool IsBodyTooSlow(long nowMs, RelaySettings settings)
+    public bool IsBodyTooSlow(long nowMs, RelaySettings settings)
     {
         var waited = BodyClockMs + (BodyWaitStartMs >= 0 ? nowMs - BodyWaitStartMs : 0);
         return BodyToRead > 0 && waited > settings.MinRequestBodyGracePeriodMs
@@ -113,7 +134,7 @@ internal struct RelayExchange
     }
 
     /// <summary>How many bytes of the buffer (of <paramref name="end"/>) belong to this request: the rest is the next one.</summary>
-    public readonly int Consumed(int end) => Replayable ? Head.Length + (int)BodyInBuffer : end;
+    public int Consumed(int end) => Replayable ? Head.Length + (int)BodyInBuffer : end;
 
     /// <summary>Forgets where the request went, once it is done; the connection reads the next one.</summary>
     public void Clear()

@@ -73,7 +73,7 @@ public sealed class RelayExchangeTests
     private static RelayExchange Start(string request)
     {
         var bytes = Encoding.ASCII.GetBytes(request);
-        var exchange = default(RelayExchange);
+        var exchange = new RelayExchange();
         Assert.Equal(RequestHeadStatus.Complete, RequestHeadParser.Parse(bytes, 16 * 1024, out exchange.Head, out _));
         exchange.Start(route: null!, cluster: null!, bytes.Length, closeAfterResponse: false, startedTicks: 0);
         return exchange;
