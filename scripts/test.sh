@@ -8,8 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Tools the tests drive for real: Chromium (dashboard), Prometheus and promtool (metrics), nginx with its stream
-# module (a TLS socket proxy in front of the Docker API), openssl, wrk; the swarm itself via up.sh.
-scripts/engine.sh --packages wrk chromium prometheus nginx libnginx-mod-stream openssl
+# module (a TLS socket proxy in front of the Docker API), openssl, wrk, pebble (an ACME server, with its DNS stub
+# pebble-challtestsrv, for the ACME client's tests); the swarm itself via up.sh.
+scripts/engine.sh --packages wrk chromium prometheus nginx libnginx-mod-stream openssl pebble
 scripts/up.sh
 
 log=$(mktemp)

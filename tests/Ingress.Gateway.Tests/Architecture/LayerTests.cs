@@ -15,6 +15,7 @@ public sealed class LayerTests
         ["Schema"] = [],
         ["Http1"] = [],
         ["Transport"] = [],
+        ["Acme"] = [],
         ["Configuration"] = ["Schema"],
         ["Telemetry"] = ["Configuration", "Http1", "Schema"],
         ["Discovery"] = ["Schema", "Configuration", "Telemetry"],
