@@ -232,9 +232,26 @@ public static class RouteTableBuilder
                 }
                 : null,
             // YARP's activity timeout: the replica must send something within it, or the request fails with 504.
-            HttpRequest = routing.Timeout is { } timeout ? new ForwarderRequestConfig { ActivityTimeout = timeout } : null,
+            HttpRequest = RequestConfig(routing),
             Metadata = new Dictionary<string, string> { [RouteMetadata.ServiceKey] = service.Name },
         };
+    }
+
+    /// <summary>
+    /// How requests go to the tasks: within <c>ingress.timeout</c>, and for <c>ingress.scheme=h2c</c> as HTTP/2 with prior
+    /// knowledge and nothing else (a gRPC server speaks no HTTP/1.1). Null when both are the defaults.
+    /// </summary>
+    private static ForwarderRequestConfig? RequestConfig(ServiceRouting routing)
+    {
+        if (routing.Timeout is null && routing.Protocol == BackendProtocol.Http1)
+        {
+            return null;
+        }
+
+        var request = new ForwarderRequestConfig { ActivityTimeout = routing.Timeout };
+        return routing.Protocol == BackendProtocol.H2c
+            ? request with { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact }
+            : request;
     }
 
     internal static string DestinationAddress(string ip, int port) =>

@@ -39,8 +39,14 @@ public static class IngressLabels
     /// <summary>How long a replica may stay silent on a request, e.g. <c>30s</c>, before the gateway answers 504 (default 60 s).</summary>
     public const string Timeout = "ingress.timeout";
 
+    /// <summary>
+    /// How the gateway speaks to the tasks: <c>http</c> (HTTP/1.1, the default) or <c>h2c</c> (HTTP/2 over cleartext, as
+    /// gRPC servers expect). Traefik's <c>loadbalancer.server.scheme</c>.
+    /// </summary>
+    public const string Scheme = "ingress.scheme";
+
     /// <summary>True for labels in the <c>ingress.</c> namespace.</summary>
     public static bool IsIngressLabel(string key) => key.StartsWith(Prefix, StringComparison.Ordinal);
 
-    internal static readonly string[] Known = [Enable, Publish, Host, Path, Port, LoadBalancing, Network, HealthCheckPath, HealthCheckInterval, HealthCheckTimeout, Timeout];
+    internal static readonly string[] Known = [Enable, Publish, Host, Path, Port, LoadBalancing, Network, HealthCheckPath, HealthCheckInterval, HealthCheckTimeout, Timeout, Scheme];
 }

@@ -35,6 +35,7 @@ public static class LabelParser
         var policy = ParsePolicy(labels, found);
         var probe = ParseHealthCheck(labels, found);
         var timeout = ParseDuration(labels, IngressLabels.Timeout, found);
+        var protocol = ParseScheme(labels, found);
 
         if (enabled && publish.IsEmpty && rule is null && found.Count == 0)
         {
@@ -42,7 +43,7 @@ public static class LabelParser
         }
 
         errors = found.ToImmutable();
-        return errors.IsEmpty ? new ServiceRouting(enabled, publish, rule, policy, probe, timeout) : null;
+        return errors.IsEmpty ? new ServiceRouting(enabled, publish, rule, policy, probe, timeout, protocol) : null;
     }
 
     private static bool ParseEnable(IReadOnlyDictionary<string, string> labels, ImmutableArray<LabelError>.Builder errors)
@@ -177,6 +178,25 @@ public static class LabelParser
 
         errors.Add(new LabelError(IngressLabels.LoadBalancing, value, "expected round_robin, least_requests, power_of_two or random"));
         return LoadBalancingPolicies.RoundRobin;
+    }
+
+    private static BackendProtocol ParseScheme(IReadOnlyDictionary<string, string> labels, ImmutableArray<LabelError>.Builder errors)
+    {
+        if (!labels.TryGetValue(IngressLabels.Scheme, out var value))
+        {
+            return BackendProtocol.Http1;
+        }
+
+        switch (value.Trim().ToLowerInvariant())
+        {
+            case "http":
+                return BackendProtocol.Http1;
+            case "h2c":
+                return BackendProtocol.H2c;
+            default:
+                errors.Add(new LabelError(IngressLabels.Scheme, value, "expected http or h2c (HTTP/2 over cleartext, for gRPC); TLS to tasks is not supported"));
+                return BackendProtocol.Http1;
+        }
     }
 
     private static HealthProbe? ParseHealthCheck(IReadOnlyDictionary<string, string> labels, ImmutableArray<LabelError>.Builder errors)

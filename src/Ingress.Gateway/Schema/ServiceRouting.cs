@@ -15,7 +15,18 @@ public sealed record ServiceRouting(
     HttpRule? Rule,
     string LoadBalancingPolicy,
     HealthProbe? HealthCheck = null,
-    TimeSpan? Timeout = null);
+    TimeSpan? Timeout = null,
+    BackendProtocol Protocol = BackendProtocol.Http1);
+
+/// <summary>How the gateway speaks to a service's tasks (<c>ingress.scheme</c>).</summary>
+public enum BackendProtocol
+{
+    /// <summary>HTTP/1.1 (<c>http</c>).</summary>
+    Http1,
+
+    /// <summary>HTTP/2 over cleartext with prior knowledge (<c>h2c</c>): gRPC.</summary>
+    H2c,
+}
 
 /// <summary>An active HTTP probe of every task of a service.</summary>
 /// <param name="Path">The path probed on the task's target port, with an optional query string (<c>/healthz?full=1</c>).</param>

@@ -27,6 +27,21 @@ public sealed class RouteTableBuilderTests
     }
 
     [Fact]
+    public void Build_H2cScheme_SendsHttp2WithPriorKnowledgeOnly_AndKeepsTheTimeout()
+    {
+        var grpc = Service("grpc", Labels("ingress.publish=8888:50051", "ingress.scheme=h2c", "ingress.timeout=5s"), [Task("t1")]);
+        var web = Service("web", Labels("ingress.publish=9000:80"), [Task("t2")]);
+
+        var table = RouteTableBuilder.Build([grpc, web], s_entryPorts);
+
+        var request = table.Clusters.Single(c => c.ClusterId.StartsWith("grpc", StringComparison.Ordinal)).HttpRequest!;
+        Assert.Equal(System.Net.HttpVersion.Version20, request.Version);
+        Assert.Equal(HttpVersionPolicy.RequestVersionExact, request.VersionPolicy);
+        Assert.Equal(TimeSpan.FromSeconds(5), request.ActivityTimeout);
+        Assert.Null(table.Clusters.Single(c => c.ClusterId.StartsWith("web", StringComparison.Ordinal)).HttpRequest);
+    }
+
+    [Fact]
     public void Build_HostAndPath_RoutesOnDefaultEntryPort()
     {
         var service = Service("api", Labels("ingress.host=api.example.com", "ingress.path=/v1", "ingress.port=5000"), [Task("t1")]);

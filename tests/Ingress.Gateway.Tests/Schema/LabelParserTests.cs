@@ -48,6 +48,21 @@ public sealed class LabelParserTests
         Assert.Equal(policy, routing!.LoadBalancingPolicy);
     }
 
+    [Theory]
+    [InlineData(null, BackendProtocol.Http1)]
+    [InlineData("http", BackendProtocol.Http1)]
+    [InlineData("h2c", BackendProtocol.H2c)]
+    [InlineData(" H2C ", BackendProtocol.H2c)]
+    public void Parse_Scheme_SaysHowTheTasksAreSpokenTo(string? scheme, BackendProtocol expected)
+    {
+        var labels = scheme is null ? Labels("ingress.publish=80") : Labels("ingress.publish=80", $"ingress.scheme={scheme}");
+
+        var routing = LabelParser.Parse(labels, out var errors);
+
+        Assert.Empty(errors);
+        Assert.Equal(expected, routing!.Protocol);
+    }
+
     [Fact]
     public void Parse_EnableFalse_IsDisabledNotInvalid()
     {
@@ -63,6 +78,8 @@ public sealed class LabelParserTests
     [InlineData("ingress.publish=70000:80", "ingress.publish")]
     [InlineData("ingress.publish=80:80,80:81", "published twice")]
     [InlineData("ingress.lb=fastest", "ingress.lb")]
+    [InlineData("ingress.scheme=https", "expected http or h2c")]
+    [InlineData("ingress.scheme=grpc", "ingress.scheme")]
     [InlineData("ingress.enable=maybe", "ingress.enable")]
     [InlineData("ingress.pubish=80:80", "unknown label")]
     [InlineData("ingress.port=80", "ingress.port")]
