@@ -36,6 +36,20 @@ public sealed class ConfigurationErrorTests
         Assert.Contains("ingress.publish", ex.Message);
     }
 
+    [Fact]
+    public void Build_DnsServiceWithBadScheme_NamesTheEntryAndTheLabel()
+    {
+        var ex = Assert.Throws<GatewayConfigurationException>(() => GatewayApplication.Build([
+            "--Ingress:Discovery:Dns:Enabled=true",
+            "--Ingress:Discovery:Dns:Services:0:Name=grpc",
+            "--Ingress:Discovery:Dns:Services:0:Publish=80",
+            "--Ingress:Discovery:Dns:Services:0:Scheme=https",
+        ]));
+
+        Assert.Contains("Ingress:Discovery:Dns:Services:0", ex.Message);
+        Assert.Contains("ingress.scheme", ex.Message);
+    }
+
     [Theory]
     [InlineData(new[] { "--Ingress:AdminPort=abc" }, "Ingress:AdminPort")]
     [InlineData(new[] { "--ReverseProxy:Clusters:c:LoadBalancingPolicy=Fastest" }, "Fastest")]

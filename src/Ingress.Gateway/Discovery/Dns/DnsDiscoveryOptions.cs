@@ -54,6 +54,9 @@ public sealed class DnsServiceOptions
     /// <summary>As the <c>ingress.lb</c> label.</summary>
     public string? LoadBalancing { get; set; }
 
+    /// <summary>As the <c>ingress.scheme</c> label.</summary>
+    public string? Scheme { get; set; }
+
     /// <summary>The labels this entry stands for, so DNS services are validated and routed exactly like labelled ones.</summary>
     public IReadOnlyDictionary<string, string> ToLabels()
     {
@@ -63,6 +66,7 @@ public sealed class DnsServiceOptions
         Add(IngressLabels.Path, Path);
         Add(IngressLabels.Port, Port?.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Add(IngressLabels.LoadBalancing, LoadBalancing);
+        Add(IngressLabels.Scheme, Scheme);
         return labels;
 
         void Add(string key, string? value)
