@@ -38,8 +38,12 @@ internal static class AdminEndpoints
             Yarp.ReverseProxy.IProxyStateLookup proxy,
             ReplicaStats stats,
             [Microsoft.AspNetCore.Mvc.FromServices] Discovery.Control.ControlStatus? control,
+            [Microsoft.AspNetCore.Mvc.FromServices] Tls.CertificateStore? certificates,
+            IOptions<TlsOptions> tls,
             TimeProvider time) =>
-            Results.Json(GatewayState.From(reconciler, provider.Revision, options.Value, proxy, stats, control, time), stateJson));
+            Results.Json(
+                GatewayState.From(reconciler, provider.Revision, options.Value, proxy, stats, control, certificates is null ? null : TlsView.From(tls.Value, certificates), time),
+                stateJson));
 
         var registry = app.ServiceProvider.GetRequiredService<GatewayMetrics>().Registry;
         admin.MapMetrics("/metrics", registry);

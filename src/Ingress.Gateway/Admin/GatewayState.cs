@@ -11,8 +11,8 @@ using Yarp.ReverseProxy.Model;
 namespace Ingress.Gateway.Admin;
 
 /// <summary>
-/// The JSON document served on <c>/api/state</c>: listeners, sources, the control channel (null when off), every labelled
-/// service and its replicas.
+/// The JSON document served on <c>/api/state</c>: listeners, sources, the control channel (null when off), the TLS ports
+/// and certificates (null when off), every labelled service and its replicas.
 /// </summary>
 internal sealed record GatewayState(
     DateTimeOffset Time,
@@ -22,10 +22,11 @@ internal sealed record GatewayState(
     bool Ready,
     IReadOnlyList<DiscoverySourceStatus> Sources,
     ControlView? Control,
+    TlsView? Tls,
     IReadOnlyList<ServiceView> Services,
     IReadOnlyList<DiscoveryEvent> Events)
 {
-    public static GatewayState From(DiscoveryReconciler reconciler, long revision, GatewayOptions options, IProxyStateLookup proxy, ReplicaStats stats, ControlStatus? control, TimeProvider time)
+    public static GatewayState From(DiscoveryReconciler reconciler, long revision, GatewayOptions options, IProxyStateLookup proxy, ReplicaStats stats, ControlStatus? control, TlsView? tls, TimeProvider time)
     {
         var clustersByService = new Dictionary<string, List<ClusterState>>(StringComparer.Ordinal);
         foreach (var cluster in proxy.GetClusters())
@@ -55,7 +56,7 @@ internal sealed record GatewayState(
                 [.. state.Service.Tasks.Select(t => ReplicaView.From(t, clusters, stats))]));
         }
 
-        return new GatewayState(time.GetUtcNow(), options.EntryPorts, options.AdminPort, revision, reconciler.IsReady, reconciler.Sources, control?.View, services, reconciler.Events.Recent());
+        return new GatewayState(time.GetUtcNow(), options.EntryPorts, options.AdminPort, revision, reconciler.IsReady, reconciler.Sources, control?.View, tls, services, reconciler.Events.Recent());
     }
 }
 

@@ -26,7 +26,8 @@ public static class GatewayHostBuilderExtensions
 
         // In this order: hosted services start as registered, and discovery sources are listed (on /readyz) as registered.
         services.TryAddSingleton(TimeProvider.System);
-        services.AddGatewayListeners(settings.Gateway, settings.Limits, settings.Transport, settings.Relay, settings.ControlPort);
+        services.AddGatewayListeners(settings.Gateway, settings.Limits, settings.Transport, settings.Tls, settings.Relay, settings.ControlPort);
+        services.AddTlsEntryPorts(settings.Tls);
         services.AddGatewayTelemetry(configuration, settings.Telemetry);
         services.AddAdminEndpoints();
         services.AddDiscoverySink(settings.Control, readsSwarm: settings.Docker.Enabled);

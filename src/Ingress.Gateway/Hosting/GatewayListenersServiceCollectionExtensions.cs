@@ -2,6 +2,7 @@ using System.Net;
 using Ingress.Gateway.Configuration;
 using Ingress.Gateway.Listeners;
 using Ingress.Gateway.Telemetry;
+using Ingress.Gateway.Tls;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 
@@ -13,12 +14,13 @@ internal static class GatewayListenersServiceCollectionExtensions
     /// <summary>
     /// Configures Kestrel: the limits of <paramref name="limits"/>, and a listener per entry port (the relay's own, when
     /// <paramref name="relay"/>, which keeps the connection cap itself; otherwise Kestrel's, behind an
-    /// <see cref="EntryConnectionLimiter"/>), the admin port, and the <paramref name="controlPort"/> of a manager gateway.
+    /// <see cref="EntryConnectionLimiter"/>), a Kestrel listener with TLS per TLS entry port of <paramref name="tls"/>, the
+    /// admin port, and the <paramref name="controlPort"/> of a manager gateway.
     /// </summary>
     public static IServiceCollection AddGatewayListeners(
-        this IServiceCollection services, GatewayOptions gateway, GatewayLimitsOptions limits, TransportOptions transport, bool relay, int? controlPort)
+        this IServiceCollection services, GatewayOptions gateway, GatewayLimitsOptions limits, TransportOptions transport, TlsOptions tls, bool relay, int? controlPort)
     {
-        services.AddOptions<KestrelServerOptions>().Configure<GatewayMetrics>((kestrel, metrics) =>
+        services.AddOptions<KestrelServerOptions>().Configure<GatewayMetrics, IServiceProvider>((kestrel, metrics, provider) =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestHeadersTotalSize = limits.MaxRequestHeadersTotalSize;
@@ -37,6 +39,21 @@ internal static class GatewayListenersServiceCollectionExtensions
 
                 var limiter = new EntryConnectionLimiter(new ConnectionCap(port, limits.MaxConnectionsPerEntryPort, metrics));
                 Listen(kestrel, gateway.ListenAddress, port, listen => listen.Use(limiter.Wrap));
+            }
+
+            // TLS entry ports are Kestrel's (the relay speaks no TLS), behind a cap of their own: the cap runs before the
+            // handshake, so a flood of handshakes is refused as cheaply as plain connections (closed, with no 503, which a
+            // TLS client could not read).
+            foreach (var tlsPort in tls.Ports)
+            {
+                var handshake = provider.GetRequiredService<TlsHandshake>();
+                var limiter = new EntryConnectionLimiter(new ConnectionCap(tlsPort.Port, limits.MaxConnectionsPerEntryPort, metrics), plainRefusal: false);
+                Listen(kestrel, gateway.ListenAddress, tlsPort.Port, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    listen.Use(limiter.Wrap);
+                    listen.UseHttps(handshake.Options);
+                });
             }
 
             Listen(kestrel, gateway.ListenAddress, gateway.AdminPort, _ => { });

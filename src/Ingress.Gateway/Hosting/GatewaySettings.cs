@@ -35,6 +35,9 @@ internal sealed class GatewaySettings
         Dns = Add<DnsDiscoveryOptions>(DnsDiscoveryOptions.SectionName, new DnsDiscoveryOptionsValidator());
         Docker = Add<DockerDiscoveryOptions>(DockerDiscoveryOptions.SectionName, new DockerDiscoveryOptionsValidator());
         Control = Add<ControlOptions>(ControlOptions.SectionName, new ControlOptionsValidator([.. Gateway.EntryPorts, Gateway.AdminPort]));
+        int[] otherPorts = Control.Enabled ? [Gateway.AdminPort, Control.Port] : [Gateway.AdminPort];
+        var defaultEntryPort = Gateway.DefaultEntryPort;
+        Tls = Add<TlsOptions>(TlsOptions.SectionName, new TlsOptionsValidator([.. Gateway.EntryPorts], otherPorts), tls => tls.ApplyDefaults(defaultEntryPort));
         Resilience = Add<ResilienceOptions>(ResilienceOptions.SectionName, new ResilienceOptionsValidator());
         Limits = Add<GatewayLimitsOptions>(GatewayLimitsOptions.SectionName, new GatewayLimitsOptionsValidator());
         Telemetry = Add<TelemetryOptions>(TelemetryOptions.SectionName, validator: null);
@@ -60,6 +63,8 @@ internal sealed class GatewaySettings
     public DockerDiscoveryOptions Docker { get; }
 
     public ControlOptions Control { get; }
+
+    public TlsOptions Tls { get; }
 
     public ResilienceOptions Resilience { get; }
 

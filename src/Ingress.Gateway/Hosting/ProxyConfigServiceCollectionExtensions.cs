@@ -1,7 +1,9 @@
+using Ingress.Gateway.Configuration;
 using Ingress.Gateway.Routing;
 using Ingress.Gateway.Routing.Snapshot;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
 
 namespace Ingress.Gateway.Hosting;
@@ -20,7 +22,7 @@ internal static class ProxyConfigServiceCollectionExtensions
         services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<SwarmProxyConfigProvider>());
         services.AddSingleton<MatcherPolicy, EntryPortMatcherPolicy>();
         services.AddSingleton<MatcherPolicy, StaticRoutesFirstPolicy>();
-        services.AddSingleton(sp => new ProxyEndpointSelector(sp.GetRequiredService<RelayRoutes>()));
+        services.AddSingleton(sp => new ProxyEndpointSelector(sp.GetRequiredService<RelayRoutes>(), tls: sp.GetRequiredService<IOptions<TlsOptions>>().Value));
         return services;
     }
 

@@ -9,9 +9,9 @@ namespace Ingress.Gateway.Proxy;
 /// <c>Host</c> lines; nginx answers 400. The relay hands such a request to Kestrel, so this one check serves both paths.
 /// </summary>
 /// <remarks>An <c>IStartupFilter</c>, so it runs first in the pipeline without touching how the pipeline is mapped.</remarks>
-internal sealed class EmptyHostGuard(IOptions<GatewayOptions> options) : IStartupFilter
+internal sealed class EmptyHostGuard(IOptions<GatewayOptions> options, IOptions<TlsOptions> tls) : IStartupFilter
 {
-    private readonly int[] _entryPorts = [.. options.Value.EntryPorts];
+    private readonly int[] _entryPorts = [.. options.Value.EntryPorts, .. tls.Value.Ports.Select(p => p.Port)];
 
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {

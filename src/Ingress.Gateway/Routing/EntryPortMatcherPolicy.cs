@@ -8,7 +8,8 @@ namespace Ingress.Gateway.Routing;
 /// <summary>
 /// Routes by the port a connection arrived on, the way the routing mesh maps a published port. An endpoint with
 /// <see cref="EntryPortMetadata"/> matches only on that port; an endpoint without it (static routes) matches on
-/// every entry port but never on the admin port, so admin and public traffic can never cross.
+/// every entry port but never on the admin port, so admin and public traffic can never cross. A TLS entry port matches
+/// exactly as the plain entry port whose routes it serves (<see cref="TlsPortOptions.Routes"/>).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -20,12 +21,13 @@ namespace Ingress.Gateway.Routing;
 /// request a candidate set and take routing off its single-candidate fast path.)
 /// </para>
 /// </remarks>
-internal sealed class EntryPortMatcherPolicy(IOptions<GatewayOptions> options) : MatcherPolicy, INodeBuilderPolicy
+internal sealed class EntryPortMatcherPolicy(IOptions<GatewayOptions> options, IOptions<TlsOptions> tls) : MatcherPolicy, INodeBuilderPolicy
 {
     /// <summary>The edge of every port no endpoint is bound to: static routes only.</summary>
     private const int AnyOtherPort = -1;
 
     private readonly int _adminPort = options.Value.AdminPort;
+    private readonly List<TlsPortOptions> _tlsPorts = tls.Value.Ports;
 
     // After the built-in host matcher (-100).
     public override int Order => -50;
@@ -70,6 +72,12 @@ internal sealed class EntryPortMatcherPolicy(IOptions<GatewayOptions> options) :
             {
                 destinations[port] = edge.Destination;
             }
+        }
+
+        // A TLS port jumps where the port it serves the routes of jumps, decided here once rather than per request.
+        foreach (var tlsPort in _tlsPorts)
+        {
+            destinations[tlsPort.Port] = destinations.TryGetValue(tlsPort.Routes, out var served) ? served : otherPorts;
         }
 
         return new PortJumpTable(destinations.ToFrozenDictionary(), otherPorts);

@@ -1,4 +1,5 @@
 using System.Text;
+using Ingress.Gateway.Configuration;
 using Ingress.Gateway.Http1;
 using Ingress.Gateway.Routing.Snapshot;
 using Microsoft.Extensions.Primitives;
@@ -20,8 +21,12 @@ namespace Ingress.Gateway.Routing;
 /// </remarks>
 /// <param name="routes">The route snapshot.</param>
 /// <param name="enabled">False leaves every request to ASP.NET Core's matcher (the reference the tests compare with).</param>
-internal sealed class ProxyEndpointSelector(RelayRoutes routes, bool enabled = true)
+/// <param name="tls">The TLS entry ports, which serve the routes of a plain entry port; none when null.</param>
+internal sealed class ProxyEndpointSelector(RelayRoutes routes, bool enabled = true, TlsOptions? tls = null)
 {
+    private readonly int[] _tlsPorts = tls is null ? [] : [.. tls.Ports.Select(p => p.Port)];
+    private readonly int[] _tlsRoutes = tls is null ? [] : [.. tls.Ports.Select(p => p.Routes)];
+
     /// <summary>Longest path or host the selector encodes; longer ones go to ASP.NET Core's matcher.</summary>
     private const int MaxLength = 2048;
 
@@ -55,7 +60,9 @@ internal sealed class ProxyEndpointSelector(RelayRoutes routes, bool enabled = t
     /// <summary>The endpoint for <paramref name="context"/>, or null when ASP.NET Core's matcher must decide.</summary>
     internal Endpoint? Select(HttpContext context)
     {
-        var port = routes.Current.ForPort(context.Connection.LocalPort);
+        var localPort = context.Connection.LocalPort;
+        var tlsIndex = _tlsPorts.Length == 0 ? -1 : Array.IndexOf(_tlsPorts, localPort);
+        var port = routes.Current.ForPort(tlsIndex < 0 ? localPort : _tlsRoutes[tlsIndex]);
         var path = context.Request.Path.Value is { Length: > 0 } value ? value : "/";
         var host = context.Request.Host.Host;
         if (port is null || port.Unsupported || _yarp is null || path.Length > MaxLength || host.Length > MaxLength)

@@ -62,6 +62,12 @@ internal sealed class GatewayMetrics
             "ingress_control_followers", "A manager gateway: followers waiting on it now.");
         ControlRefused = factory.CreateCounter(
             "ingress_control_refused_total", "Control-channel requests or answers refused, by reason: network (not from the control network), unauthorized (not signed with the token), clock (signed too long ago), unverifiable (an answer not sealed with the token).", ["reason"]);
+        TlsCertificates = factory.CreateGauge(
+            "ingress_tls_certificates", "Certificates loaded from the certificate folder and served on the TLS entry ports.");
+        TlsCertificateErrors = factory.CreateGauge(
+            "ingress_tls_certificate_errors", "Files in the certificate folder that are not served: unreadable, expired, not yet valid, or with a key that does not match (the log and /api/state name each file and the reason).");
+        TlsReloads = factory.CreateCounter(
+            "ingress_tls_reloads_total", "Times the certificate folder changed (or a certificate expired) and the certificates were loaded again.");
         InvalidLabels = factory.CreateCounter(
             "ingress_invalid_labels_total", "Times a service was found with invalid labels (counted once per distinct error).", ["service"]);
     }
@@ -70,6 +76,12 @@ internal sealed class GatewayMetrics
     public CollectorRegistry Registry { get; }
 
     public Counter ConfigReloads { get; }
+
+    public Gauge TlsCertificates { get; }
+
+    public Gauge TlsCertificateErrors { get; }
+
+    public Counter TlsReloads { get; }
 
     public Gauge ConfigLastReloadSuccess { get; }
 

@@ -23,8 +23,9 @@ public sealed class LayerTests
         ["Routing"] = ["Discovery", "Schema", "Configuration", "Telemetry", "Resilience", "Http1", "Transport"],
         ["Relay"] = ["Routing", "Resilience", "Telemetry", "Http1", "Transport", "Configuration", "Schema"],
         ["Proxy"] = ["Routing", "Resilience", "Telemetry", "Http1", "Configuration", "Schema"],
+        ["Tls"] = ["Configuration", "Telemetry"],
         ["Listeners"] = ["Relay", "Proxy", "Routing", "Telemetry", "Http1", "Transport", "Configuration", "Schema"],
-        ["Admin"] = ["Routing", "Discovery", "Resilience", "Telemetry", "Configuration", "Schema"],
+        ["Admin"] = ["Routing", "Discovery", "Resilience", "Telemetry", "Tls", "Configuration", "Schema"],
         ["Hosting"] = ["*"],
     };
 

@@ -1,0 +1,57 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Ingress.Gateway.Tests.Tls;
+
+/// <summary>Real TLS clients of a gateway's TLS port on loopback: a bare handshake with a chosen SNI, and an HttpClient.</summary>
+internal static class TlsClient
+{
+    /// <summary>What a handshake gave.</summary>
+    public sealed record Handshake(X509Certificate2 Certificate, SslApplicationProtocol Protocol, SslProtocols Version);
+
+    /// <summary>Handshakes with <paramref name="serverName"/> as SNI (null: none sent) and returns what the server chose.</summary>
+    public static async Task<Handshake> HandshakeAsync(
+        int port, string? serverName, SslProtocols protocols = SslProtocols.None, List<SslApplicationProtocol>? alpn = null)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, port);
+        await using var tls = new SslStream(tcp.GetStream());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+
+        // An IP address as the target host sends no SNI, as a client that connects by address does.
+        await tls.AuthenticateAsClientAsync(
+            new SslClientAuthenticationOptions
+            {
+                TargetHost = serverName ?? "127.0.0.1",
+                EnabledSslProtocols = protocols,
+                ApplicationProtocols = alpn,
+                RemoteCertificateValidationCallback = static (_, _, _, _) => true,
+            },
+            timeout.Token);
+        return new Handshake(new X509Certificate2(tls.RemoteCertificate!), tls.NegotiatedApplicationProtocol, tls.SslProtocol);
+    }
+
+    /// <summary>An HttpClient that sends every request for <c>https://name:port/</c> to the gateway's loopback port, trusting only the test CA.</summary>
+    public static HttpClient HttpClient(TestCertificates certificates, int port, Version version)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, token) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                await socket.ConnectAsync(IPAddress.Loopback, port, token);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+            SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, errors) => certificates.Validate(certificate, errors) },
+        };
+        return new HttpClient(handler)
+        {
+            DefaultRequestVersion = version,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Timeout = TimeSpan.FromSeconds(10),
+        };
+    }
+}
