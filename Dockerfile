@@ -26,7 +26,7 @@ ARG BASE_IMAGE=ingress-base:bookworm
 # ---------------------------------------------------------------- from source: build stages (registry)
 
 FROM ${SDK_IMAGE} AS sdk
-# Native AOT (the hostname service) links with clang. An "-aot" SDK tag already has these.
+# Native AOT (the gateway and the hostname service) links with clang. An "-aot" SDK tag already has these.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends clang lld zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
@@ -49,7 +49,9 @@ RUN dotnet restore src/Ingress.Gateway -r "$(cat /rid)" -p:SelfContained=true \
 COPY src/ src/
 
 FROM source AS gateway-build
-RUN dotnet publish src/Ingress.Gateway -c Release -r "$(cat /rid)" --self-contained --no-restore -o /out
+# Native AOT, as the hostname service; the .dbg file (symbols) is left out of the image for the same reason.
+RUN dotnet publish src/Ingress.Gateway -c Release -r "$(cat /rid)" --self-contained --no-restore -o /out \
+ && rm -f /out/*.dbg
 
 FROM source AS hostname-build
 # The .dbg file is the stripped symbols of the native executable: tens of MB nobody needs at run time.

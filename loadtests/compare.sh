@@ -6,7 +6,7 @@
 #   loadtests/compare.sh --quick                      # 2 s runs, 1 round: a smoke check
 #   loadtests/compare.sh                              # 10 s runs, 3 interleaved rounds, c = 16 64 256
 #   loadtests/compare.sh --only "ingress nginx" --connections "64" --write-docs
-#   loadtests/compare.sh --only "ingress nginx" --variant "ws: DOTNET_gcServer=0" --variant "nometrics: --Ingress:Telemetry:RequestMetrics=false"
+#   loadtests/compare.sh --only "ingress nginx" --variant "jit: @/tmp/jit-publish" --variant "nometrics: --Ingress:Telemetry:RequestMetrics=false"
 set -Eeuo pipefail
 trap 'printf "[compare] error: unexpected failure at line %s: %s\n" "$LINENO" "$BASH_COMMAND" >&2' ERR
 
@@ -52,9 +52,12 @@ usage: loadtests/compare.sh [options]
   --only "..."         proxies to run, from: ingress nginx haproxy caddy (default all);
                        direct, the baseline, always runs
   --variant "NAME: ..." also run the gateway as target ingress-NAME, with these words added to its start:
-                       VAR=value sets an environment variable (e.g. DOTNET_gcServer=0), --Key=value adds a
-                       configuration argument (e.g. --Ingress:Telemetry:RequestMetrics=false), and @DIR
-                       runs the gateway published in DIR instead; repeatable, for side-by-side experiments
+                       VAR=value sets an environment variable (e.g. DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=0),
+                       --Key=value adds a configuration argument (e.g. --Ingress:Telemetry:RequestMetrics=false), and
+                       @DIR runs the gateway published in DIR instead (e.g. the JIT build, published with
+                       -p:PublishAot=false); repeatable, for side-by-side experiments. The GC settings of the
+                       Native AOT build are fixed when it is published: DOTNET_gcServer or DOTNET_GCgen0MaxBudget
+                       do not change them
   --quick              2 s runs, 1 s warm-up, 2 s pre-warm, 1 round: a fast check that everything works
   --out FILE           markdown report (default results/compare-<UTC timestamp>.md)
   --write-docs         also replace the <!-- compare:start --> ... <!-- compare:end --> section of
@@ -218,8 +221,8 @@ skip() { # target reason
 publish() {
   if [ "$NO_PUBLISH" = 1 ]; then
     [ -x "$PUB/hostname/Ingress.Hostname" ] || die "--no-publish: $PUB/hostname/Ingress.Hostname is missing"
-    if [[ " $TARGETS " == *" ingress "* ]] && [ ! -f "$PUB/gateway/Ingress.Gateway.dll" ]; then
-      skip ingress "--no-publish: $PUB/gateway/Ingress.Gateway.dll is missing"
+    if [[ " $TARGETS " == *" ingress "* ]] && [ ! -x "$PUB/gateway/Ingress.Gateway" ]; then
+      skip ingress "--no-publish: $PUB/gateway/Ingress.Gateway is missing"
     fi
     return
   fi
@@ -228,7 +231,7 @@ publish() {
   dotnet publish "$ROOT/src/Ingress.Hostname" -c Release -r linux-x64 -o "$PUB/hostname" >"$WORK/publish-hostname.log" 2>&1 \
     || { tail -20 "$WORK/publish-hostname.log" >&2; die "publishing src/Ingress.Hostname failed"; }
   if [[ " $TARGETS " == *" ingress "* ]]; then
-    log "publishing the gateway"
+    log "publishing the gateway (Native AOT); this takes a minute or two"
     # As scripts/build-images.sh publishes it for the image: self-contained for linux-x64.
     if ! dotnet publish "$ROOT/src/Ingress.Gateway" -c Release -r "$RID" --self-contained -o "$PUB/gateway" >"$WORK/publish-gateway.log" 2>&1; then
       grep -E ' error ' "$WORK/publish-gateway.log" | sort -u | head -5 >&2 || true

@@ -22,7 +22,7 @@ step 1 "engine and swarm"
 "$REPO_ROOT/scripts/engine.sh"
 
 step 2 "build tools"
-# clang + lld link the hostname's Native AOT executable; debootstrap makes the base image.
+# clang + lld link the Native AOT executables (the gateway and the hostname service); debootstrap makes the base image.
 "$REPO_ROOT/scripts/engine.sh" --packages clang lld zlib1g-dev debootstrap curl
 
 step 3 "base image"

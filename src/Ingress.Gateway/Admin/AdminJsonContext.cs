@@ -10,7 +10,7 @@ namespace Ingress.Gateway.Admin;
 /// <remarks>
 /// It is the only resolver of the HTTP JSON options (see <see cref="AdminServiceCollectionExtensions"/>), trimmed or not, so a
 /// type served without being listed here fails in the tests too, not only in the published image. Those options, not
-/// the ones below, shape the output: web defaults (camelCase) plus the camelCase <see cref="JsonStringEnumConverter"/>.
+/// the ones below, shape the output: web defaults (camelCase) plus a camelCase <see cref="JsonStringEnumConverter{TEnum}"/> per enum.
 /// The web defaults are repeated here only so that the context matches them when used on its own.
 /// </remarks>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]

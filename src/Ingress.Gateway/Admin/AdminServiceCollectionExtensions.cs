@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Ingress.Gateway.Discovery;
+using Ingress.Gateway.Discovery.Control;
 
 namespace Ingress.Gateway.Admin;
 
@@ -12,7 +14,10 @@ internal static class AdminServiceCollectionExtensions
         services.AddSingleton<BackendNetworkGuard>();
         services.ConfigureHttpJsonOptions(json =>
         {
-            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+            // One converter per enum the documents hold: the non-generic JsonStringEnumConverter makes its converters
+            // with MakeGenericType, which Native AOT cannot promise.
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter<DiscoverySourceState>(JsonNamingPolicy.CamelCase));
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter<ControlRole>(JsonNamingPolicy.CamelCase));
             // Source-generated metadata only: a trimmed publish has no reflection-based resolver, and leaving the
             // reflection one in untrimmed builds would let a type missing from the context pass the tests.
             json.SerializerOptions.TypeInfoResolverChain.Clear();

@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using Docker.DotNet;
 using Ingress.Gateway.Configuration;
 using Ingress.Gateway.Discovery.Control;
@@ -31,17 +30,19 @@ internal sealed class GatewaySettings
     {
         _services = services;
         _configuration = configuration;
-        Gateway = Add<GatewayOptions>(GatewayOptions.SectionName, new GatewayOptionsValidator(), static gateway => gateway.ApplyDefaults());
-        Dns = Add<DnsDiscoveryOptions>(DnsDiscoveryOptions.SectionName, new DnsDiscoveryOptionsValidator());
-        Docker = Add<DockerDiscoveryOptions>(DockerDiscoveryOptions.SectionName, new DockerDiscoveryOptionsValidator());
-        Control = Add<ControlOptions>(ControlOptions.SectionName, new ControlOptionsValidator([.. Gateway.EntryPorts, Gateway.AdminPort]));
+        // Each section binds through a lambda over its own type, so that the configuration binding generator sees the
+        // type at the call site and generates the binding: no reflection, as Native AOT requires.
+        Gateway = Add<GatewayOptions>(GatewayOptions.SectionName, static (c, o) => c.Bind(o), new GatewayOptionsValidator(), static gateway => gateway.ApplyDefaults());
+        Dns = Add<DnsDiscoveryOptions>(DnsDiscoveryOptions.SectionName, static (c, o) => c.Bind(o), new DnsDiscoveryOptionsValidator());
+        Docker = Add<DockerDiscoveryOptions>(DockerDiscoveryOptions.SectionName, static (c, o) => c.Bind(o), new DockerDiscoveryOptionsValidator());
+        Control = Add<ControlOptions>(ControlOptions.SectionName, static (c, o) => c.Bind(o), new ControlOptionsValidator([.. Gateway.EntryPorts, Gateway.AdminPort]));
         int[] otherPorts = Control.Enabled ? [Gateway.AdminPort, Control.Port] : [Gateway.AdminPort];
         var defaultEntryPort = Gateway.DefaultEntryPort;
-        Tls = Add<TlsOptions>(TlsOptions.SectionName, new TlsOptionsValidator([.. Gateway.EntryPorts], otherPorts), tls => tls.ApplyDefaults(defaultEntryPort));
-        Resilience = Add<ResilienceOptions>(ResilienceOptions.SectionName, new ResilienceOptionsValidator());
-        Limits = Add<GatewayLimitsOptions>(GatewayLimitsOptions.SectionName, new GatewayLimitsOptionsValidator());
-        Telemetry = Add<TelemetryOptions>(TelemetryOptions.SectionName, validator: null);
-        Transport = Add<TransportOptions>(TransportOptions.SectionName, new TransportOptionsValidator());
+        Tls = Add<TlsOptions>(TlsOptions.SectionName, static (c, o) => c.Bind(o), new TlsOptionsValidator([.. Gateway.EntryPorts], otherPorts), tls => tls.ApplyDefaults(defaultEntryPort));
+        Resilience = Add<ResilienceOptions>(ResilienceOptions.SectionName, static (c, o) => c.Bind(o), new ResilienceOptionsValidator());
+        Limits = Add<GatewayLimitsOptions>(GatewayLimitsOptions.SectionName, static (c, o) => c.Bind(o), new GatewayLimitsOptionsValidator());
+        Telemetry = Add<TelemetryOptions>(TelemetryOptions.SectionName, static (c, o) => c.Bind(o), validator: null);
+        Transport = Add<TransportOptions>(TransportOptions.SectionName, static (c, o) => c.Bind(o), new TransportOptionsValidator());
         if (Docker.Enabled)
         {
             // The factory checks the endpoint and the certificates as it creates the client.
@@ -94,14 +95,14 @@ internal sealed class GatewaySettings
         return settings._failures.Count > 0 ? throw new GatewayConfigurationException(settings._failures) : settings;
     }
 
-    private T Add<T>(string section, IValidateOptions<T>? validator, Action<T>? applyDefaults = null)
+    private T Add<T>(string section, Action<IConfigurationSection, T> bind, IValidateOptions<T>? validator, Action<T>? applyDefaults = null)
         where T : class, new()
     {
         var options = new T();
-        Bind(_configuration, section, options);
+        bind(_configuration.GetSection(section), options);
         applyDefaults?.Invoke(options);
         var configuration = _configuration;
-        var registration = _services.AddOptions<T>().Configure(bound => Bind(configuration, section, bound));
+        var registration = _services.AddOptions<T>().Configure(bound => bind(configuration.GetSection(section), bound));
         if (applyDefaults is not null)
         {
             registration.PostConfigure(applyDefaults);
@@ -119,14 +120,4 @@ internal sealed class GatewaySettings
 
         return options;
     }
-
-    // The reflection binder reads T's properties at run time, which the trim analysis cannot follow. T is always one of
-    // this assembly's options types, and the published build trims only assemblies marked trimmable (TrimMode=partial
-    // in the project file), which this one is not, so those properties and the option types under them stay whole.
-    // The values convert through the framework's built-in converters (numbers, bool, string, TimeSpan) and List<T>,
-    // which the trimmer keeps: the trimmed publish binds, and rejects bad values, as before.
-    [UnconditionalSuppressMessage("Trimming", "IL2026:RequiresUnreferencedCode",
-        Justification = "Binds only this assembly's options types; the assembly is not trimmed (TrimMode=partial).")]
-    private static void Bind(IConfiguration configuration, string section, object options) =>
-        configuration.GetSection(section).Bind(options);
 }
