@@ -5,7 +5,9 @@ namespace Ingress.Gateway.Acme;
 /// Defaults: no directory (the client is not used until one is set); the operating system's trust store for the
 /// directory's TLS; polls every 1 s unless the server's <c>Retry-After</c> says otherwise (at most 30 s between polls,
 /// at most 2 min in all per wait); each request times out after 30 s; a <c>badNonce</c> rejection is retried up to 3
-/// times, each with the fresh nonce the rejection carried.
+/// times, each with the fresh nonce the rejection carried. Issued certificates and the account key are kept in
+/// <c>/var/lib/ingress/acme</c>; the services' wishes are looked at every 10 s; a failed order is tried again after 1 min,
+/// then twice as long each time, at most every 1 h.
 /// </remarks>
 public sealed class AcmeOptions
 {
@@ -14,6 +16,24 @@ public sealed class AcmeOptions
 
     /// <summary>The certificate authority's directory URL (HTTPS), e.g. <c>https://acme-v02.api.letsencrypt.org/directory</c>.</summary>
     public string? DirectoryUrl { get; set; }
+
+    /// <summary>ACME is on once a directory is set: services may then ask for certificates by label.</summary>
+    public bool Enabled => !string.IsNullOrWhiteSpace(DirectoryUrl);
+
+    /// <summary>
+    /// The folder where the account key and the issued certificates are kept (a volume, so that they survive a restart):
+    /// <c>account.key</c> and <c>certificates/*.pem</c>, each readable by the gateway's user alone.
+    /// </summary>
+    public string StoragePath { get; set; } = "/var/lib/ingress/acme";
+
+    /// <summary>How often the services' certificate wishes and the certificates' renewal times are looked at. Default 10 s.</summary>
+    public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The wait before the first retry of a failed order; each further failure doubles it. Default 1 min.</summary>
+    public TimeSpan MinRetryDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The longest wait between two attempts at a failing order. Default 1 h.</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>
     /// A PEM file of root certificates that the directory's TLS certificate must chain to, instead of the operating

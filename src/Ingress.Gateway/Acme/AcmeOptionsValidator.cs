@@ -42,6 +42,17 @@ internal sealed class AcmeOptionsValidator : IValidateOptions<AcmeOptions>
         Within(options.MaxPollInterval, nameof(AcmeOptions.MaxPollInterval));
         Within(options.PollTimeout, nameof(AcmeOptions.PollTimeout));
         Within(options.RequestTimeout, nameof(AcmeOptions.RequestTimeout));
+        Within(options.CheckInterval, nameof(AcmeOptions.CheckInterval));
+        Within(options.MinRetryDelay, nameof(AcmeOptions.MinRetryDelay));
+        if (options.MaxRetryDelay < options.MinRetryDelay || options.MaxRetryDelay > TimeSpan.FromDays(1))
+        {
+            failures.Add($"{Section}:{nameof(AcmeOptions.MaxRetryDelay)} = {options.MaxRetryDelay} must be at least {nameof(AcmeOptions.MinRetryDelay)} = {options.MinRetryDelay} and at most 1 day.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.StoragePath) || !Path.IsPathFullyQualified(options.StoragePath))
+        {
+            failures.Add($"{Section}:{nameof(AcmeOptions.StoragePath)} = '{options.StoragePath}' must be an absolute path (a volume, so that certificates survive a restart).");
+        }
         if (options.PollInterval > options.MaxPollInterval)
         {
             failures.Add($"{Section}:{nameof(AcmeOptions.PollInterval)} = {options.PollInterval} is longer than {nameof(AcmeOptions.MaxPollInterval)} = {options.MaxPollInterval}.");

@@ -39,10 +39,11 @@ internal static class AdminEndpoints
             ReplicaStats stats,
             [Microsoft.AspNetCore.Mvc.FromServices] Discovery.Control.ControlStatus? control,
             [Microsoft.AspNetCore.Mvc.FromServices] Tls.CertificateStore? certificates,
+            [Microsoft.AspNetCore.Mvc.FromServices] Issuance.AcmeIssuanceService? acme,
             IOptions<TlsOptions> tls,
             TimeProvider time) =>
             Results.Json(
-                GatewayState.From(reconciler, provider.Revision, options.Value, proxy, stats, control, certificates is null ? null : TlsView.From(tls.Value, certificates), time),
+                GatewayState.From(reconciler, provider.Revision, options.Value, proxy, stats, control, certificates is null ? null : TlsView.From(tls.Value, certificates), acme?.Status, time),
                 stateJson));
 
         var registry = app.ServiceProvider.GetRequiredService<GatewayMetrics>().Registry;

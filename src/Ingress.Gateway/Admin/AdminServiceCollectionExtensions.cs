@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Ingress.Gateway.Discovery;
 using Ingress.Gateway.Discovery.Control;
+using Ingress.Gateway.Issuance;
 
 namespace Ingress.Gateway.Admin;
 
@@ -18,6 +19,7 @@ internal static class AdminServiceCollectionExtensions
             // with MakeGenericType, which Native AOT cannot promise.
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter<DiscoverySourceState>(JsonNamingPolicy.CamelCase));
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter<ControlRole>(JsonNamingPolicy.CamelCase));
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter<AcmeCertificateState>(JsonNamingPolicy.CamelCase));
             // Source-generated metadata only: a trimmed publish has no reflection-based resolver, and leaving the
             // reflection one in untrimmed builds would let a type missing from the context pass the tests.
             json.SerializerOptions.TypeInfoResolverChain.Clear();

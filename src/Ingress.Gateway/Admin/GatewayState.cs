@@ -1,6 +1,7 @@
 using Ingress.Gateway.Configuration;
 using Ingress.Gateway.Discovery;
 using Ingress.Gateway.Discovery.Control;
+using Ingress.Gateway.Issuance;
 using Ingress.Gateway.Resilience;
 using Ingress.Gateway.Routing;
 using Ingress.Gateway.Schema;
@@ -12,7 +13,7 @@ namespace Ingress.Gateway.Admin;
 
 /// <summary>
 /// The JSON document served on <c>/api/state</c>: listeners, sources, the control channel (null when off), the TLS ports
-/// and certificates (null when off), every labelled service and its replicas.
+/// and certificates (null when off), ACME issuance (null when off), every labelled service and its replicas.
 /// </summary>
 internal sealed record GatewayState(
     DateTimeOffset Time,
@@ -23,10 +24,11 @@ internal sealed record GatewayState(
     IReadOnlyList<DiscoverySourceStatus> Sources,
     ControlView? Control,
     TlsView? Tls,
+    AcmeIssuanceStatus? Acme,
     IReadOnlyList<ServiceView> Services,
     IReadOnlyList<DiscoveryEvent> Events)
 {
-    public static GatewayState From(DiscoveryReconciler reconciler, long revision, GatewayOptions options, IProxyStateLookup proxy, ReplicaStats stats, ControlStatus? control, TlsView? tls, TimeProvider time)
+    public static GatewayState From(DiscoveryReconciler reconciler, long revision, GatewayOptions options, IProxyStateLookup proxy, ReplicaStats stats, ControlStatus? control, TlsView? tls, AcmeIssuanceStatus? acme, TimeProvider time)
     {
         var clustersByService = new Dictionary<string, List<ClusterState>>(StringComparer.Ordinal);
         foreach (var cluster in proxy.GetClusters())
@@ -56,7 +58,7 @@ internal sealed record GatewayState(
                 [.. state.Service.Tasks.Select(t => ReplicaView.From(t, clusters, stats))]));
         }
 
-        return new GatewayState(time.GetUtcNow(), options.EntryPorts, options.AdminPort, revision, reconciler.IsReady, reconciler.Sources, control?.View, tls, services, reconciler.Events.Recent());
+        return new GatewayState(time.GetUtcNow(), options.EntryPorts, options.AdminPort, revision, reconciler.IsReady, reconciler.Sources, control?.View, tls, acme, services, reconciler.Events.Recent());
     }
 }
 

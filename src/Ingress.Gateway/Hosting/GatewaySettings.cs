@@ -1,4 +1,5 @@
 using Docker.DotNet;
+using Ingress.Gateway.Acme;
 using Ingress.Gateway.Configuration;
 using Ingress.Gateway.Discovery.Control;
 using Ingress.Gateway.Discovery.Dns;
@@ -39,6 +40,15 @@ internal sealed class GatewaySettings
         int[] otherPorts = Control.Enabled ? [Gateway.AdminPort, Control.Port] : [Gateway.AdminPort];
         var defaultEntryPort = Gateway.DefaultEntryPort;
         Tls = Add<TlsOptions>(TlsOptions.SectionName, static (c, o) => c.Bind(o), new TlsOptionsValidator([.. Gateway.EntryPorts], otherPorts), tls => tls.ApplyDefaults(defaultEntryPort));
+
+        // ACME is off unless a directory is set; its settings are checked only then.
+        var acmeOn = !string.IsNullOrWhiteSpace(configuration[$"{AcmeOptions.SectionName}:{nameof(AcmeOptions.DirectoryUrl)}"]);
+        Acme = Add<AcmeOptions>(AcmeOptions.SectionName, static (c, o) => c.Bind(o), acmeOn ? new AcmeOptionsValidator() : null);
+        if (Acme.Enabled && !Tls.Enabled)
+        {
+            _failures.Add($"{AcmeOptions.SectionName}:{nameof(AcmeOptions.DirectoryUrl)} is set, but no TLS entry port (Ingress:Tls:Ports) would serve the certificates.");
+        }
+
         Resilience = Add<ResilienceOptions>(ResilienceOptions.SectionName, static (c, o) => c.Bind(o), new ResilienceOptionsValidator());
         Limits = Add<GatewayLimitsOptions>(GatewayLimitsOptions.SectionName, static (c, o) => c.Bind(o), new GatewayLimitsOptionsValidator());
         Telemetry = Add<TelemetryOptions>(TelemetryOptions.SectionName, static (c, o) => c.Bind(o), validator: null);
@@ -66,6 +76,8 @@ internal sealed class GatewaySettings
     public ControlOptions Control { get; }
 
     public TlsOptions Tls { get; }
+
+    public AcmeOptions Acme { get; }
 
     public ResilienceOptions Resilience { get; }
 

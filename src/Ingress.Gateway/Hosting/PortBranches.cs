@@ -1,3 +1,4 @@
+using Ingress.Gateway.Acme;
 using Ingress.Gateway.Admin;
 using Ingress.Gateway.Configuration;
 using Ingress.Gateway.Proxy;
@@ -41,8 +42,15 @@ internal static class PortBranches
     {
         // The route snapshot picks YARP's endpoint first, so YARP's own matcher is rarely built either.
         var selector = app.Services.GetRequiredService<ProxyEndpointSelector>();
+        var acme = app.Services.GetService<Http01ChallengeStore>() is not null;
         app.MapWhen(context => context.Connection.LocalPort != adminPort, entry =>
         {
+            if (acme)
+            {
+                // First: a validation request is answered here whatever the routes say (the relay hands these over too).
+                entry.UseAcmeHttp01Challenges();
+            }
+
             entry.Use(selector.Wrap);
             entry.UseRouting();
             entry.UseEndpoints(endpoints =>

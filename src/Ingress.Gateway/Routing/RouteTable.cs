@@ -61,4 +61,8 @@ public sealed record ServiceRouteState(
     ServiceRouteStatus Status,
     ImmutableArray<LabelError> Errors,
     ImmutableArray<string> Entries,
-    string? LoadBalancingPolicy);
+    string? LoadBalancingPolicy)
+{
+    /// <summary>The host names to get a certificate for by ACME (<c>ingress.tls.acme</c>), sorted; empty when not asked or not routed.</summary>
+    public ImmutableArray<string> AcmeNames { get; init; } = [];
+}

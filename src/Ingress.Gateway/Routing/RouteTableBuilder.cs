@@ -104,7 +104,10 @@ public static class RouteTableBuilder
                 routes.Add(candidate.Route);
             }
 
-            states.Add(new ServiceRouteState(service, ServiceRouteStatus.Routed, [], plan.Entries, routing.LoadBalancingPolicy));
+            states.Add(new ServiceRouteState(service, ServiceRouteStatus.Routed, [], plan.Entries, routing.LoadBalancingPolicy)
+            {
+                AcmeNames = routing is { Acme: true, Rule: { } rule } ? rule.Hosts : [],
+            });
         }
 
         return new RouteTable(

@@ -45,8 +45,15 @@ public static class IngressLabels
     /// </summary>
     public const string Scheme = "ingress.scheme";
 
+    /// <summary>
+    /// <c>true</c> to have the gateway obtain (and renew) a certificate for the service's <see cref="Host"/> names from
+    /// the configured ACME certificate authority (<c>Ingress:Acme</c>), validated by HTTP-01. Traefik's
+    /// <c>tls.certresolver</c>.
+    /// </summary>
+    public const string TlsAcme = "ingress.tls.acme";
+
     /// <summary>True for labels in the <c>ingress.</c> namespace.</summary>
     public static bool IsIngressLabel(string key) => key.StartsWith(Prefix, StringComparison.Ordinal);
 
-    internal static readonly string[] Known = [Enable, Publish, Host, Path, Port, LoadBalancing, Network, HealthCheckPath, HealthCheckInterval, HealthCheckTimeout, Timeout, Scheme];
+    internal static readonly string[] Known = [Enable, Publish, Host, Path, Port, LoadBalancing, Network, HealthCheckPath, HealthCheckInterval, HealthCheckTimeout, Timeout, Scheme, TlsAcme];
 }

@@ -36,6 +36,7 @@ public static class LabelParser
         var probe = ParseHealthCheck(labels, found);
         var timeout = ParseDuration(labels, IngressLabels.Timeout, found);
         var protocol = ParseScheme(labels, found);
+        var acme = ParseAcme(labels, rule, found);
 
         if (enabled && publish.IsEmpty && rule is null && found.Count == 0)
         {
@@ -43,7 +44,7 @@ public static class LabelParser
         }
 
         errors = found.ToImmutable();
-        return errors.IsEmpty ? new ServiceRouting(enabled, publish, rule, policy, probe, timeout, protocol) : null;
+        return errors.IsEmpty ? new ServiceRouting(enabled, publish, rule, policy, probe, timeout, protocol, acme) : null;
     }
 
     private static bool ParseEnable(IReadOnlyDictionary<string, string> labels, ImmutableArray<LabelError>.Builder errors)
@@ -197,6 +198,43 @@ public static class LabelParser
                 errors.Add(new LabelError(IngressLabels.Scheme, value, "expected http or h2c (HTTP/2 over cleartext, for gRPC); TLS to tasks is not supported"));
                 return BackendProtocol.Http1;
         }
+    }
+
+    private static bool ParseAcme(IReadOnlyDictionary<string, string> labels, HttpRule? rule, ImmutableArray<LabelError>.Builder errors)
+    {
+        if (!labels.TryGetValue(IngressLabels.TlsAcme, out var value))
+        {
+            return false;
+        }
+
+        if (!bool.TryParse(value.Trim(), out var acme))
+        {
+            errors.Add(new LabelError(IngressLabels.TlsAcme, value, "expected true or false"));
+            return false;
+        }
+
+        if (!acme)
+        {
+            return false;
+        }
+
+        if (!labels.ContainsKey(IngressLabels.Host))
+        {
+            errors.Add(new LabelError(IngressLabels.TlsAcme, value, $"needs {IngressLabels.Host}: the certificate is for the service's host names"));
+            return false;
+        }
+
+        // HTTP-01, the only challenge answered, cannot prove control of a whole domain (RFC 8555 §7.1.3).
+        foreach (var host in rule?.Hosts ?? [])
+        {
+            if (host.StartsWith("*.", StringComparison.Ordinal))
+            {
+                errors.Add(new LabelError(IngressLabels.TlsAcme, value, $"'{host}' is a wildcard: HTTP-01 validation cannot issue wildcard names (give the certificate as a swarm secret instead)"));
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static HealthProbe? ParseHealthCheck(IReadOnlyDictionary<string, string> labels, ImmutableArray<LabelError>.Builder errors)

@@ -9,6 +9,8 @@ namespace Ingress.Gateway.Schema;
 /// <param name="LoadBalancingPolicy">The YARP load-balancing policy name.</param>
 /// <param name="HealthCheck">The active health check, if <c>ingress.healthcheck.path</c> is set.</param>
 /// <param name="Timeout">The request timeout of the service's routes, if <c>ingress.timeout</c> is set.</param>
+/// <param name="Protocol">How the gateway speaks to the tasks (<c>ingress.scheme</c>).</param>
+/// <param name="Acme">Whether the gateway obtains a certificate for the rule's host names by ACME (<c>ingress.tls.acme</c>).</param>
 public sealed record ServiceRouting(
     bool Enabled,
     ImmutableArray<PortMapping> Publish,
@@ -16,7 +18,8 @@ public sealed record ServiceRouting(
     string LoadBalancingPolicy,
     HealthProbe? HealthCheck = null,
     TimeSpan? Timeout = null,
-    BackendProtocol Protocol = BackendProtocol.Http1);
+    BackendProtocol Protocol = BackendProtocol.Http1,
+    bool Acme = false);
 
 /// <summary>How the gateway speaks to a service's tasks (<c>ingress.scheme</c>).</summary>
 public enum BackendProtocol

@@ -68,6 +68,10 @@ internal sealed class GatewayMetrics
             "ingress_tls_certificate_errors", "Files in the certificate folder that are not served: unreadable, expired, not yet valid, or with a key that does not match (the log and /api/state name each file and the reason).");
         TlsReloads = factory.CreateCounter(
             "ingress_tls_reloads_total", "Times the certificate folder changed (or a certificate expired) and the certificates were loaded again.");
+        AcmeOrders = factory.CreateCounter(
+            "ingress_acme_orders_total", "ACME certificate orders (first issue or renewal) by result: issued or failed (the log and /api/state give the certificate authority's reason).", ["result"]);
+        AcmeCertificatesFailing = factory.CreateGauge(
+            "ingress_acme_certificates_failing", "Certificates asked for by ingress.tls.acme whose last order failed and that wait for their next attempt.");
         InvalidLabels = factory.CreateCounter(
             "ingress_invalid_labels_total", "Times a service was found with invalid labels (counted once per distinct error).", ["service"]);
     }
@@ -82,6 +86,10 @@ internal sealed class GatewayMetrics
     public Gauge TlsCertificateErrors { get; }
 
     public Counter TlsReloads { get; }
+
+    public Counter AcmeOrders { get; }
+
+    public Gauge AcmeCertificatesFailing { get; }
 
     public Gauge ConfigLastReloadSuccess { get; }
 

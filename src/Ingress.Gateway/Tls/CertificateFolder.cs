@@ -27,41 +27,66 @@ internal static class CertificateFolder
 
     private static readonly string[] CertificateExtensions = [".crt", ".pem", ".cer"];
 
-    /// <summary>The names, sizes and modification times of the folder's files: changes when any file is added, removed or rewritten.</summary>
-    public static string Fingerprint(string folder)
+    /// <summary>
+    /// The names, sizes and modification times of the folder's files (and of <paramref name="managed"/>'s): changes when
+    /// any file is added, removed or rewritten.
+    /// </summary>
+    public static string Fingerprint(string folder, ManagedCertificateFolder? managed = null)
     {
         var text = new StringBuilder();
-        foreach (var file in Files(folder))
+        Append(folder);
+        if (managed is not null)
         {
-            text.Append(file.Name).Append('|').Append(file.Length).Append('|')
-                .Append(file.LastWriteTimeUtc.Ticks.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            text.Append("# ").Append(managed.Label).Append('\n');
+            Append(managed.Path);
         }
 
         return text.ToString();
+
+        void Append(string path)
+        {
+            foreach (var file in Files(path))
+            {
+                text.Append(file.Name).Append('|').Append(file.Length).Append('|')
+                    .Append(file.LastWriteTimeUtc.Ticks.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            }
+        }
     }
 
-    /// <summary>Loads every certificate of <paramref name="folder"/> valid at <paramref name="now"/>.</summary>
-    public static CertificateIndex Load(string folder, string? defaultFile, DateTimeOffset now)
+    /// <summary>
+    /// Loads every certificate of <paramref name="folder"/>, then of <paramref name="managed"/> (its files named
+    /// <c>label/file</c>; a missing managed folder has none), valid at <paramref name="now"/>.
+    /// </summary>
+    public static CertificateIndex Load(string folder, string? defaultFile, DateTimeOffset now, ManagedCertificateFolder? managed = null)
     {
-        var fingerprint = Fingerprint(folder);
+        var fingerprint = Fingerprint(folder, managed);
         var certificates = new List<ServerCertificate>();
         var errors = new List<CertificateError>();
-        foreach (var file in Files(folder))
+        Scan(folder, "");
+        if (managed is not null)
         {
-            try
+            Scan(managed.Path, managed.Label + "/");
+        }
+
+        void Scan(string path, string prefix)
+        {
+            foreach (var file in Files(path))
             {
-                if (TryLoad(file, now, out var reason) is { } certificate)
+                try
                 {
-                    certificates.Add(certificate);
+                    if (TryLoad(file, prefix + file.Name, now, out var reason) is { } certificate)
+                    {
+                        certificates.Add(certificate);
+                    }
+                    else if (reason is not null)
+                    {
+                        errors.Add(new CertificateError(prefix + file.Name, reason));
+                    }
                 }
-                else if (reason is not null)
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
-                    errors.Add(new CertificateError(file.Name, reason));
+                    errors.Add(new CertificateError(prefix + file.Name, "cannot be read: " + ex.Message));
                 }
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                errors.Add(new CertificateError(file.Name, "cannot be read: " + ex.Message));
             }
         }
 
@@ -96,7 +121,7 @@ internal static class CertificateFolder
     }
 
     /// <summary>The certificate in <paramref name="file"/>; null with a reason when it is bad, null without one when it is no certificate.</summary>
-    private static ServerCertificate? TryLoad(FileInfo file, DateTimeOffset now, out string? reason)
+    private static ServerCertificate? TryLoad(FileInfo file, string name, DateTimeOffset now, out string? reason)
     {
         reason = null;
         var named = CertificateExtensions.Contains(file.Extension, StringComparer.OrdinalIgnoreCase);
@@ -173,7 +198,7 @@ internal static class CertificateFolder
         }
 
         var context = SslStreamCertificateContext.Create(leaf, intermediates, offline: true);
-        return new ServerCertificate(file.Name, names, leaf.Subject, leaf.Issuer, notBefore, notAfter, leaf.Thumbprint, context);
+        return new ServerCertificate(name, names, leaf.Subject, leaf.Issuer, notBefore, notAfter, leaf.Thumbprint, context);
     }
 
     private static string Describe(Exception ex, string keyFile) =>

@@ -15,13 +15,16 @@ internal sealed partial class CertificateStore
     private readonly GatewayMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<CertificateStore> _logger;
+    private readonly ManagedCertificateFolder? _managed;
     private readonly Lock _reloading = new();
     private CertificateIndex _current = CertificateIndex.Empty;
 
     /// <summary>Creates the store and loads the folder, so that the first handshake (Kestrel creates the store as it starts) has its certificates.</summary>
-    public CertificateStore(IOptions<TlsOptions> options, GatewayMetrics metrics, TimeProvider time, ILogger<CertificateStore> logger)
+    /// <param name="managed">The folder of issued certificates, when the gateway issues any (ACME).</param>
+    public CertificateStore(IOptions<TlsOptions> options, GatewayMetrics metrics, TimeProvider time, ILogger<CertificateStore> logger, ManagedCertificateFolder? managed = null)
     {
         _options = options.Value;
+        _managed = managed;
         _metrics = metrics;
         _time = time;
         _logger = logger;
@@ -41,6 +44,9 @@ internal sealed partial class CertificateStore
     /// <summary>The folder the certificates are read from.</summary>
     public string Folder => _options.CertificatesPath;
 
+    /// <summary>The folder of issued certificates, served beside <see cref="Folder"/>; null when none are issued.</summary>
+    public ManagedCertificateFolder? Managed => _managed;
+
     /// <summary>
     /// Loads the folder again when a file changed or a served certificate expired since the last load; logs each file
     /// in error once per change. Never throws for a bad file: the others are served.
@@ -59,12 +65,12 @@ internal sealed partial class CertificateStore
             var now = _time.GetUtcNow();
             var current = Current;
             if (current != CertificateIndex.Empty && now < current.NextExpiry
-                && string.Equals(current.Fingerprint, CertificateFolder.Fingerprint(Folder), StringComparison.Ordinal))
+                && string.Equals(current.Fingerprint, CertificateFolder.Fingerprint(Folder, _managed), StringComparison.Ordinal))
             {
                 return false;
             }
 
-            var next = CertificateFolder.Load(Folder, _options.DefaultCertificate, now);
+            var next = CertificateFolder.Load(Folder, _options.DefaultCertificate, now, _managed);
             Volatile.Write(ref _current, next);
             _metrics.TlsReloads.Inc();
             _metrics.TlsCertificates.Set(next.Certificates.Count);

@@ -17,3 +17,9 @@ internal sealed record ServerCertificate(
 
 /// <summary>A file of the certificate folder that is not served, and why.</summary>
 internal sealed record CertificateError(string File, string Reason);
+
+/// <summary>
+/// A second certificate folder that the gateway itself fills (issued certificates), served beside the configured one.
+/// Its files are shown as <c>Label/file</c>.
+/// </summary>
+internal sealed record ManagedCertificateFolder(string Path, string Label);

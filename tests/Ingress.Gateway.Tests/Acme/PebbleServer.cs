@@ -135,6 +135,14 @@ public sealed class PebbleServer : IAsyncDisposable
         return X509Certificate2.CreateFromPem(pem);
     }
 
+    /// <summary>Pebble's current issuing intermediate, which signs the certificates it issues.</summary>
+    public async Task<X509Certificate2> GetIssuingIntermediateAsync()
+    {
+        using var client = AcmeServerTrust.CreateClient(Options());
+        var pem = await client.GetStringAsync(new Uri(ManagementUrl, "intermediates/0"));
+        return X509Certificate2.CreateFromPem(pem);
+    }
+
     public ValueTask DisposeAsync()
     {
         foreach (var (process, _) in _processes)

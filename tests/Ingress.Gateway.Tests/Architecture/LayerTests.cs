@@ -24,8 +24,9 @@ public sealed class LayerTests
         ["Relay"] = ["Routing", "Resilience", "Telemetry", "Http1", "Transport", "Configuration", "Schema"],
         ["Proxy"] = ["Routing", "Resilience", "Telemetry", "Http1", "Configuration", "Schema"],
         ["Tls"] = ["Configuration", "Telemetry"],
+        ["Issuance"] = ["Acme", "Tls", "Routing", "Discovery", "Telemetry", "Configuration", "Schema"],
         ["Listeners"] = ["Relay", "Proxy", "Routing", "Telemetry", "Http1", "Transport", "Configuration", "Schema"],
-        ["Admin"] = ["Routing", "Discovery", "Resilience", "Telemetry", "Tls", "Configuration", "Schema"],
+        ["Admin"] = ["Routing", "Discovery", "Resilience", "Telemetry", "Tls", "Issuance", "Configuration", "Schema"],
         ["Hosting"] = ["*"],
     };
 

@@ -57,6 +57,9 @@ public sealed class DnsServiceOptions
     /// <summary>As the <c>ingress.scheme</c> label.</summary>
     public string? Scheme { get; set; }
 
+    /// <summary>As the <c>ingress.tls.acme</c> label.</summary>
+    public string? Acme { get; set; }
+
     /// <summary>The labels this entry stands for, so DNS services are validated and routed exactly like labelled ones.</summary>
     public IReadOnlyDictionary<string, string> ToLabels()
     {
@@ -67,6 +70,7 @@ public sealed class DnsServiceOptions
         Add(IngressLabels.Port, Port?.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Add(IngressLabels.LoadBalancing, LoadBalancing);
         Add(IngressLabels.Scheme, Scheme);
+        Add(IngressLabels.TlsAcme, Acme);
         return labels;
 
         void Add(string key, string? value)
