@@ -41,6 +41,7 @@ internal static class PortBranches
     {
         // The route snapshot picks YARP's endpoint first, so YARP's own matcher is rarely built either.
         var selector = app.Services.GetRequiredService<ProxyEndpointSelector>();
+        var redirects = app.Services.GetRequiredService<RouteRedirects>();
         app.MapWhen(context => context.Connection.LocalPort != adminPort, entry =>
         {
             entry.Use(selector.Wrap);
@@ -51,6 +52,7 @@ internal static class PortBranches
                 endpoints.MapReverseProxy(proxy =>
                 {
                     proxy.UseMiddleware<RequestTelemetryMiddleware>();
+                    proxy.UseMiddleware<RedirectMiddleware>();
                     proxy.UseMiddleware<RetryMiddleware>();
                     proxy.UseSessionAffinity();
                     proxy.UseLoadBalancing();
@@ -66,6 +68,11 @@ internal static class PortBranches
                     if (route.Metadata?.ContainsKey(RouteMetadata.DiscoveredKey) == true)
                     {
                         endpoint.WithMetadata(DiscoveredRouteMetadata.Instance);
+                    }
+
+                    if (redirects.For(route) is { } redirect)
+                    {
+                        endpoint.WithMetadata(redirect);
                     }
                 });
                 selector.Attach(endpoints.DataSources.Skip(before).Single());
