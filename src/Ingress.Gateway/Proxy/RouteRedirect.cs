@@ -41,6 +41,13 @@ internal sealed class RouteRedirect(RedirectRule rule, int httpsPort, string? hs
             return false;
         }
 
+        if (Rule.Host is null && !requestHost.HasValue)
+        {
+            // An HTTP/1.0 request without Host: there is no name to send it to, and the route is not served over this scheme.
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return true;
+        }
+
         // Another scheme is another port: the label's, else the scheme's; the same scheme keeps the port the client used.
         var port = Rule.Port ?? (schemeChanges ? (scheme == Uri.UriSchemeHttps ? HttpsPort : HttpDefaultPort) : requestHost.Port);
         var location = new StringBuilder(scheme.Length + 3 + (Rule.Host ?? requestHost.Host).Length + 64)

@@ -96,6 +96,23 @@ public sealed class RouteRedirectTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
+    public async Task CleartextRequest_WithoutHost_RedirectSchemeHttps_Gets400NotAnEmptyLocation(bool relay)
+    {
+        using var certificates = new TestCertificates();
+        await using var tls = await StartAsync(certificates, relay, "ingress.redirect.scheme=https");
+        using var client = await RawHttpClient.ConnectAsync(tls.Gateway.EntryPorts[0]);
+
+        await client.SendAsync("GET /x HTTP/1.0\r\n\r\n");
+        var response = await client.ReadToEndAsync();
+
+        Assert.StartsWith("HTTP/1.1 400 ", response, StringComparison.Ordinal);
+        Assert.DoesNotContain("Location:", response, StringComparison.OrdinalIgnoreCase);
+        Assert.Empty(tls.Backend.Requests);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
     public async Task CleartextRequest_RedirectNotPermanent_Gets307(bool relay)
     {
         using var certificates = new TestCertificates();
