@@ -42,6 +42,7 @@ public static class GatewayHostBuilderExtensions
             .AddLazyDataProtection()
             .AddResilience()
             .AddHttpConformance()
+            .AddRedirectsAndHsts()
             .AddRelay(settings.Relay);
         return builder;
     }

@@ -43,11 +43,12 @@ internal static class PortBranches
         // The route snapshot picks YARP's endpoint first, so YARP's own matcher is rarely built either.
         var selector = app.Services.GetRequiredService<ProxyEndpointSelector>();
         var acme = app.Services.GetService<Http01ChallengeStore>() is not null;
+        var redirects = app.Services.GetRequiredService<RouteRedirects>();
         app.MapWhen(context => context.Connection.LocalPort != adminPort, entry =>
         {
             if (acme)
             {
-                // First: a validation request is answered here whatever the routes say (the relay hands these over too).
+                // First: a validation request is answered here whatever the routes say (the relay hands /.well-known/ targets to Kestrel).
                 entry.UseAcmeHttp01Challenges();
             }
 
@@ -59,6 +60,7 @@ internal static class PortBranches
                 endpoints.MapReverseProxy(proxy =>
                 {
                     proxy.UseMiddleware<RequestTelemetryMiddleware>();
+                    proxy.UseMiddleware<RedirectMiddleware>();
                     proxy.UseMiddleware<RetryMiddleware>();
                     proxy.UseSessionAffinity();
                     proxy.UseLoadBalancing();
@@ -74,6 +76,11 @@ internal static class PortBranches
                     if (route.Metadata?.ContainsKey(RouteMetadata.DiscoveredKey) == true)
                     {
                         endpoint.WithMetadata(DiscoveredRouteMetadata.Instance);
+                    }
+
+                    if (redirects.For(route) is { } redirect)
+                    {
+                        endpoint.WithMetadata(redirect);
                     }
                 });
                 selector.Attach(endpoints.DataSources.Skip(before).Single());

@@ -107,4 +107,7 @@ internal enum HandoffReason
 
     /// <summary>The route's cluster needs the YARP pipeline: its load-balancing policy, session affinity, TLS or host-name destinations, transforms, or route policies.</summary>
     Cluster,
+
+    /// <summary>The route may answer with a redirect (<c>ingress.redirect.*</c>), which the YARP path answers.</summary>
+    Redirect,
 }

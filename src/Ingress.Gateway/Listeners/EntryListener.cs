@@ -278,6 +278,7 @@ internal sealed partial class EntryListener : IConnectionListener, IRelayEntry
         HandoffReason.BodySize => "body_size",
         HandoffReason.Route => "route",
         HandoffReason.Cluster => "cluster",
+        HandoffReason.Redirect => "redirect",
         _ => "none",
     };
 

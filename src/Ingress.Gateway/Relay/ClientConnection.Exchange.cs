@@ -32,7 +32,7 @@ internal sealed unsafe partial class ClientConnection
 
         if (route.Cluster is not { } cluster)
         {
-            HandOff(HandoffReason.Cluster);
+            HandOff(route.Handoff);
             return;
         }
 

@@ -159,7 +159,7 @@ public static class RouteTableBuilder
                 }
 
                 candidates.Add(new PlannedRoute(key, label, targetPort, hosts.IsEmpty ? [key] : [.. hosts.Select(host => key with { Host = host })],
-                    BuildRoute(key, routeId, hosts, service, cluster.ClusterId), cluster));
+                    BuildRoute(key, routeId, hosts, service, routing, cluster.ClusterId), cluster));
             }
 
             return new ServicePlan(routing, errors, candidates.ToImmutable());
@@ -186,7 +186,7 @@ public static class RouteTableBuilder
         }
     }
 
-    private static RouteConfig BuildRoute(RouteKey key, string routeId, ImmutableArray<string> hosts, SwarmService service, string clusterId) => new()
+    private static RouteConfig BuildRoute(RouteKey key, string routeId, ImmutableArray<string> hosts, SwarmService service, ServiceRouting routing, string clusterId) => new()
     {
         RouteId = routeId,
         ClusterId = clusterId,
@@ -195,13 +195,29 @@ public static class RouteTableBuilder
             Hosts = hosts.IsEmpty ? null : [.. hosts],
             Path = key.Path == "/" ? "/{**catch-all}" : $"{key.Path}/{{**catch-all}}",
         },
-        Metadata = new Dictionary<string, string>
+        Metadata = RouteMetadataOf(key, service, routing),
+    };
+
+    /// <summary>
+    /// The route's metadata: its entry port, its service, and what the YARP path answers itself: the redirect and the HSTS
+    /// header, as the labels that ask for them (canonical values), read back by the same <see cref="LabelParser"/>.
+    /// </summary>
+    private static Dictionary<string, string> RouteMetadataOf(RouteKey key, SwarmService service, ServiceRouting routing)
+    {
+        var metadata = new Dictionary<string, string>
         {
             [RouteMetadata.EntryPortKey] = key.EntryPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             [RouteMetadata.ServiceKey] = service.Name,
             [RouteMetadata.DiscoveredKey] = "true",
-        },
-    };
+        };
+
+        foreach (var (label, value) in (routing.Redirect?.ToLabels() ?? []).Concat(routing.Hsts?.ToLabels() ?? []))
+        {
+            metadata[label] = value;
+        }
+
+        return metadata;
+    }
 
     private static ClusterConfig BuildCluster(string clusterId, SwarmService service, int targetPort, ServiceRouting routing)
     {

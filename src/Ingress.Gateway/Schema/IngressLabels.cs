@@ -52,8 +52,33 @@ public static class IngressLabels
     /// </summary>
     public const string TlsAcme = "ingress.tls.acme";
 
+    /// <summary>
+    /// <c>https</c> or <c>http</c>: requests arriving over the other scheme get a redirect to this one (<c>308</c>), with
+    /// the same host, path and query. Traefik's <c>redirectScheme.scheme</c>.
+    /// </summary>
+    public const string RedirectScheme = "ingress.redirect.scheme";
+
+    /// <summary>A host name: requests for any other host get a redirect to this one (www to apex). Traefik's <c>redirectRegex</c> on the host.</summary>
+    public const string RedirectHost = "ingress.redirect.host";
+
+    /// <summary>The port written in a redirect's <c>Location</c> (left out when it is the scheme's default). Traefik's <c>redirectScheme.port</c>.</summary>
+    public const string RedirectPort = "ingress.redirect.port";
+
+    /// <summary><c>true</c> (default): <c>308 Permanent Redirect</c>; <c>false</c>: <c>307 Temporary Redirect</c>. Traefik's <c>permanent</c>.</summary>
+    public const string RedirectPermanent = "ingress.redirect.permanent";
+
+    /// <summary>Seconds: responses sent over TLS carry <c>Strict-Transport-Security: max-age=...</c>. Traefik's <c>headers.stsSeconds</c>.</summary>
+    public const string HstsMaxAge = "ingress.hsts.maxage";
+
+    /// <summary><c>true</c> adds <c>includeSubDomains</c> to the HSTS header. Traefik's <c>headers.stsIncludeSubdomains</c>.</summary>
+    public const string HstsIncludeSubdomains = "ingress.hsts.includesubdomains";
+
+    /// <summary><c>true</c> adds <c>preload</c> to the HSTS header. Traefik's <c>headers.stsPreload</c>.</summary>
+    public const string HstsPreload = "ingress.hsts.preload";
+
     /// <summary>True for labels in the <c>ingress.</c> namespace.</summary>
     public static bool IsIngressLabel(string key) => key.StartsWith(Prefix, StringComparison.Ordinal);
 
-    internal static readonly string[] Known = [Enable, Publish, Host, Path, Port, LoadBalancing, Network, HealthCheckPath, HealthCheckInterval, HealthCheckTimeout, Timeout, Scheme, TlsAcme];
+    internal static readonly string[] Known = [Enable, Publish, Host, Path, Port, LoadBalancing, Network, HealthCheckPath, HealthCheckInterval, HealthCheckTimeout, Timeout, Scheme,
+        RedirectScheme, RedirectHost, RedirectPort, RedirectPermanent, HstsMaxAge, HstsIncludeSubdomains, HstsPreload, TlsAcme];
 }

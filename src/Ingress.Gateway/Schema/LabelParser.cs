@@ -37,6 +37,13 @@ public static class LabelParser
         var timeout = ParseDuration(labels, IngressLabels.Timeout, found);
         var protocol = ParseScheme(labels, found);
         var acme = ParseAcme(labels, rule, found);
+        var redirect = ParseRedirect(labels, found);
+        var hsts = ParseHsts(labels, found);
+        if (redirect is { Scheme: "http" } && hsts is not null)
+        {
+            found.Add(new LabelError(IngressLabels.RedirectScheme, labels[IngressLabels.RedirectScheme],
+                $"redirects HTTPS to HTTP while {IngressLabels.HstsMaxAge} tells browsers to use HTTPS only: they would loop"));
+        }
 
         if (enabled && publish.IsEmpty && rule is null && found.Count == 0)
         {
@@ -44,7 +51,27 @@ public static class LabelParser
         }
 
         errors = found.ToImmutable();
-        return errors.IsEmpty ? new ServiceRouting(enabled, publish, rule, policy, probe, timeout, protocol, acme) : null;
+        return errors.IsEmpty ? new ServiceRouting(enabled, publish, rule, policy, probe, timeout, protocol, redirect, hsts, acme) : null;
+    }
+
+    /// <summary>Parses the <c>ingress.redirect.*</c> labels (or route metadata written from them); null when there are none or they are invalid.</summary>
+    public static RedirectRule? ParseRedirect(IReadOnlyDictionary<string, string> labels, out ImmutableArray<LabelError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var found = ImmutableArray.CreateBuilder<LabelError>();
+        var rule = ParseRedirect(labels, found);
+        errors = found.ToImmutable();
+        return errors.IsEmpty ? rule : null;
+    }
+
+    /// <summary>Parses the <c>ingress.hsts.*</c> labels (or route metadata written from them); null when there are none or they are invalid.</summary>
+    public static HstsPolicy? ParseHsts(IReadOnlyDictionary<string, string> labels, out ImmutableArray<LabelError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var found = ImmutableArray.CreateBuilder<LabelError>();
+        var policy = ParseHsts(labels, found);
+        errors = found.ToImmutable();
+        return errors.IsEmpty ? policy : null;
     }
 
     private static bool ParseEnable(IReadOnlyDictionary<string, string> labels, ImmutableArray<LabelError>.Builder errors)
@@ -235,6 +262,112 @@ public static class LabelParser
         }
 
         return true;
+    }
+
+    private static RedirectRule? ParseRedirect(IReadOnlyDictionary<string, string> labels, ImmutableArray<LabelError>.Builder errors)
+    {
+        var count = errors.Count;
+        string? scheme = null;
+        if (labels.TryGetValue(IngressLabels.RedirectScheme, out var schemeValue))
+        {
+            scheme = schemeValue.Trim().ToLowerInvariant();
+            if (scheme is not ("http" or "https"))
+            {
+                errors.Add(new LabelError(IngressLabels.RedirectScheme, schemeValue, "expected https or http"));
+            }
+        }
+
+        string? host = null;
+        if (labels.TryGetValue(IngressLabels.RedirectHost, out var hostValue))
+        {
+            host = hostValue.Trim().ToLowerInvariant();
+            if (host.StartsWith("*.", StringComparison.Ordinal) || !IsValidHost(host))
+            {
+                errors.Add(new LabelError(IngressLabels.RedirectHost, hostValue, "expected one host name (letters, digits, '-', '.'), without a port or a wildcard"));
+            }
+        }
+
+        int? port = null;
+        if (labels.TryGetValue(IngressLabels.RedirectPort, out var portValue))
+        {
+            if (TryParsePort(portValue, out var parsed))
+            {
+                port = parsed;
+            }
+            else
+            {
+                errors.Add(new LabelError(IngressLabels.RedirectPort, portValue, "expected a port 1-65535"));
+            }
+        }
+
+        var permanent = true;
+        if (labels.TryGetValue(IngressLabels.RedirectPermanent, out var permanentValue) && !bool.TryParse(permanentValue.Trim(), out permanent))
+        {
+            errors.Add(new LabelError(IngressLabels.RedirectPermanent, permanentValue, "expected true (308) or false (307)"));
+        }
+
+        if (schemeValue is null && hostValue is null)
+        {
+            foreach (var key in (ReadOnlySpan<string>)[IngressLabels.RedirectPort, IngressLabels.RedirectPermanent])
+            {
+                if (labels.TryGetValue(key, out var value))
+                {
+                    errors.Add(new LabelError(key, value, $"needs {IngressLabels.RedirectScheme} or {IngressLabels.RedirectHost}"));
+                }
+            }
+
+            return null;
+        }
+
+        return errors.Count == count ? new RedirectRule(scheme, host, port, permanent) : null;
+    }
+
+    private static HstsPolicy? ParseHsts(IReadOnlyDictionary<string, string> labels, ImmutableArray<LabelError>.Builder errors)
+    {
+        var count = errors.Count;
+        var includeSubdomains = ParseFlag(labels, IngressLabels.HstsIncludeSubdomains, errors);
+        var preload = ParseFlag(labels, IngressLabels.HstsPreload, errors);
+        if (!labels.TryGetValue(IngressLabels.HstsMaxAge, out var maxAgeValue))
+        {
+            foreach (var key in (ReadOnlySpan<string>)[IngressLabels.HstsIncludeSubdomains, IngressLabels.HstsPreload])
+            {
+                if (labels.TryGetValue(key, out var value))
+                {
+                    errors.Add(new LabelError(key, value, $"needs {IngressLabels.HstsMaxAge}"));
+                }
+            }
+
+            return null;
+        }
+
+        if (!int.TryParse(maxAgeValue.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var maxAge))
+        {
+            errors.Add(new LabelError(IngressLabels.HstsMaxAge, maxAgeValue, "expected whole seconds, 0 to 2147483647 (31536000 is a year)"));
+        }
+        else if (preload && (!includeSubdomains || maxAge < HstsPolicy.PreloadMinimumMaxAge))
+        {
+            // hstspreload.org refuses anything less, and a preloaded host is hard to take off the lists: refuse it here.
+            errors.Add(new LabelError(IngressLabels.HstsPreload, labels[IngressLabels.HstsPreload],
+                $"needs {IngressLabels.HstsIncludeSubdomains}=true and {IngressLabels.HstsMaxAge} of at least {HstsPolicy.PreloadMinimumMaxAge} (one year), as the preload lists require"));
+        }
+
+        return errors.Count == count ? new HstsPolicy(maxAge, includeSubdomains, preload) : null;
+    }
+
+    private static bool ParseFlag(IReadOnlyDictionary<string, string> labels, string key, ImmutableArray<LabelError>.Builder errors)
+    {
+        if (!labels.TryGetValue(key, out var value))
+        {
+            return false;
+        }
+
+        if (bool.TryParse(value.Trim(), out var flag))
+        {
+            return flag;
+        }
+
+        errors.Add(new LabelError(key, value, "expected true or false"));
+        return false;
     }
 
     private static HealthProbe? ParseHealthCheck(IReadOnlyDictionary<string, string> labels, ImmutableArray<LabelError>.Builder errors)

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Ingress.Gateway.Routing;
 using Yarp.ReverseProxy.Configuration;
 
@@ -17,6 +18,23 @@ internal static class RouteMetadata
 
     /// <summary>Route metadata set by discovery on every route it builds; static routes don't have it.</summary>
     public const string DiscoveredKey = "ingress.discovered";
+
+    /// <summary>
+    /// The redirect <paramref name="route"/>'s metadata asks for (the <c>ingress.redirect.*</c> keys, as the labels), or null
+    /// when it asks for none or the values are invalid (<paramref name="errors"/>).
+    /// </summary>
+    public static RedirectRule? Redirect(this RouteConfig route, out ImmutableArray<LabelError> errors)
+    {
+        errors = [];
+        return route.Metadata is { } metadata ? LabelParser.ParseRedirect(metadata, out errors) : null;
+    }
+
+    /// <summary>The HSTS policy <paramref name="route"/>'s metadata asks for (the <c>ingress.hsts.*</c> keys, as the labels), or null.</summary>
+    public static HstsPolicy? Hsts(this RouteConfig route, out ImmutableArray<LabelError> errors)
+    {
+        errors = [];
+        return route.Metadata is { } metadata ? LabelParser.ParseHsts(metadata, out errors) : null;
+    }
 
     /// <summary>The service a cluster serves: its <see cref="ServiceKey"/> metadata, else the cluster ID.</summary>
     public static string ServiceName(this ClusterConfig cluster) =>

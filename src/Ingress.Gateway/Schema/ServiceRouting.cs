@@ -11,6 +11,8 @@ namespace Ingress.Gateway.Schema;
 /// <param name="Timeout">The request timeout of the service's routes, if <c>ingress.timeout</c> is set.</param>
 /// <param name="Protocol">How the gateway speaks to the tasks (<c>ingress.scheme</c>).</param>
 /// <param name="Acme">Whether the gateway obtains a certificate for the rule's host names by ACME (<c>ingress.tls.acme</c>).</param>
+/// <param name="Redirect">The redirect of the service's routes, if an <c>ingress.redirect.*</c> label is set.</param>
+/// <param name="Hsts">The HSTS header of the service's responses over TLS, if <c>ingress.hsts.maxage</c> is set.</param>
 public sealed record ServiceRouting(
     bool Enabled,
     ImmutableArray<PortMapping> Publish,
@@ -19,7 +21,67 @@ public sealed record ServiceRouting(
     HealthProbe? HealthCheck = null,
     TimeSpan? Timeout = null,
     BackendProtocol Protocol = BackendProtocol.Http1,
+    RedirectRule? Redirect = null,
+    HstsPolicy? Hsts = null,
     bool Acme = false);
+
+/// <summary>
+/// A redirect answered by the gateway instead of forwarding (<c>ingress.redirect.*</c>): a request whose scheme differs from
+/// <see cref="Scheme"/>, or whose host differs from <see cref="Host"/>, gets a <c>308</c> (or <c>307</c>) to the same path
+/// and query on that scheme and host. A request already there is forwarded as usual, so a redirect never loops.
+/// </summary>
+/// <param name="Scheme"><c>http</c> or <c>https</c>; null keeps the request's scheme.</param>
+/// <param name="Host">A host name (lower case); null keeps the request's host.</param>
+/// <param name="Port">The port for the <c>Location</c>; null for the default (see the README's labels table).</param>
+/// <param name="Permanent">308 when true (the default), 307 when false: both keep the method and the body.</param>
+public sealed record RedirectRule(string? Scheme, string? Host, int? Port, bool Permanent)
+{
+    /// <summary>Whether a request over cleartext HTTP can be redirected: the relay, which serves only cleartext, hands such routes to Kestrel.</summary>
+    public bool RedirectsCleartext => Scheme == "https" || Host is not null;
+
+    /// <summary>The labels that stand for this rule, with canonical values; discovery writes them as route metadata.</summary>
+    public IEnumerable<KeyValuePair<string, string>> ToLabels()
+    {
+        if (Scheme is not null)
+        {
+            yield return new(IngressLabels.RedirectScheme, Scheme);
+        }
+
+        if (Host is not null)
+        {
+            yield return new(IngressLabels.RedirectHost, Host);
+        }
+
+        if (Port is { } port)
+        {
+            yield return new(IngressLabels.RedirectPort, port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        yield return new(IngressLabels.RedirectPermanent, Permanent ? "true" : "false");
+    }
+}
+
+/// <summary>The <c>Strict-Transport-Security</c> header a service's responses carry over TLS (<c>ingress.hsts.*</c>; RFC 6797).</summary>
+/// <param name="MaxAge">Seconds a browser keeps to HTTPS for the host; 0 tells it to forget.</param>
+/// <param name="IncludeSubDomains">The policy covers every subdomain too.</param>
+/// <param name="Preload">Consent to be put on the browsers' preload lists (hstspreload.org).</param>
+public sealed record HstsPolicy(int MaxAge, bool IncludeSubDomains, bool Preload)
+{
+    /// <summary>The least max-age the preload lists accept (one year).</summary>
+    public const int PreloadMinimumMaxAge = 31_536_000;
+
+    /// <summary>The header value, as ASP.NET Core's HSTS middleware writes it: <c>max-age=N; includeSubDomains; preload</c>.</summary>
+    public string HeaderValue =>
+        $"max-age={MaxAge.ToString(System.Globalization.CultureInfo.InvariantCulture)}{(IncludeSubDomains ? "; includeSubDomains" : "")}{(Preload ? "; preload" : "")}";
+
+    /// <summary>The labels that stand for this policy, with canonical values; discovery writes them as route metadata.</summary>
+    public IEnumerable<KeyValuePair<string, string>> ToLabels()
+    {
+        yield return new(IngressLabels.HstsMaxAge, MaxAge.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        yield return new(IngressLabels.HstsIncludeSubdomains, IncludeSubDomains ? "true" : "false");
+        yield return new(IngressLabels.HstsPreload, Preload ? "true" : "false");
+    }
+}
 
 /// <summary>How the gateway speaks to a service's tasks (<c>ingress.scheme</c>).</summary>
 public enum BackendProtocol

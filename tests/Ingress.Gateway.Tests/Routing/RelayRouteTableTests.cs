@@ -168,6 +168,36 @@ public sealed class RelayRouteTableTests
         Assert.Null(Match(table, "nobody.test", "/nothing"));
     }
 
+    [Theory]
+    [InlineData(new[] { "ingress.redirect.scheme=https" }, true)]
+    [InlineData(new[] { "ingress.redirect.host=example.test" }, true)]
+    [InlineData(new[] { "ingress.redirect.scheme=http" }, false)]
+    [InlineData(new[] { "ingress.hsts.maxage=300" }, false)]
+    [InlineData(new string[0], false)]
+    public void Build_RouteThatMayRedirectCleartext_IsHandedOffForRedirect_OthersKeepTheirCluster(string[] metadata, bool redirects)
+    {
+        var route = Route("web", "/{**c}", discovered: true);
+        var withMetadata = new Dictionary<string, string>(route.Metadata!);
+        foreach (var pair in metadata.Select(m => m.Split('=', 2)))
+        {
+            withMetadata[pair[0]] = pair[1];
+        }
+
+        var asked = 0;
+
+        var table = RelayRouteTableBuilder.Build([Model(route with { Metadata = withMetadata })], [Port], _ =>
+        {
+            asked++;
+            return null;
+        });
+        var matched = table.ForPort(Port)!.Match("a.test"u8, "/x"u8, out _);
+
+        Assert.NotNull(matched);
+        Assert.Null(matched.Cluster);
+        Assert.Equal(redirects ? Ingress.Gateway.Http1.HandoffReason.Redirect : Ingress.Gateway.Http1.HandoffReason.Cluster, matched.Handoff);
+        Assert.Equal(redirects ? 0 : 1, asked);
+    }
+
     private static RouteConfig Route(string id, string path, string[]? hosts = null, bool discovered = false, int? order = null, int? port = null)
     {
         var metadata = new Dictionary<string, string>();

@@ -130,6 +130,47 @@ public sealed class RouteTableBuilderTests
     }
 
     [Fact]
+    public void Build_RedirectAndHsts_AreCarriedAsRouteMetadata_OnEveryRouteOfTheService()
+    {
+        var table = RouteTableBuilder.Build(
+            [Service("web", Labels("ingress.publish=8888:80,9000:80", "ingress.redirect.scheme=HTTPS", "ingress.redirect.port=8443", "ingress.hsts.maxage=300"), [Task("t1")])],
+            s_entryPorts);
+
+        Assert.Equal(2, table.Routes.Length);
+        foreach (var route in table.Routes)
+        {
+            Assert.Equal(new RedirectRule("https", null, 8443, Permanent: true), route.Redirect(out var redirectErrors));
+            Assert.Equal("max-age=300", route.Hsts(out var hstsErrors)!.HeaderValue);
+            Assert.Empty(redirectErrors);
+            Assert.Empty(hstsErrors);
+        }
+    }
+
+    [Fact]
+    public void Build_WithoutRedirectOrHstsLabels_RoutesCarryNoneOfTheirMetadata()
+    {
+        var route = Assert.Single(RouteTableBuilder.Build([Service("web", Labels("ingress.publish=8888:80"), [Task("t1")])], s_entryPorts).Routes);
+
+        Assert.DoesNotContain(route.Metadata!.Keys, k => k.StartsWith("ingress.redirect.", StringComparison.Ordinal) || k.StartsWith("ingress.hsts.", StringComparison.Ordinal));
+        Assert.Null(route.Redirect(out _));
+        Assert.Null(route.Hsts(out _));
+    }
+
+    [Fact]
+    public void Build_BadRedirectLabel_SkipsThatServiceWithTheLabelAndReason_OthersRouted()
+    {
+        var good = Service("good", Labels("ingress.publish=8888:80", "ingress.redirect.scheme=https"), [Task("t1")]);
+        var bad = Service("bad", Labels("ingress.publish=9000:80", "ingress.redirect.scheme=ftp"), [Task("t2")]);
+
+        var table = RouteTableBuilder.Build([good, bad], s_entryPorts);
+
+        Assert.Equal("good/publish/8888", Assert.Single(table.Routes).RouteId);
+        var invalid = Assert.Single(table.Invalid);
+        Assert.Equal("bad", invalid.Service.Name);
+        Assert.Equal("ingress.redirect.scheme=ftp: expected https or http", Assert.Single(invalid.Errors).ToString());
+    }
+
+    [Fact]
     public void Build_InvalidService_LeavesOthersRouted()
     {
         var good = Service("good", Labels("ingress.publish=8888:80"), [Task("t1")]);

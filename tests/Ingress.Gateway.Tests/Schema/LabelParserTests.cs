@@ -113,4 +113,87 @@ public sealed class LabelParserTests
         Assert.Null(routing);
         Assert.Contains(errors, e => e.Label == "ingress.port" && e.Reason.Contains("required", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Parse_RedirectScheme_IsPermanentByDefault_WithNoHostOrPort()
+    {
+        var routing = LabelParser.Parse(Labels("ingress.publish=80", "ingress.redirect.scheme= HTTPS "), out var errors);
+
+        Assert.Empty(errors);
+        Assert.Equal(new RedirectRule("https", null, null, Permanent: true), routing!.Redirect);
+        Assert.True(routing.Redirect!.RedirectsCleartext);
+        Assert.Null(routing.Hsts);
+    }
+
+    [Fact]
+    public void Parse_RedirectHostPortAndTemporary_AreAllKept()
+    {
+        var routing = LabelParser.Parse(
+            Labels("ingress.publish=80", "ingress.redirect.host=Example.COM", "ingress.redirect.port=8443", "ingress.redirect.permanent=false"), out var errors);
+
+        Assert.Empty(errors);
+        Assert.Equal(new RedirectRule(null, "example.com", 8443, Permanent: false), routing!.Redirect);
+        Assert.True(routing.Redirect!.RedirectsCleartext);
+    }
+
+    [Fact]
+    public void Parse_RedirectToHttpOnly_DoesNotRedirectCleartext()
+    {
+        var routing = LabelParser.Parse(Labels("ingress.publish=80", "ingress.redirect.scheme=http"), out _);
+
+        Assert.False(routing!.Redirect!.RedirectsCleartext);
+    }
+
+    [Theory]
+    [InlineData(new[] { "ingress.hsts.maxage=31536000" }, "max-age=31536000")]
+    [InlineData(new[] { "ingress.hsts.maxage=0" }, "max-age=0")]
+    [InlineData(new[] { "ingress.hsts.maxage=300", "ingress.hsts.includesubdomains=true" }, "max-age=300; includeSubDomains")]
+    [InlineData(new[] { "ingress.hsts.maxage=63072000", "ingress.hsts.includesubdomains=True", "ingress.hsts.preload=true" }, "max-age=63072000; includeSubDomains; preload")]
+    [InlineData(new[] { "ingress.hsts.maxage=300", "ingress.hsts.includesubdomains=false", "ingress.hsts.preload=false" }, "max-age=300")]
+    public void Parse_Hsts_GivesTheHeaderAspNetCoreWrites(string[] labels, string header)
+    {
+        var routing = LabelParser.Parse(Labels(["ingress.publish=80", .. labels]), out var errors);
+
+        Assert.Empty(errors);
+        Assert.Equal(header, routing!.Hsts!.HeaderValue);
+    }
+
+    [Theory]
+    [InlineData(new[] { "ingress.redirect.scheme=ftp" }, "ingress.redirect.scheme", "expected https or http")]
+    [InlineData(new[] { "ingress.redirect.scheme=https", "ingress.redirect.port=0" }, "ingress.redirect.port", "1-65535")]
+    [InlineData(new[] { "ingress.redirect.scheme=https", "ingress.redirect.port=70000" }, "ingress.redirect.port", "1-65535")]
+    [InlineData(new[] { "ingress.redirect.scheme=https", "ingress.redirect.permanent=yes" }, "ingress.redirect.permanent", "true (308) or false (307)")]
+    [InlineData(new[] { "ingress.redirect.host=bad host" }, "ingress.redirect.host", "one host name")]
+    [InlineData(new[] { "ingress.redirect.host=*.example.com" }, "ingress.redirect.host", "without a port or a wildcard")]
+    [InlineData(new[] { "ingress.redirect.host=example.com:8443" }, "ingress.redirect.host", "without a port")]
+    [InlineData(new[] { "ingress.redirect.port=443" }, "ingress.redirect.port", "needs ingress.redirect.scheme or ingress.redirect.host")]
+    [InlineData(new[] { "ingress.redirect.permanent=false" }, "ingress.redirect.permanent", "needs ingress.redirect.scheme")]
+    [InlineData(new[] { "ingress.hsts.maxage=-1" }, "ingress.hsts.maxage", "whole seconds")]
+    [InlineData(new[] { "ingress.hsts.maxage=1y" }, "ingress.hsts.maxage", "whole seconds")]
+    [InlineData(new[] { "ingress.hsts.maxage=99999999999" }, "ingress.hsts.maxage", "whole seconds")]
+    [InlineData(new[] { "ingress.hsts.maxage=300", "ingress.hsts.includesubdomains=1" }, "ingress.hsts.includesubdomains", "true or false")]
+    [InlineData(new[] { "ingress.hsts.includesubdomains=true" }, "ingress.hsts.includesubdomains", "needs ingress.hsts.maxage")]
+    [InlineData(new[] { "ingress.hsts.maxage=31536000", "ingress.hsts.preload=true" }, "ingress.hsts.preload", "includesubdomains=true")]
+    [InlineData(new[] { "ingress.hsts.maxage=300", "ingress.hsts.includesubdomains=true", "ingress.hsts.preload=true" }, "ingress.hsts.preload", "at least 31536000")]
+    [InlineData(new[] { "ingress.redirect.scheme=http", "ingress.hsts.maxage=300" }, "ingress.redirect.scheme", "would loop")]
+    public void Parse_InvalidRedirectOrHsts_ReturnsNullWithTheLabelAndReason(string[] labels, string label, string reason)
+    {
+        var routing = LabelParser.Parse(Labels(["ingress.publish=80", .. labels]), out var errors);
+
+        Assert.Null(routing);
+        Assert.Contains(errors, e => e.Label == label && e.Reason.Contains(reason, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ParseRedirectAndHsts_TheirOwnLabels_ReadBackWhatTheyWrote()
+    {
+        var redirect = new RedirectRule("https", "example.com", 8443, Permanent: false);
+        var hsts = new HstsPolicy(31536000, IncludeSubDomains: true, Preload: true);
+        var metadata = redirect.ToLabels().Concat(hsts.ToLabels()).ToDictionary(p => p.Key, p => p.Value);
+
+        Assert.Equal(redirect, LabelParser.ParseRedirect(metadata, out var redirectErrors));
+        Assert.Equal(hsts, LabelParser.ParseHsts(metadata, out var hstsErrors));
+        Assert.Empty(redirectErrors);
+        Assert.Empty(hstsErrors);
+    }
 }

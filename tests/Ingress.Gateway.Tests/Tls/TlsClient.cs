@@ -54,4 +54,25 @@ internal static class TlsClient
             Timeout = TimeSpan.FromSeconds(10),
         };
     }
+
+    /// <summary>
+    /// An HttpClient for <c>http://</c> and <c>https://</c> URLs whose names all stand for loopback (each request goes to
+    /// 127.0.0.1 at the URL's port), trusting only the test CA: it can follow a redirect from a gateway's plain entry port
+    /// to its TLS port, as a browser would.
+    /// </summary>
+    public static HttpClient LoopbackClient(TestCertificates certificates, bool followRedirects)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = followRedirects,
+            ConnectCallback = async (context, token) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                await socket.ConnectAsync(IPAddress.Loopback, context.DnsEndPoint.Port, token);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+            SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, errors) => certificates.Validate(certificate, errors) },
+        };
+        return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
+    }
 }

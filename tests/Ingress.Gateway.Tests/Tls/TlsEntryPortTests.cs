@@ -198,48 +198,4 @@ public sealed class TlsEntryPortTests
     }
 
     private static string KeyBody(string pem) => pem.Split('\n')[1].Trim();
-
-    /// <summary>A gateway with one plain entry port, one TLS port serving its routes, and one backend behind a catch-all route.</summary>
-    private sealed class TlsGateway(GatewayTestHost gateway, TestBackend backend, int port) : IAsyncDisposable
-    {
-        public GatewayTestHost Gateway { get; } = gateway;
-
-        public TestBackend Backend { get; } = backend;
-
-        public int Port { get; } = port;
-
-        public static async Task<TlsGateway> StartAsync(
-            TestCertificates certificates, Dictionary<string, string?>? extra = null, TimeProvider? time = null, RecordingLogger<CertificateStore>? log = null)
-        {
-            var backend = await TestBackend.StartAsync("backend");
-            var port = FreePort.Next();
-            var settings = StaticRoutes.CatchAll([backend]);
-            settings["Ingress:Tls:Ports:0:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            settings["Ingress:Tls:CertificatesPath"] = certificates.Folder;
-            foreach (var (key, value) in extra ?? [])
-            {
-                settings[key] = value;
-            }
-
-            var gateway = await GatewayTestHost.StartAsync(settings, configure: builder =>
-            {
-                if (time is not null)
-                {
-                    builder.Services.AddSingleton(time);
-                }
-
-                if (log is not null)
-                {
-                    builder.Services.AddSingleton<ILogger<CertificateStore>>(log);
-                }
-            });
-            return new TlsGateway(gateway, backend, port);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await Gateway.DisposeAsync();
-            await Backend.DisposeAsync();
-        }
-    }
 }

@@ -60,6 +60,12 @@ public sealed class DnsServiceOptions
     /// <summary>As the <c>ingress.tls.acme</c> label.</summary>
     public string? Acme { get; set; }
 
+    /// <summary>As the <c>ingress.redirect.*</c> labels: <c>Redirect:Scheme</c>, <c>Redirect:Host</c>, <c>Redirect:Port</c>, <c>Redirect:Permanent</c>.</summary>
+    public DnsRedirectOptions Redirect { get; set; } = new();
+
+    /// <summary>As the <c>ingress.hsts.*</c> labels: <c>Hsts:MaxAge</c>, <c>Hsts:IncludeSubdomains</c>, <c>Hsts:Preload</c>.</summary>
+    public DnsHstsOptions Hsts { get; set; } = new();
+
     /// <summary>The labels this entry stands for, so DNS services are validated and routed exactly like labelled ones.</summary>
     public IReadOnlyDictionary<string, string> ToLabels()
     {
@@ -71,6 +77,13 @@ public sealed class DnsServiceOptions
         Add(IngressLabels.LoadBalancing, LoadBalancing);
         Add(IngressLabels.Scheme, Scheme);
         Add(IngressLabels.TlsAcme, Acme);
+        Add(IngressLabels.RedirectScheme, Redirect.Scheme);
+        Add(IngressLabels.RedirectHost, Redirect.Host);
+        Add(IngressLabels.RedirectPort, Redirect.Port);
+        Add(IngressLabels.RedirectPermanent, Redirect.Permanent);
+        Add(IngressLabels.HstsMaxAge, Hsts.MaxAge);
+        Add(IngressLabels.HstsIncludeSubdomains, Hsts.IncludeSubdomains);
+        Add(IngressLabels.HstsPreload, Hsts.Preload);
         return labels;
 
         void Add(string key, string? value)
@@ -81,4 +94,33 @@ public sealed class DnsServiceOptions
             }
         }
     }
+}
+
+/// <summary>A DNS service's redirect, as its <c>ingress.redirect.*</c> labels (text, validated as the labels are).</summary>
+public sealed class DnsRedirectOptions
+{
+    /// <summary>As <c>ingress.redirect.scheme</c>.</summary>
+    public string? Scheme { get; set; }
+
+    /// <summary>As <c>ingress.redirect.host</c>.</summary>
+    public string? Host { get; set; }
+
+    /// <summary>As <c>ingress.redirect.port</c>.</summary>
+    public string? Port { get; set; }
+
+    /// <summary>As <c>ingress.redirect.permanent</c>.</summary>
+    public string? Permanent { get; set; }
+}
+
+/// <summary>A DNS service's HSTS header, as its <c>ingress.hsts.*</c> labels (text, validated as the labels are).</summary>
+public sealed class DnsHstsOptions
+{
+    /// <summary>As <c>ingress.hsts.maxage</c>.</summary>
+    public string? MaxAge { get; set; }
+
+    /// <summary>As <c>ingress.hsts.includesubdomains</c>.</summary>
+    public string? IncludeSubdomains { get; set; }
+
+    /// <summary>As <c>ingress.hsts.preload</c>.</summary>
+    public string? Preload { get; set; }
 }

@@ -1,16 +1,17 @@
 using System.Text;
+using Ingress.Gateway.Http1;
 using Yarp.ReverseProxy.Model;
 
 namespace Ingress.Gateway.Routing.Snapshot;
 
 /// <summary>
 /// One YARP route as the relay matches it: a path prefix (literal segments, then a catch-all), host names, and the
-/// ranking ASP.NET Core routing gives it. <see cref="Cluster"/> is null when the route's cluster needs the YARP
-/// pipeline; a request that picks such a route is handed to Kestrel.
+/// ranking ASP.NET Core routing gives it. <see cref="Cluster"/> is null when the route needs the YARP pipeline (its
+/// cluster, or a redirect); a request that picks such a route is handed to Kestrel, for <see cref="Handoff"/>.
 /// </summary>
 internal sealed class RelayRoute
 {
-    public RelayRoute(RouteModel model, string pathPrefix, bool hasHosts, bool isStatic, decimal precedence, RelayCluster? cluster)
+    public RelayRoute(RouteModel model, string pathPrefix, bool hasHosts, bool isStatic, decimal precedence, RelayCluster? cluster, HandoffReason handoff = HandoffReason.Cluster)
     {
         Model = model;
         RouteId = model.Config.RouteId;
@@ -20,6 +21,7 @@ internal sealed class RelayRoute
         Order = model.Config.Order ?? 0;
         Precedence = precedence;
         Cluster = cluster;
+        Handoff = cluster is null ? handoff : HandoffReason.None;
     }
 
     public RouteModel Model { get; }
@@ -41,6 +43,9 @@ internal sealed class RelayRoute
     public decimal Precedence { get; }
 
     public RelayCluster? Cluster { get; }
+
+    /// <summary>Why a request for this route is handed to Kestrel when <see cref="Cluster"/> is null: <see cref="HandoffReason.Cluster"/> or <see cref="HandoffReason.Redirect"/>.</summary>
+    public HandoffReason Handoff { get; }
 
     /// <summary>True when <paramref name="path"/> (starting with '/') is within this route's prefix, segment-wise and ignoring case.</summary>
     public bool MatchesPath(ReadOnlySpan<byte> path)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Ingress.Gateway.Http1;
 using Ingress.Gateway.Schema;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Model;
@@ -37,13 +38,19 @@ internal static class RelayRouteTableBuilder
             }
 
             RelayCluster? cluster = null;
-            if (model.Cluster is { } state && !clusters.TryGetValue(state, out cluster))
+            var handoff = HandoffReason.Cluster;
+            if (model.Config.Redirect(out _) is { RedirectsCleartext: true })
+            {
+                // The relay serves cleartext only, where such a route may answer a redirect: the YARP path answers it.
+                handoff = HandoffReason.Redirect;
+            }
+            else if (model.Cluster is { } state && !clusters.TryGetValue(state, out cluster))
             {
                 clusters[state] = cluster = clusterFor(state);
             }
 
             var isStatic = model.Config.Metadata?.ContainsKey(RouteMetadata.DiscoveredKey) != true;
-            var route = new RelayRoute(model, shape.PathPrefix, shape.Hosts.Length > 0, isStatic, shape.Precedence, cluster);
+            var route = new RelayRoute(model, shape.PathPrefix, shape.Hosts.Length > 0, isStatic, shape.Precedence, cluster, handoff);
             foreach (var port in targets)
             {
                 port.Add(route, shape.Hosts);

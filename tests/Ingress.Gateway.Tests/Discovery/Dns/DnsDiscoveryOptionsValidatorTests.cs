@@ -1,6 +1,7 @@
 using Ingress.Gateway.Configuration;
 using Ingress.Gateway.Discovery.Dns;
 using Ingress.Gateway.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ingress.Gateway.Tests.Discovery.Dns;
 
@@ -62,5 +63,44 @@ public sealed class DnsDiscoveryOptionsValidatorTests
 
         Assert.Contains($"Ingress:Discovery:Dns:{key} = ", ex.Message);
         Assert.Contains("must be positive", ex.Message);
+    }
+
+    [Fact]
+    public async Task Build_DnsServiceRedirectAndHsts_BindToTheLabelsOfTheSameNames()
+    {
+        await using var app = GatewayApplication.Build([
+            "--Ingress:Discovery:Dns:Enabled=true",
+            "--Ingress:Discovery:Dns:Services:0:Name=web",
+            "--Ingress:Discovery:Dns:Services:0:Publish=8888:80",
+            "--Ingress:Discovery:Dns:Services:0:Redirect:Scheme=https",
+            "--Ingress:Discovery:Dns:Services:0:Redirect:Port=8443",
+            "--Ingress:Discovery:Dns:Services:0:Redirect:Permanent=false",
+            "--Ingress:Discovery:Dns:Services:0:Hsts:MaxAge=300",
+            "--Ingress:Discovery:Dns:Services:0:Hsts:IncludeSubdomains=true",
+        ]);
+
+        var labels = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DnsDiscoveryOptions>>().Value.Services.Single().ToLabels();
+        var routing = Ingress.Gateway.Schema.LabelParser.Parse(labels, out var errors);
+
+        Assert.Empty(errors);
+        Assert.Equal(new Ingress.Gateway.Schema.RedirectRule("https", null, 8443, Permanent: false), routing!.Redirect);
+        Assert.Equal("max-age=300; includeSubDomains", routing.Hsts!.HeaderValue);
+    }
+
+    [Theory]
+    [InlineData("Redirect:Scheme", "ftp", "ingress.redirect.scheme=ftp")]
+    [InlineData("Redirect:Host", "*.example.com", "ingress.redirect.host=*.example.com")]
+    [InlineData("Hsts:MaxAge", "-5", "ingress.hsts.maxage=-5")]
+    public void Build_DnsServiceWithBadRedirectOrHsts_NamesTheEntryAndTheLabel(string key, string value, string label)
+    {
+        var ex = Assert.Throws<GatewayConfigurationException>(() => GatewayApplication.Build([
+            "--Ingress:Discovery:Dns:Enabled=true",
+            "--Ingress:Discovery:Dns:Services:0:Name=web",
+            "--Ingress:Discovery:Dns:Services:0:Publish=8888:80",
+            $"--Ingress:Discovery:Dns:Services:0:{key}={value}",
+        ]));
+
+        Assert.Contains("Ingress:Discovery:Dns:Services:0", ex.Message);
+        Assert.Contains(label, ex.Message);
     }
 }
