@@ -35,23 +35,28 @@ internal static class TlsClient
     }
 
     /// <summary>An HttpClient that sends every request for <c>https://name:port/</c> to the gateway's loopback port, trusting only the test CA.</summary>
-    public static HttpClient HttpClient(TestCertificates certificates, int port, Version version)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, token) =>
-            {
-                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                await socket.ConnectAsync(IPAddress.Loopback, port, token);
-                return new NetworkStream(socket, ownsSocket: true);
-            },
-            SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, errors) => certificates.Validate(certificate, errors) },
-        };
-        return new HttpClient(handler)
+    public static HttpClient HttpClient(TestCertificates certificates, int port, Version version) =>
+        new(Handler(certificates, port))
         {
             DefaultRequestVersion = version,
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
             Timeout = TimeSpan.FromSeconds(10),
         };
-    }
+
+    /// <summary>
+    /// The handler under <see cref="HttpClient(TestCertificates, int, Version)"/>, for clients that bring their own (a gRPC
+    /// channel): connects to the gateway's loopback port whatever the URI's host (which stays the SNI), trusts only the
+    /// test CA, and calls <paramref name="connected"/> for each TCP connection it opens.
+    /// </summary>
+    public static SocketsHttpHandler Handler(TestCertificates certificates, int port, Action? connected = null) => new()
+    {
+        ConnectCallback = async (_, token) =>
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            await socket.ConnectAsync(IPAddress.Loopback, port, token);
+            connected?.Invoke();
+            return new NetworkStream(socket, ownsSocket: true);
+        },
+        SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, errors) => certificates.Validate(certificate, errors) },
+    };
 }

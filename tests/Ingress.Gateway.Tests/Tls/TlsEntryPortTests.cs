@@ -212,9 +212,7 @@ public sealed class TlsEntryPortTests
             TestCertificates certificates, Dictionary<string, string?>? extra = null, TimeProvider? time = null, RecordingLogger<CertificateStore>? log = null)
         {
             var backend = await TestBackend.StartAsync("backend");
-            var port = FreePort.Next();
             var settings = StaticRoutes.CatchAll([backend]);
-            settings["Ingress:Tls:Ports:0:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
             settings["Ingress:Tls:CertificatesPath"] = certificates.Folder;
             foreach (var (key, value) in extra ?? [])
             {
@@ -232,8 +230,8 @@ public sealed class TlsEntryPortTests
                 {
                     builder.Services.AddSingleton<ILogger<CertificateStore>>(log);
                 }
-            });
-            return new TlsGateway(gateway, backend, port);
+            }, tlsPortCount: 1);
+            return new TlsGateway(gateway, backend, gateway.TlsPorts[0]);
         }
 
         public async ValueTask DisposeAsync()
