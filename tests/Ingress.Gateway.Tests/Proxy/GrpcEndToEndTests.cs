@@ -1,0 +1,232 @@
+using System.Globalization;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Ingress.Gateway.Tests.Tls;
+using static Ingress.Gateway.Tests.Common.Swarm;
+
+namespace Ingress.Gateway.Tests.Proxy;
+
+/// <summary>
+/// gRPC end to end: a real Grpc.Net.Client on the gateway's TLS port (ALPN h2), the gateway, and a real Grpc.AspNetCore
+/// server that speaks only HTTP/2 over cleartext, registered as a service with <c>ingress.scheme=h2c</c>. The TLS port
+/// is served by Kestrel and YARP whether the relay is on or not; both settings are run where the call shape matters.
+/// </summary>
+public sealed class GrpcEndToEndTests
+{
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Unary_ThroughTheTlsPort_ReachesTheH2cServer_WithItsTrailers(bool relay)
+    {
+        await using var grpc = await GrpcGateway.StartAsync(relay);
+
+        using var call = grpc.Client.UnaryAsync(new EchoRequest { Text = "hello" });
+        var reply = await call.ResponseAsync;
+
+        Assert.Equal("hello", reply.Text);
+        Assert.Equal("echo-1", reply.Replica);
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+        Assert.Equal("echo-1", call.GetTrailers().GetValue("x-replica"));
+    }
+
+    [Fact]
+    public async Task ServerStreaming_AHundredMessages_ArriveAllInOrder()
+    {
+        await using var grpc = await GrpcGateway.StartAsync();
+
+        using var call = grpc.Client.Count(new EchoRequest { Text = "n", Count = 100 }, deadline: Deadline());
+        var sequences = new List<int>();
+        await foreach (var reply in call.ResponseStream.ReadAllAsync())
+        {
+            sequences.Add(reply.Sequence);
+        }
+
+        Assert.Equal(Enumerable.Range(1, 100), sequences);
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+    }
+
+    [Fact]
+    public async Task ClientStreaming_FiftyMessages_ReachTheServerAllInOrder()
+    {
+        await using var grpc = await GrpcGateway.StartAsync();
+        var texts = Enumerable.Range(1, 50).Select(i => "m" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+
+        using var call = grpc.Client.Join(deadline: Deadline());
+        foreach (var text in texts)
+        {
+            await call.RequestStream.WriteAsync(new EchoRequest { Text = text });
+        }
+
+        await call.RequestStream.CompleteAsync();
+        var reply = await call.ResponseAsync;
+
+        Assert.Equal(50, reply.Sequence);
+        Assert.Equal(string.Join(',', texts), reply.Text);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task BidirectionalStreaming_EachMessage_IsAnsweredBeforeTheNextIsSent(bool relay)
+    {
+        // Ping-pong: the next request is written only after the reply to the previous one arrived, so a gateway that
+        // buffered either direction until its end would stall this call into its deadline.
+        await using var grpc = await GrpcGateway.StartAsync(relay);
+
+        using var call = grpc.Client.Chat(deadline: Deadline());
+        for (var i = 1; i <= 20; i++)
+        {
+            var text = "ping " + i.ToString(CultureInfo.InvariantCulture);
+            await call.RequestStream.WriteAsync(new EchoRequest { Text = text });
+            Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None), $"No reply to {text}");
+            Assert.Equal(text, call.ResponseStream.Current.Text);
+            Assert.Equal(i, call.ResponseStream.Current.Sequence);
+        }
+
+        await call.RequestStream.CompleteAsync();
+        Assert.False(await call.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+    }
+
+    [Fact]
+    public async Task Deadline_ReachesTheServer_WhichSeesTheCallCancelled()
+    {
+        await using var grpc = await GrpcGateway.StartAsync();
+
+        var ex = await Assert.ThrowsAsync<RpcException>(async () =>
+            await grpc.Client.HangAsync(new EchoRequest(), deadline: DateTime.UtcNow.AddSeconds(1)));
+
+        Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
+        await Eventually.WaitUntilAsync(() => grpc.Backend.HangsCancelled == 1, "the server to see the call cancelled");
+        // The server had a deadline of its own: grpc-timeout went through the gateway.
+        Assert.NotEqual(DateTime.MaxValue, grpc.Backend.LastHangDeadline);
+    }
+
+    [Fact]
+    public async Task Cancellation_ByTheClient_ReachesTheServer()
+    {
+        await using var grpc = await GrpcGateway.StartAsync();
+        using var cancel = new CancellationTokenSource();
+
+        using var call = grpc.Client.HangAsync(new EchoRequest(), cancellationToken: cancel.Token);
+        await Eventually.WaitUntilAsync(() => grpc.Backend.HangsStarted == 1, "the call to reach the server");
+        await cancel.CancelAsync();
+
+        var ex = await Assert.ThrowsAsync<RpcException>(async () => await call.ResponseAsync);
+        Assert.Equal(StatusCode.Cancelled, ex.StatusCode);
+        // No deadline here: only the stream reset the gateway passed on can have cancelled the server's call.
+        await Eventually.WaitUntilAsync(() => grpc.Backend.HangsCancelled == 1, "the server to see the call cancelled");
+        Assert.Equal(DateTime.MaxValue, grpc.Backend.LastHangDeadline);
+    }
+
+    [Fact]
+    public async Task Status_NotFoundWithDetailAndTrailer_ReachesTheClientAsSent()
+    {
+        await using var grpc = await GrpcGateway.StartAsync();
+
+        var ex = await Assert.ThrowsAsync<RpcException>(async () =>
+            await grpc.Client.FailAsync(new EchoRequest { Text = "no such order" }, deadline: Deadline()));
+
+        Assert.Equal(StatusCode.NotFound, ex.StatusCode);
+        Assert.Equal("no such order", ex.Status.Detail);
+        Assert.Equal("no such order", ex.Trailers.GetValue("x-missing"));
+    }
+
+    [Fact]
+    public async Task Call_ToAServiceWithNoReplica_FailsUnavailable_NotAHang()
+    {
+        await using var grpc = await GrpcGateway.StartAsync();
+        var client = grpc.ClientFor("empty.test");
+
+        // Within a deadline, so that a hang shows as DeadlineExceeded, not as a test that never ends.
+        var ex = await Assert.ThrowsAsync<RpcException>(async () =>
+            await client.UnaryAsync(new EchoRequest { Text = "anyone?" }, deadline: Deadline()));
+
+        Assert.Equal(StatusCode.Unavailable, ex.StatusCode);
+    }
+
+    private static DateTime Deadline() => DateTime.UtcNow.AddSeconds(10);
+
+    /// <summary>
+    /// A gateway with a TLS port, one gRPC server behind it as the service <c>grpc</c> (host <c>grpc.test</c>,
+    /// <c>ingress.scheme=h2c</c>), and the service <c>empty</c> (host <c>empty.test</c>) scaled to zero; ready once a call
+    /// through the TLS port has succeeded.
+    /// </summary>
+    private sealed class GrpcGateway : IAsyncDisposable
+    {
+        private readonly TestCertificates _certificates;
+        private readonly List<GrpcChannel> _channels = [];
+
+        private GrpcGateway(TestCertificates certificates, GatewayTestHost gateway, EchoBackend backend)
+        {
+            _certificates = certificates;
+            Gateway = gateway;
+            Backend = backend;
+            Client = ClientFor("grpc.test");
+        }
+
+        public GatewayTestHost Gateway { get; }
+
+        public EchoBackend Backend { get; }
+
+        /// <summary>A client of the service <c>grpc</c>.</summary>
+        public Echo.EchoClient Client { get; }
+
+        public static async Task<GrpcGateway> StartAsync(bool relay = true)
+        {
+            var certificates = new TestCertificates();
+            certificates.WriteCombined("site.pem", "grpc.test", "empty.test");
+            var backend = await EchoBackend.StartAsync("echo-1");
+            var gateway = await GatewayTestHost.StartAsync(
+                new Dictionary<string, string?>
+                {
+                    ["Ingress:Tls:CertificatesPath"] = certificates.Folder,
+                    ["Ingress:Transport:Relay"] = relay.ToString(CultureInfo.InvariantCulture),
+                },
+                tlsPortCount: 1);
+            var grpc = new GrpcGateway(certificates, gateway, backend);
+            var port = backend.Port.ToString(CultureInfo.InvariantCulture);
+            gateway.Sink.Publish(Snapshot(
+                "docker",
+                Service("grpc", Labels("ingress.host=grpc.test", $"ingress.port={port}", "ingress.scheme=h2c"), [Task("g1", backend.Ip)]),
+                Service("empty", Labels("ingress.host=empty.test", $"ingress.port={port}", "ingress.scheme=h2c"), [])));
+            await Eventually.WaitAsync(grpc.TryUnaryAsync, ok => ok, TimeSpan.FromSeconds(10), "a gRPC call through the TLS port to succeed");
+            return grpc;
+        }
+
+        /// <summary>A client for the service with host <paramref name="host"/>, through the gateway's TLS port.</summary>
+        public Echo.EchoClient ClientFor(string host)
+        {
+            var port = Gateway.TlsPorts[0];
+            var channel = GrpcChannel.ForAddress(
+                $"https://{host}:{port.ToString(CultureInfo.InvariantCulture)}",
+                new GrpcChannelOptions { HttpHandler = TlsClient.Handler(_certificates, port), DisposeHttpClient = true });
+            _channels.Add(channel);
+            return new Echo.EchoClient(channel);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var channel in _channels)
+            {
+                channel.Dispose();
+            }
+
+            await Gateway.DisposeAsync();
+            await Backend.DisposeAsync();
+            _certificates.Dispose();
+        }
+
+        private async Task<bool> TryUnaryAsync()
+        {
+            try
+            {
+                return (await Client.UnaryAsync(new EchoRequest { Text = "ready?" }, deadline: Deadline())).Text == "ready?";
+            }
+            catch (RpcException)
+            {
+                return false;
+            }
+        }
+    }
+}
