@@ -145,6 +145,23 @@ public sealed class GrpcEndToEndTests
         Assert.Equal(StatusCode.Unavailable, ex.StatusCode);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Call_OnTheCleartextEntryPort_FailsWithHttp11Required_NotAHang(bool relay)
+    {
+        // A cleartext entry port offers HTTP/1.1 only (Kestrel does not offer h2c beside HTTP/1.1 without TLS, and the
+        // relay speaks HTTP/1.1): a gRPC client's prior-knowledge HTTP/2 must get an error, not a hang.
+        await using var grpc = await GrpcGateway.StartAsync(relay);
+        var client = grpc.ClientFor("grpc.test", tls: false);
+
+        var ex = await Assert.ThrowsAsync<RpcException>(async () =>
+            await client.UnaryAsync(new EchoRequest { Text = "h2c?" }, deadline: Deadline()));
+
+        Assert.Equal(StatusCode.Internal, ex.StatusCode);
+        Assert.Contains("HTTP_1_1_REQUIRED", ex.Status.Detail, StringComparison.Ordinal);
+    }
+
     private static DateTime Deadline() => DateTime.UtcNow.AddSeconds(10);
 
     /// <summary>
@@ -190,16 +207,16 @@ public sealed class GrpcEndToEndTests
                 "docker",
                 Service("grpc", Labels("ingress.host=grpc.test", $"ingress.port={port}", "ingress.scheme=h2c"), [Task("g1", backend.Ip)]),
                 Service("empty", Labels("ingress.host=empty.test", $"ingress.port={port}", "ingress.scheme=h2c"), [])));
-            await Eventually.WaitAsync(grpc.TryUnaryAsync, ok => ok, TimeSpan.FromSeconds(10), "a gRPC call through the TLS port to succeed");
+            await Eventually.WaitAsync(grpc.TryUnaryAsync, status => status.StatusCode == StatusCode.OK, TimeSpan.FromSeconds(10), "a gRPC call through the TLS port to succeed");
             return grpc;
         }
 
-        /// <summary>A client for the service with host <paramref name="host"/>, through the gateway's TLS port.</summary>
-        public Echo.EchoClient ClientFor(string host)
+        /// <summary>A client for the service with host <paramref name="host"/>, through the gateway's TLS port, or its cleartext entry port.</summary>
+        public Echo.EchoClient ClientFor(string host, bool tls = true)
         {
-            var port = Gateway.TlsPorts[0];
+            var port = tls ? Gateway.TlsPorts[0] : Gateway.EntryPorts[0];
             var channel = GrpcChannel.ForAddress(
-                $"https://{host}:{port.ToString(CultureInfo.InvariantCulture)}",
+                $"{(tls ? "https" : "http")}://{host}:{port.ToString(CultureInfo.InvariantCulture)}",
                 new GrpcChannelOptions { HttpHandler = TlsClient.Handler(_certificates, port), DisposeHttpClient = true });
             _channels.Add(channel);
             return new Echo.EchoClient(channel);
@@ -217,15 +234,18 @@ public sealed class GrpcEndToEndTests
             _certificates.Dispose();
         }
 
-        private async Task<bool> TryUnaryAsync()
+        /// <summary>One unary call's status, so that a gateway never ready says how its calls failed.</summary>
+        private async Task<Status> TryUnaryAsync()
         {
             try
             {
-                return (await Client.UnaryAsync(new EchoRequest { Text = "ready?" }, deadline: Deadline())).Text == "ready?";
+                using var call = Client.UnaryAsync(new EchoRequest { Text = "ready?" }, deadline: Deadline());
+                await call.ResponseAsync;
+                return call.GetStatus();
             }
-            catch (RpcException)
+            catch (RpcException ex)
             {
-                return false;
+                return ex.Status;
             }
         }
     }

@@ -45,8 +45,9 @@ internal static class TlsClient
 
     /// <summary>
     /// The handler under <see cref="HttpClient(TestCertificates, int, Version)"/>, for clients that bring their own (a gRPC
-    /// channel): connects to the gateway's loopback port whatever the URI's host (which stays the SNI), trusts only the
-    /// test CA, and calls <paramref name="connected"/> for each TCP connection it opens.
+    /// channel): connects to the gateway's loopback <paramref name="port"/> whatever the URI's host (which stays the SNI
+    /// for <c>https</c>; an <c>http</c> URI gets cleartext), trusts only the test CA, and calls <paramref name="connected"/>
+    /// for each TCP connection it opens.
     /// </summary>
     public static SocketsHttpHandler Handler(TestCertificates certificates, int port, Action? connected = null) => new()
     {
