@@ -42,12 +42,12 @@ internal sealed class EchoBackend : IAsyncDisposable
     /// <summary>The deadline the server saw on the last <c>Hang</c> (from <c>grpc-timeout</c>); <see cref="DateTime.MaxValue"/> for none.</summary>
     public DateTime LastHangDeadline => new(Interlocked.Read(ref _lastHangDeadlineTicks), DateTimeKind.Utc);
 
-    public static async Task<EchoBackend> StartAsync(string name, string ip = "127.0.0.1")
+    public static async Task<EchoBackend> StartAsync(string name, string ip = "127.0.0.1", int port = 0)
     {
         var backend = new EchoBackend(name, ip);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(ip), 0, l => l.Protocols = HttpProtocols.Http2));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(ip), port, l => l.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(backend);
         var app = builder.Build();
@@ -57,6 +57,33 @@ internal sealed class EchoBackend : IAsyncDisposable
         backend._app = app;
         backend.Port = new Uri(address).Port;
         return backend;
+    }
+
+    /// <summary>Starts one server per name on the same port of 127.0.0.2, .3, ...: a service's tasks share their target port.</summary>
+    public static async Task<EchoBackend[]> StartReplicasAsync(params string[] names)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreePort.Next();
+            var started = new List<EchoBackend>();
+            try
+            {
+                for (var i = 0; i < names.Length; i++)
+                {
+                    started.Add(await StartAsync(names[i], $"127.0.0.{i + 2}", port));
+                }
+
+                return [.. started];
+            }
+            catch (IOException) when (attempt < 5)
+            {
+                // The port was taken meanwhile: release what started and pick another.
+                foreach (var backend in started)
+                {
+                    await backend.DisposeAsync();
+                }
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()

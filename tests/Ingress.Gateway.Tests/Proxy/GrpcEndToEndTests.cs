@@ -20,13 +20,32 @@ public sealed class GrpcEndToEndTests
     {
         await using var grpc = await GrpcGateway.StartAsync(relay);
 
-        using var call = grpc.Client.UnaryAsync(new EchoRequest { Text = "hello" });
+        using var call = grpc.Client.UnaryAsync(new EchoRequest { Text = "hello" }, deadline: Deadline());
         var reply = await call.ResponseAsync;
 
         Assert.Equal("hello", reply.Text);
         Assert.Equal("echo-1", reply.Replica);
         Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
         Assert.Equal("echo-1", call.GetTrailers().GetValue("x-replica"));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Unary_ToThreeReplicas_RotatesCallByCall_OnOneConnection(bool relay)
+    {
+        // gRPC keeps one HTTP/2 connection open: balancing per connection would send every call to one replica.
+        await using var grpc = await GrpcGateway.StartAsync(relay, replicas: 3);
+
+        var replicas = new List<string>();
+        for (var i = 0; i < 30; i++)
+        {
+            replicas.Add((await grpc.Client.UnaryAsync(new EchoRequest { Text = "who?" }, deadline: Deadline())).Replica);
+        }
+
+        Assert.Equal(3, replicas.Distinct().Count());
+        Assert.All(replicas.Select((r, i) => (r, i)), x => Assert.Equal(replicas[x.i % 3], x.r));
+        Assert.Equal(1, grpc.Connections);
     }
 
     [Fact]
@@ -165,7 +184,7 @@ public sealed class GrpcEndToEndTests
     private static DateTime Deadline() => DateTime.UtcNow.AddSeconds(10);
 
     /// <summary>
-    /// A gateway with a TLS port, one gRPC server behind it as the service <c>grpc</c> (host <c>grpc.test</c>,
+    /// A gateway with a TLS port, gRPC servers behind it as the service <c>grpc</c> (host <c>grpc.test</c>,
     /// <c>ingress.scheme=h2c</c>), and the service <c>empty</c> (host <c>empty.test</c>) scaled to zero; ready once a call
     /// through the TLS port has succeeded.
     /// </summary>
@@ -173,27 +192,34 @@ public sealed class GrpcEndToEndTests
     {
         private readonly TestCertificates _certificates;
         private readonly List<GrpcChannel> _channels = [];
+        private int _connections;
 
-        private GrpcGateway(TestCertificates certificates, GatewayTestHost gateway, EchoBackend backend)
+        private GrpcGateway(TestCertificates certificates, GatewayTestHost gateway, EchoBackend[] backends)
         {
             _certificates = certificates;
             Gateway = gateway;
-            Backend = backend;
+            Backends = backends;
             Client = ClientFor("grpc.test");
         }
 
         public GatewayTestHost Gateway { get; }
 
-        public EchoBackend Backend { get; }
+        /// <summary>The service's replicas, named echo-1, echo-2, ...</summary>
+        public EchoBackend[] Backends { get; }
+
+        public EchoBackend Backend => Backends[0];
+
+        /// <summary>TCP connections the clients opened to the gateway.</summary>
+        public int Connections => Volatile.Read(ref _connections);
 
         /// <summary>A client of the service <c>grpc</c>.</summary>
         public Echo.EchoClient Client { get; }
 
-        public static async Task<GrpcGateway> StartAsync(bool relay = true)
+        public static async Task<GrpcGateway> StartAsync(bool relay = true, int replicas = 1)
         {
             var certificates = new TestCertificates();
             certificates.WriteCombined("site.pem", "grpc.test", "empty.test");
-            var backend = await EchoBackend.StartAsync("echo-1");
+            var backends = await EchoBackend.StartReplicasAsync([.. Enumerable.Range(1, replicas).Select(i => "echo-" + i.ToString(CultureInfo.InvariantCulture))]);
             var gateway = await GatewayTestHost.StartAsync(
                 new Dictionary<string, string?>
                 {
@@ -201,11 +227,14 @@ public sealed class GrpcEndToEndTests
                     ["Ingress:Transport:Relay"] = relay.ToString(CultureInfo.InvariantCulture),
                 },
                 tlsPortCount: 1);
-            var grpc = new GrpcGateway(certificates, gateway, backend);
-            var port = backend.Port.ToString(CultureInfo.InvariantCulture);
+            var grpc = new GrpcGateway(certificates, gateway, backends);
+            var port = backends[0].Port.ToString(CultureInfo.InvariantCulture);
             gateway.Sink.Publish(Snapshot(
                 "docker",
-                Service("grpc", Labels("ingress.host=grpc.test", $"ingress.port={port}", "ingress.scheme=h2c"), [Task("g1", backend.Ip)]),
+                Service(
+                    "grpc",
+                    Labels("ingress.host=grpc.test", $"ingress.port={port}", "ingress.scheme=h2c"),
+                    [.. backends.Select((b, i) => Task(b.Name, b.Ip, i + 1))]),
                 Service("empty", Labels("ingress.host=empty.test", $"ingress.port={port}", "ingress.scheme=h2c"), [])));
             await Eventually.WaitAsync(grpc.TryUnaryAsync, status => status.StatusCode == StatusCode.OK, TimeSpan.FromSeconds(10), "a gRPC call through the TLS port to succeed");
             return grpc;
@@ -217,7 +246,7 @@ public sealed class GrpcEndToEndTests
             var port = tls ? Gateway.TlsPorts[0] : Gateway.EntryPorts[0];
             var channel = GrpcChannel.ForAddress(
                 $"{(tls ? "https" : "http")}://{host}:{port.ToString(CultureInfo.InvariantCulture)}",
-                new GrpcChannelOptions { HttpHandler = TlsClient.Handler(_certificates, port), DisposeHttpClient = true });
+                new GrpcChannelOptions { HttpHandler = TlsClient.Handler(_certificates, port, () => Interlocked.Increment(ref _connections)), DisposeHttpClient = true });
             _channels.Add(channel);
             return new Echo.EchoClient(channel);
         }
@@ -230,7 +259,11 @@ public sealed class GrpcEndToEndTests
             }
 
             await Gateway.DisposeAsync();
-            await Backend.DisposeAsync();
+            foreach (var backend in Backends)
+            {
+                await backend.DisposeAsync();
+            }
+
             _certificates.Dispose();
         }
 
