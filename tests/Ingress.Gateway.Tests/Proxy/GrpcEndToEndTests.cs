@@ -162,6 +162,7 @@ public sealed class GrpcEndToEndTests
             await client.UnaryAsync(new EchoRequest { Text = "anyone?" }, deadline: Deadline()));
 
         Assert.Equal(StatusCode.Unavailable, ex.StatusCode);
+        Assert.Contains("HTTP status code: 503", ex.Status.Detail, StringComparison.Ordinal);
     }
 
     [Theory]
