@@ -11,16 +11,20 @@ public sealed class GatewayTestHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private GatewayTestHost(WebApplication app, int[] entryPorts, int adminPort)
+    private GatewayTestHost(WebApplication app, int[] entryPorts, int[] tlsPorts, int adminPort)
     {
         _app = app;
         EntryPorts = entryPorts;
+        TlsPorts = tlsPorts;
         AdminPort = adminPort;
         Public = ClientFor(entryPorts[0]);
         Admin = ClientFor(adminPort);
     }
 
     public int[] EntryPorts { get; }
+
+    /// <summary>The TLS entry ports (<c>Ingress:Tls:Ports</c>), each serving the routes of the default entry port.</summary>
+    public int[] TlsPorts { get; }
 
     public int AdminPort { get; }
 
@@ -42,15 +46,19 @@ public sealed class GatewayTestHost : IAsyncDisposable
     public static HttpClient ClientFor(int port) =>
         new() { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
 
-    /// <summary>Starts a gateway with <paramref name="entryPortCount"/> free entry ports and the given extra settings.</summary>
-    public static async Task<GatewayTestHost> StartAsync(IDictionary<string, string?>? settings = null, int entryPortCount = 1, Action<WebApplicationBuilder>? configure = null)
+    /// <summary>
+    /// Starts a gateway with <paramref name="entryPortCount"/> free entry ports, <paramref name="tlsPortCount"/> free TLS
+    /// ports and the given extra settings (with TLS ports, they must name the certificates: <c>Ingress:Tls:CertificatesPath</c>).
+    /// </summary>
+    public static async Task<GatewayTestHost> StartAsync(
+        IDictionary<string, string?>? settings = null, int entryPortCount = 1, Action<WebApplicationBuilder>? configure = null, int tlsPortCount = 0)
     {
         // A port found free can be taken by a parallel test before the gateway binds it; then try other ports.
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await TryStartAsync(settings, entryPortCount, configure);
+                return await TryStartAsync(settings, entryPortCount, tlsPortCount, configure);
             }
             catch (IOException ex) when (attempt < 5 && ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
             {
@@ -58,15 +66,22 @@ public sealed class GatewayTestHost : IAsyncDisposable
         }
     }
 
-    private static async Task<GatewayTestHost> TryStartAsync(IDictionary<string, string?>? settings, int entryPortCount, Action<WebApplicationBuilder>? configure)
+    private static async Task<GatewayTestHost> TryStartAsync(
+        IDictionary<string, string?>? settings, int entryPortCount, int tlsPortCount, Action<WebApplicationBuilder>? configure)
     {
-        var ports = FreePort.Next(entryPortCount + 1);
+        var ports = FreePort.Next(entryPortCount + tlsPortCount + 1);
         var entryPorts = ports[..entryPortCount];
+        var tlsPorts = ports[entryPortCount..^1];
         var adminPort = ports[^1];
         var args = new List<string> { "--Ingress:ListenAddress=127.0.0.1", $"--Ingress:AdminPort={adminPort}" };
         for (var i = 0; i < entryPorts.Length; i++)
         {
             args.Add($"--Ingress:EntryPorts:{i}={entryPorts[i]}");
+        }
+
+        for (var i = 0; i < tlsPorts.Length; i++)
+        {
+            args.Add($"--Ingress:Tls:Ports:{i}:Port={tlsPorts[i]}");
         }
 
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -89,7 +104,7 @@ public sealed class GatewayTestHost : IAsyncDisposable
             throw;
         }
 
-        return new GatewayTestHost(app, entryPorts, adminPort);
+        return new GatewayTestHost(app, entryPorts, tlsPorts, adminPort);
     }
 
     public async ValueTask DisposeAsync()

@@ -12,6 +12,8 @@ namespace Ingress.Gateway.Tests.Common;
 internal sealed class TestBackend : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private int _inFlight;
+    private int _maxInFlight;
 
     private TestBackend(string name, WebApplication app, string ip, int port)
     {
@@ -36,6 +38,9 @@ internal sealed class TestBackend : IAsyncDisposable
 
     public string? LastBody { get; private set; }
 
+    /// <summary>The most requests this backend has had in progress at once: above 1 only if requests reached it concurrently.</summary>
+    public int MaxInFlight => Volatile.Read(ref _maxInFlight);
+
     /// <summary>Requests other than health probes.</summary>
     public int ServedCount => Requests.Count(r => !r.PathAndQuery.StartsWith("/healthz", StringComparison.Ordinal));
 
@@ -49,31 +54,15 @@ internal sealed class TestBackend : IAsyncDisposable
         app.Run(async context =>
         {
             self!.Requests.Enqueue(RecordedRequest.From(context));
-            if (context.Request.Query.TryGetValue("delay", out var delay))
+            self.Enter();
+            try
             {
-                await Task.Delay(int.Parse(delay!, System.Globalization.CultureInfo.InvariantCulture), context.RequestAborted);
+                await self.ServeAsync(context);
             }
-
-            if (context.Request.Query.ContainsKey("abort"))
+            finally
             {
-                // The connection is reset without an answer: a replica failing one request.
-                context.Abort();
-                return;
+                Interlocked.Decrement(ref self._inFlight);
             }
-
-            if (context.Request.Path == "/healthz")
-            {
-                context.Response.StatusCode = self.HealthStatus;
-            }
-
-            if (context.Request.ContentLength > 0 || context.Request.Headers.ContainsKey("Transfer-Encoding"))
-            {
-                using var reader = new StreamReader(context.Request.Body);
-                self.LastBody = await reader.ReadToEndAsync(context.RequestAborted);
-            }
-
-            context.Response.ContentType = "text/plain";
-            await context.Response.WriteAsync(name);
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -108,6 +97,45 @@ internal sealed class TestBackend : IAsyncDisposable
                     await backend.DisposeAsync();
                 }
             }
+        }
+    }
+
+    private async Task ServeAsync(HttpContext context)
+    {
+        if (context.Request.Query.TryGetValue("delay", out var delay))
+        {
+            await Task.Delay(int.Parse(delay!, System.Globalization.CultureInfo.InvariantCulture), context.RequestAborted);
+        }
+
+        if (context.Request.Query.ContainsKey("abort"))
+        {
+            // The connection is reset without an answer: a replica failing one request.
+            context.Abort();
+            return;
+        }
+
+        if (context.Request.Path == "/healthz")
+        {
+            context.Response.StatusCode = HealthStatus;
+        }
+
+        if (context.Request.ContentLength > 0 || context.Request.Headers.ContainsKey("Transfer-Encoding"))
+        {
+            using var reader = new StreamReader(context.Request.Body);
+            LastBody = await reader.ReadToEndAsync(context.RequestAborted);
+        }
+
+        context.Response.ContentType = "text/plain";
+        await context.Response.WriteAsync(Name);
+    }
+
+    private void Enter()
+    {
+        var now = Interlocked.Increment(ref _inFlight);
+        var max = Volatile.Read(ref _maxInFlight);
+        while (now > max && Interlocked.CompareExchange(ref _maxInFlight, now, max) is var seen && seen != max)
+        {
+            max = seen;
         }
     }
 

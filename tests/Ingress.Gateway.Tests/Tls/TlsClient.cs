@@ -35,25 +35,13 @@ internal static class TlsClient
     }
 
     /// <summary>An HttpClient that sends every request for <c>https://name:port/</c> to the gateway's loopback port, trusting only the test CA.</summary>
-    public static HttpClient HttpClient(TestCertificates certificates, int port, Version version)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, token) =>
-            {
-                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                await socket.ConnectAsync(IPAddress.Loopback, port, token);
-                return new NetworkStream(socket, ownsSocket: true);
-            },
-            SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, errors) => certificates.Validate(certificate, errors) },
-        };
-        return new HttpClient(handler)
+    public static HttpClient HttpClient(TestCertificates certificates, int port, Version version) =>
+        new(Handler(certificates, port))
         {
             DefaultRequestVersion = version,
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
             Timeout = TimeSpan.FromSeconds(10),
         };
-    }
 
     /// <summary>
     /// An HttpClient for <c>http://</c> and <c>https://</c> URLs whose names all stand for loopback (each request goes to
@@ -75,4 +63,22 @@ internal static class TlsClient
         };
         return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
     }
+
+    /// <summary>
+    /// The handler under <see cref="HttpClient(TestCertificates, int, Version)"/>, for clients that bring their own (a gRPC
+    /// channel): connects to the gateway's loopback <paramref name="port"/> whatever the URI's host (which stays the SNI
+    /// for <c>https</c>; an <c>http</c> URI gets cleartext), trusts only the test CA, and calls <paramref name="connected"/>
+    /// for each TCP connection it opens.
+    /// </summary>
+    public static SocketsHttpHandler Handler(TestCertificates certificates, int port, Action? connected = null) => new()
+    {
+        ConnectCallback = async (_, token) =>
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            await socket.ConnectAsync(IPAddress.Loopback, port, token);
+            connected?.Invoke();
+            return new NetworkStream(socket, ownsSocket: true);
+        },
+        SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, errors) => certificates.Validate(certificate, errors) },
+    };
 }

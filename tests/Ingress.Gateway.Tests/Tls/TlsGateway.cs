@@ -21,9 +21,7 @@ internal sealed class TlsGateway(GatewayTestHost gateway, TestBackend backend, i
         TestCertificates certificates, Dictionary<string, string?>? extra = null, TimeProvider? time = null, RecordingLogger<CertificateStore>? log = null, bool catchAll = true)
     {
         var backend = await TestBackend.StartAsync("backend");
-        var port = FreePort.Next();
         var settings = catchAll ? StaticRoutes.CatchAll([backend]) : [];
-        settings["Ingress:Tls:Ports:0:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings["Ingress:Tls:CertificatesPath"] = certificates.Folder;
         foreach (var (key, value) in extra ?? [])
         {
@@ -41,8 +39,8 @@ internal sealed class TlsGateway(GatewayTestHost gateway, TestBackend backend, i
             {
                 builder.Services.AddSingleton<ILogger<CertificateStore>>(log);
             }
-        });
-        return new TlsGateway(gateway, backend, port);
+        }, tlsPortCount: 1);
+        return new TlsGateway(gateway, backend, gateway.TlsPorts[0]);
     }
 
     public async ValueTask DisposeAsync()
