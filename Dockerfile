@@ -67,6 +67,8 @@ ARG GATEWAY_DIR=artifacts/publish/gateway
 COPY ${GATEWAY_DIR}/ /app/
 WORKDIR /app
 ENV ASPNETCORE_HTTP_PORTS=
+# ACME's storage (Ingress:Acme:StoragePath) belongs to the gateway's user, so a named volume mounted there does too.
+RUN mkdir -p /var/lib/ingress/acme && chown -R "$APP_UID:$APP_UID" /var/lib/ingress && chmod 0700 /var/lib/ingress/acme
 USER $APP_UID
 EXPOSE 8888 8080
 STOPSIGNAL SIGTERM
@@ -107,6 +109,8 @@ WORKDIR /app
 ENV ASPNETCORE_HTTP_PORTS=
 # Non-root by default (uid 1654, "app", as in runtime-deps). A gateway that reads the Docker
 # socket needs root or the socket's group: stack.yml runs it as root, and explains why.
+# ACME's storage (Ingress:Acme:StoragePath) belongs to the gateway's user, so a named volume mounted there does too.
+RUN mkdir -p /var/lib/ingress/acme && chown -R "$APP_UID:$APP_UID" /var/lib/ingress && chmod 0700 /var/lib/ingress/acme
 USER $APP_UID
 EXPOSE 8888 8080
 STOPSIGNAL SIGTERM

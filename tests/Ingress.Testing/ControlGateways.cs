@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Ingress.Gateway.Discovery.Docker;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 
 namespace Ingress.Testing;
@@ -35,7 +36,8 @@ public sealed class ControlGateways : IDisposable
     };
 
     /// <summary>A manager gateway serving the control channel on <paramref name="controlPort"/> (a free one when 0).</summary>
-    public async Task<(GatewayTestHost Gateway, int ControlPort)> StartManagerAsync(int controlPort = 0, string? tokenFile = null, IDictionary<string, string?>? extra = null)
+    public async Task<(GatewayTestHost Gateway, int ControlPort)> StartManagerAsync(
+        int controlPort = 0, string? tokenFile = null, IDictionary<string, string?>? extra = null, Action<WebApplicationBuilder>? configure = null, int tlsPortCount = 0)
     {
         controlPort = controlPort == 0 ? FreePort.Next() : controlPort;
         var settings = Timings();
@@ -54,18 +56,24 @@ public sealed class ControlGateways : IDisposable
         {
             var source = builder.Services.Single(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(DockerSwarmSource));
             builder.Services.Remove(source);
-        });
+            configure?.Invoke(builder);
+        }, tlsPortCount: tlsPortCount);
         return (gateway, controlPort);
     }
 
     /// <summary>A follower of the manager gateways at <paramref name="managers"/> (<c>host:port</c>, comma-separated).</summary>
-    public Task<GatewayTestHost> StartFollowerAsync(string managers, string? tokenFile = null)
+    public Task<GatewayTestHost> StartFollowerAsync(string managers, string? tokenFile = null, IDictionary<string, string?>? extra = null, int tlsPortCount = 0)
     {
         var settings = Timings();
         settings["Ingress:Control:Enabled"] = "true";
         settings["Ingress:Control:Managers"] = managers;
         settings["Ingress:Control:TokenFile"] = tokenFile ?? TokenFile;
-        return GatewayTestHost.StartAsync(settings);
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        return GatewayTestHost.StartAsync(settings, tlsPortCount: tlsPortCount);
     }
 
     public void Dispose() => File.Delete(TokenFile);

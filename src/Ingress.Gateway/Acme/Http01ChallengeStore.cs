@@ -19,6 +19,20 @@ internal sealed class Http01ChallengeStore
 
     private readonly ConcurrentDictionary<string, string> _pending = new(StringComparer.Ordinal);
 
+    private string? _accountThumbprint;
+
+    /// <summary>
+    /// The issuing gateway's account thumbprint, when another gateway issues (learnt over the control channel): a
+    /// validation request for a token not published here is then answered <c>token.thumbprint</c>, which is what the
+    /// key authorization of any of that account's challenges is (RFC 8555 §8.1, "stateless" HTTP-01). Null: only
+    /// published tokens are answered.
+    /// </summary>
+    public string? AccountThumbprint
+    {
+        get => Volatile.Read(ref _accountThumbprint);
+        set => Volatile.Write(ref _accountThumbprint, value);
+    }
+
     /// <summary>The number of pending challenges.</summary>
     public int Count => _pending.Count;
 
@@ -57,6 +71,10 @@ internal sealed class Http01ChallengeStore
         if (token.Length > 0 && TryGet(token, out var found))
         {
             keyAuthorization = found;
+        }
+        else if (token.Length > 0 && AccountThumbprint is { } thumbprint && !token.AsSpan().ContainsAnyExcept(TokenCharacters))
+        {
+            keyAuthorization = token + "." + thumbprint;
         }
 
         return true;

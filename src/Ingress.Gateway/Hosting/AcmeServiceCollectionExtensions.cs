@@ -1,4 +1,7 @@
+using Docker.DotNet;
 using Ingress.Gateway.Acme;
+using Ingress.Gateway.Discovery.Control;
+using Ingress.Gateway.Discovery.Docker;
 using Ingress.Gateway.Issuance;
 using Ingress.Gateway.Tls;
 
@@ -10,8 +13,12 @@ internal static class AcmeServiceCollectionExtensions
     /// <summary>The label under which issued certificates are shown among the TLS certificates (<c>acme/&lt;file&gt;</c>).</summary>
     public const string CertificateLabel = "acme";
 
-    /// <summary>Adds ACME issuance when <paramref name="acme"/> has a directory; nothing otherwise.</summary>
-    public static IServiceCollection AddAcmeIssuance(this IServiceCollection services, AcmeOptions acme)
+    /// <summary>
+    /// Adds ACME issuance when <paramref name="acme"/> has a directory; nothing otherwise. With the control channel on,
+    /// the manager gateway on the swarm's leader issues and serves what it holds to the other gateways, which fetch it;
+    /// without, this gateway issues alone.
+    /// </summary>
+    public static IServiceCollection AddAcmeIssuance(this IServiceCollection services, AcmeOptions acme, bool controlChannel, IDockerClient? docker)
     {
         if (!acme.Enabled)
         {
@@ -30,6 +37,21 @@ internal static class AcmeServiceCollectionExtensions
             provider.GetRequiredService<ILogger<CertificateIssuer>>()));
         services.AddSingleton<AcmeIssuanceService>();
         services.AddHostedService(provider => provider.GetRequiredService<AcmeIssuanceService>());
+        if (!controlChannel)
+        {
+            services.AddSingleton<IIssuerElection, StandaloneIssuer>();
+            return services;
+        }
+
+        services.AddHostedService<CertificateBundlePoller>();
+        if (docker is null)
+        {
+            services.AddSingleton<IIssuerElection, FollowerNeverIssues>();
+            return services;
+        }
+
+        services.AddSingleton<IIssuerElection>(new SwarmLeaderIssues(new SwarmLeadership(docker)));
+        services.AddSingleton<IControlResource, CertificateBundleResource>();
         return services;
     }
 }

@@ -28,7 +28,7 @@ public static class GatewayHostBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddGatewayListeners(settings.Gateway, settings.Limits, settings.Transport, settings.Tls, settings.Relay, settings.ControlPort);
         services.AddTlsEntryPorts(settings.Tls);
-        services.AddAcmeIssuance(settings.Acme);
+        services.AddAcmeIssuance(settings.Acme, settings.Control.Enabled, settings.Docker.Enabled ? settings.DockerClient : null);
         services.AddGatewayTelemetry(configuration, settings.Telemetry);
         services.AddAdminEndpoints();
         services.AddDiscoverySink(settings.Control, readsSwarm: settings.Docker.Enabled);

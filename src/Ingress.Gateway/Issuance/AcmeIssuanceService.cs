@@ -25,6 +25,7 @@ internal sealed partial class AcmeIssuanceService(
     CertificateIssuer issuer,
     AcmeStorage storage,
     DiscoveryReconciler reconciler,
+    IIssuerElection election,
     CertificateStore certificates,
     GatewayMetrics metrics,
     TimeProvider time,
@@ -32,12 +33,18 @@ internal sealed partial class AcmeIssuanceService(
 {
     private readonly AcmeOptions _options = options.Value;
     private readonly Dictionary<string, Attempts> _attempts = new(StringComparer.Ordinal);
-    private AcmeIssuanceStatus _status = AcmeIssuanceStatus.Initial(options.Value.DirectoryUrl ?? "", options.Value.StoragePath);
+    private AcmeIssuanceStatus _status = AcmeIssuanceStatus.Initial(options.Value.DirectoryUrl ?? "", options.Value.StoragePath, election.Role);
     private AccountKey? _account;
     private AcmeClient? _client;
+    private DateTimeOffset _ordersFrom;
+    private bool _issuer;
+    private string? _electionError;
 
     /// <summary>The latest status; replaced as a whole after each certificate.</summary>
     public AcmeIssuanceStatus Status => Volatile.Read(ref _status);
+
+    /// <summary>The account key's thumbprint while this gateway issues, for the other gateways' HTTP-01 answers; null otherwise.</summary>
+    public string? AccountThumbprint => Volatile.Read(ref _issuer) ? Volatile.Read(ref _account)?.Thumbprint : null;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -64,6 +71,7 @@ internal sealed partial class AcmeIssuanceService(
     /// <summary>One pass: orders whatever is missing or due and not waiting after a failure.</summary>
     internal async Task CheckAsync(CancellationToken cancellationToken)
     {
+        await ElectAsync(cancellationToken);
         var orders = CertificateOrder.From(reconciler.Table);
         var held = storage.Load();
         var statuses = new AcmeCertificateStatus[orders.Length];
@@ -73,6 +81,14 @@ internal sealed partial class AcmeIssuanceService(
         }
 
         Publish(statuses);
+        if (!_issuer || time.GetUtcNow() < _ordersFrom)
+        {
+            // Another gateway issues (this one receives what it issued), or the account is new and the other gateways
+            // have not learnt its thumbprint yet, which they need to answer the validation.
+            metrics.AcmeCertificatesFailing.Set(statuses.Count(s => s.State == AcmeCertificateState.Failing));
+            return;
+        }
+
         for (var i = 0; i < orders.Length; i++)
         {
             var order = orders[i];
@@ -98,8 +114,8 @@ internal sealed partial class AcmeIssuanceService(
     {
         try
         {
-            _account ??= storage.LoadOrCreateAccountKey();
-            _client ??= await issuer.ConnectAsync(_account, cancellationToken);
+            // ElectAsync loads the account key whenever this gateway issues, and only an issuer gets here.
+            _client ??= await issuer.ConnectAsync(_account!, cancellationToken);
             var issued = await issuer.IssueAsync(_client, order.Names, cancellationToken);
             var stored = storage.Save(order.Names, issued);
             certificates.ReloadIfChanged();
@@ -132,6 +148,40 @@ internal sealed partial class AcmeIssuanceService(
         }
     }
 
+    /// <summary>Asks whether this gateway issues now; the first time it does, loads (or makes) the account key.</summary>
+    private async Task ElectAsync(CancellationToken cancellationToken)
+    {
+        bool issuer;
+        try
+        {
+            issuer = await election.IsIssuerAsync(cancellationToken);
+            _electionError = null;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Not knowing is not issuing: two issuers would order twice; none only waits.
+            issuer = false;
+            _electionError = $"cannot tell whether this gateway issues: {ex.Message}";
+        }
+
+        if (issuer && _account is null)
+        {
+            var (key, created) = storage.LoadOrCreateAccountKey();
+            Volatile.Write(ref _account, key);
+            if (created)
+            {
+                _ordersFrom = time.GetUtcNow() + _options.CheckInterval * 2;
+            }
+        }
+
+        if (issuer != _issuer)
+        {
+            LogIssuer(issuer, election.Role);
+        }
+
+        Volatile.Write(ref _issuer, issuer);
+    }
+
     private AcmeCertificateStatus Describe(CertificateOrder order, IReadOnlyList<StoredCertificate> held, DateTimeOffset now)
     {
         StoredCertificate? best = null;
@@ -153,7 +203,8 @@ internal sealed partial class AcmeIssuanceService(
     }
 
     private void Publish(AcmeCertificateStatus[] statuses) =>
-        Volatile.Write(ref _status, new AcmeIssuanceStatus(_options.DirectoryUrl ?? "", _options.StoragePath, time.GetUtcNow(), [.. statuses]));
+        Volatile.Write(ref _status, new AcmeIssuanceStatus(
+            _options.DirectoryUrl ?? "", _options.StoragePath, election.Role, _issuer, _electionError, time.GetUtcNow(), [.. statuses]));
 
     private static string Reason(Exception ex) => ex switch
     {
@@ -179,6 +230,9 @@ internal sealed partial class AcmeIssuanceService(
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "ACME order for {Names} failed ({Failures} in a row): {Reason} Next attempt in {Delay}.")]
     private partial void LogOrderFailed(string names, int failures, string reason, TimeSpan delay);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "ACME: this gateway ({Role}) orders the swarm's certificates: {Issuer}.")]
+    private partial void LogIssuer(bool issuer, string role);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "ACME issuance could not use its storage folder {Folder}; the certificates held are still served.")]
     private partial void LogCheckFailed(Exception exception, string folder);

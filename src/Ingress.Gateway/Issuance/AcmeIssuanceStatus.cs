@@ -5,16 +5,22 @@ namespace Ingress.Gateway.Issuance;
 /// <summary>What ACME issuance is doing, for <c>/api/state</c> and the dashboard. Holds no key.</summary>
 /// <param name="Directory">The certificate authority's directory URL.</param>
 /// <param name="Storage">The folder the account key and the certificates are kept in.</param>
+/// <param name="Role">This gateway's part: <c>standalone</c> (it issues), <c>manager</c> (the one on the swarm's leader issues) or <c>follower</c> (it receives).</param>
+/// <param name="Issuer">Whether this gateway orders the certificates now.</param>
+/// <param name="ElectionError">Why this gateway could not tell whether it issues; null when it could.</param>
 /// <param name="LastCheck">When the services' wishes were last looked at; null before the first time.</param>
 /// <param name="Certificates">One entry per certificate asked for, by names.</param>
 internal sealed record AcmeIssuanceStatus(
     string Directory,
     string Storage,
+    string Role,
+    bool Issuer,
+    string? ElectionError,
     DateTimeOffset? LastCheck,
     ImmutableArray<AcmeCertificateStatus> Certificates)
 {
     /// <summary>The status before the first check.</summary>
-    public static AcmeIssuanceStatus Initial(string directory, string storage) => new(directory, storage, null, []);
+    public static AcmeIssuanceStatus Initial(string directory, string storage, string role) => new(directory, storage, role, false, null, null, []);
 }
 
 /// <summary>Where one certificate asked for by ACME stands.</summary>

@@ -23,18 +23,18 @@ internal sealed class AcmeStorage(string root)
     /// <summary>The folder of issued certificates.</summary>
     public string CertificatesPath { get; } = Path.Combine(root, "certificates");
 
-    /// <summary>The account key kept here, or a new one, kept from now on.</summary>
-    public AccountKey LoadOrCreateAccountKey()
+    /// <summary>The account key kept here, or a new one (<c>Created</c>), kept from now on.</summary>
+    public (AccountKey Key, bool Created) LoadOrCreateAccountKey()
     {
         var file = Path.Combine(root, AccountKeyFile);
         if (File.Exists(file))
         {
-            return AccountKey.FromPem(File.ReadAllText(file));
+            return (AccountKey.FromPem(File.ReadAllText(file)), false);
         }
 
         var key = AccountKey.Create();
         Write(file, key.ExportPem());
-        return key;
+        return (key, true);
     }
 
     /// <summary>Every certificate kept here that parses; a file that does not is left out (and replaced by the next order).</summary>
@@ -71,6 +71,63 @@ internal sealed class AcmeStorage(string root)
         Write(Path.Combine(CertificatesPath, name), text);
         return StoredCertificate.Read(name, text);
     }
+
+    /// <summary>Every certificate file kept here, as it is on disk, for the other gateways.</summary>
+    public IReadOnlyList<CertificateBundleFile> ReadFiles()
+    {
+        var files = new List<CertificateBundleFile>();
+        if (Directory.Exists(CertificatesPath))
+        {
+            foreach (var file in Directory.EnumerateFiles(CertificatesPath, "*.pem"))
+            {
+                files.Add(new CertificateBundleFile(Path.GetFileName(file), File.ReadAllText(file)));
+            }
+        }
+
+        return files;
+    }
+
+    /// <summary>
+    /// Keeps each of <paramref name="files"/> (from another gateway) that parses and expires later than the file of the
+    /// same name held here, if any; returns how many it wrote. A name that is not a plain <c>name.pem</c> is refused.
+    /// </summary>
+    public int Merge(IEnumerable<CertificateBundleFile> files)
+    {
+        var held = Load().ToDictionary(c => c.File, StringComparer.Ordinal);
+        var written = 0;
+        foreach (var file in files)
+        {
+            if (!IsPlainFileName(file.Name))
+            {
+                continue;
+            }
+
+            StoredCertificate offered;
+            try
+            {
+                offered = StoredCertificate.Read(file.Name, file.Pem);
+            }
+            catch (Exception ex) when (ex is CryptographicException or ArgumentException)
+            {
+                continue;
+            }
+
+            if (held.TryGetValue(file.Name, out var mine) && mine.NotAfter >= offered.NotAfter)
+            {
+                continue;
+            }
+
+            Write(Path.Combine(CertificatesPath, file.Name), file.Pem);
+            written++;
+        }
+
+        return written;
+    }
+
+    /// <summary>A host name and <c>.pem</c>: no separator, no dot segment, nothing hidden.</summary>
+    private static bool IsPlainFileName(string name) =>
+        name.EndsWith(".pem", StringComparison.Ordinal) && name.Length > 4 && char.IsAsciiLetterOrDigit(name[0])
+        && !name.AsSpan().ContainsAnyExcept("abcdefghijklmnopqrstuvwxyz0123456789.-") && !name.Contains("..", StringComparison.Ordinal);
 
     /// <summary>The file of a set of names: its first name, which is a host name (checked by the label parser), so a safe file name.</summary>
     public static string FileName(ImmutableArray<string> names) => names[0] + ".pem";

@@ -131,34 +131,39 @@ public sealed class AcmeIssuanceTests
 
     private static async Task<AcmeGateway> StartGatewayAsync(PebbleServer pebble, int entryPort, Folders folders, bool relay)
     {
-        var tlsPort = FreePort.Next(1)[0];
-        var host = await GatewayTestHost.StartAsync(new Dictionary<string, string?>
-        {
-            ["Ingress:EntryPorts:0"] = entryPort.ToString(CultureInfo.InvariantCulture),
-            ["Ingress:Transport:Relay"] = relay.ToString(CultureInfo.InvariantCulture),
-            ["Ingress:Tls:Ports:0:Port"] = tlsPort.ToString(CultureInfo.InvariantCulture),
-            ["Ingress:Tls:CertificatesPath"] = folders.Secrets,
-            ["Ingress:Acme:DirectoryUrl"] = pebble.DirectoryUrl.AbsoluteUri,
-            ["Ingress:Acme:TrustedRootFile"] = pebble.Tls.RootFile,
-            ["Ingress:Acme:AcceptTermsOfService"] = "true",
-            ["Ingress:Acme:Contacts:0"] = "mailto:ops@ingress.test",
-            ["Ingress:Acme:StoragePath"] = folders.Storage,
-            ["Ingress:Acme:CheckInterval"] = "00:00:00.200",
-            ["Ingress:Acme:PollInterval"] = "00:00:00.200",
-            ["Ingress:Acme:MinRetryDelay"] = "00:00:01",
-            ["Ingress:Acme:MaxRetryDelay"] = "00:00:02",
-        });
-        return new AcmeGateway(host, tlsPort);
+        var settings = Settings(pebble, folders.Secrets, folders.Storage);
+        settings["Ingress:EntryPorts:0"] = entryPort.ToString(CultureInfo.InvariantCulture);
+        settings["Ingress:Transport:Relay"] = relay.ToString(CultureInfo.InvariantCulture);
+        var host = await GatewayTestHost.StartAsync(settings, tlsPortCount: 1);
+        return new AcmeGateway(host, host.TlsPorts[0]);
     }
 
-    private static async Task<JsonElement?> AcmeCertificateAsync(AcmeGateway gateway)
+    /// <summary>ACME settings for <paramref name="pebble"/>, with short checks, polls and backoffs.</summary>
+    internal static Dictionary<string, string?> Settings(PebbleServer pebble, string secrets, string storage) => new()
     {
-        using var state = JsonDocument.Parse(await gateway.Host.Admin.GetStringAsync("/api/state"));
+        ["Ingress:Tls:CertificatesPath"] = secrets,
+        ["Ingress:Acme:DirectoryUrl"] = pebble.DirectoryUrl.AbsoluteUri,
+        ["Ingress:Acme:TrustedRootFile"] = pebble.Tls.RootFile,
+        ["Ingress:Acme:AcceptTermsOfService"] = "true",
+        ["Ingress:Acme:Contacts:0"] = "mailto:ops@ingress.test",
+        ["Ingress:Acme:StoragePath"] = storage,
+        ["Ingress:Acme:CheckInterval"] = "00:00:00.200",
+        ["Ingress:Acme:PollInterval"] = "00:00:00.200",
+        ["Ingress:Acme:MinRetryDelay"] = "00:00:01",
+        ["Ingress:Acme:MaxRetryDelay"] = "00:00:02",
+    };
+
+    private static Task<JsonElement?> AcmeCertificateAsync(AcmeGateway gateway) => AcmeCertificateAsync(gateway.Host);
+
+    /// <summary>The one certificate in the gateway's <c>acme</c> state; null until there is exactly one.</summary>
+    internal static async Task<JsonElement?> AcmeCertificateAsync(GatewayTestHost gateway)
+    {
+        using var state = JsonDocument.Parse(await gateway.Admin.GetStringAsync("/api/state"));
         var certificates = state.RootElement.GetProperty("acme").GetProperty("certificates");
         return certificates.GetArrayLength() == 1 ? certificates[0].Clone() : null;
     }
 
-    private static async Task<X509Certificate2?> TryHandshakeAsync(int port, string name)
+    internal static async Task<X509Certificate2?> TryHandshakeAsync(int port, string name)
     {
         try
         {
@@ -171,7 +176,7 @@ public sealed class AcmeIssuanceTests
         }
     }
 
-    private static IEnumerable<string> DnsNames(X509Certificate2 certificate) =>
+    internal static IEnumerable<string> DnsNames(X509Certificate2 certificate) =>
         certificate.Extensions.OfType<X509Extension>()
             .Where(e => e.Oid?.Value == "2.5.29.17")
             .SelectMany(e => new X509SubjectAlternativeNameExtension(e.RawData, e.Critical).EnumerateDnsNames());
@@ -214,7 +219,7 @@ public sealed class AcmeIssuanceTests
         public ValueTask DisposeAsync() => Host.DisposeAsync();
     }
 
-    private sealed class Folders : IDisposable
+    internal sealed class Folders : IDisposable
     {
         private readonly string _root = Directory.CreateTempSubdirectory("ingress-acme-").FullName;
 

@@ -149,6 +149,39 @@ public sealed partial class DashboardTests(Chromium chromium)
     }
 
     [Fact]
+    public async Task Dashboard_AcmeCertificateThatCannotBeObtained_IsShownWithTheReason()
+    {
+        // A certificate authority that refuses connections: the order fails, and keeps failing, with a reason.
+        var folder = Directory.CreateTempSubdirectory("ingress-dashboard-acme-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(folder, "secrets"));
+            await using var farm = await ReplicaFarm.StartAsync(1);
+            await using var gateway = await GatewayTestHost.StartAsync(new Dictionary<string, string?>
+            {
+                ["Ingress:Tls:CertificatesPath"] = Path.Combine(folder, "secrets"),
+                ["Ingress:Acme:DirectoryUrl"] = $"https://127.0.0.1:{FreePort.Next()}/dir",
+                ["Ingress:Acme:AcceptTermsOfService"] = "true",
+                ["Ingress:Acme:StoragePath"] = Path.Combine(folder, "acme"),
+                ["Ingress:Acme:CheckInterval"] = "00:00:00.200",
+            }, tlsPortCount: 1);
+            gateway.Sink.Publish(Snapshot([Service("shop", Labels("ingress.host=shop.example.test", $"ingress.port={farm.Port}", "ingress.tls.acme=true"), [Replica("shop", 1, farm.Addresses[0])])]));
+
+            await using var browser = await chromium.OpenAsync(gateway.AdminUri);
+            var page = browser.Page;
+            await Expect(page.Locator("#acme")).ToHaveTextAsync("standalone (issuer) · 0 of 1 valid · 1 failing");
+            await Expect(page.Locator("#acme-failing-title")).ToHaveTextAsync("1 ACME certificate cannot be obtained");
+            var item = page.Locator("#acme-failing-list li[data-names='shop.example.test']");
+            await Expect(item).ToContainTextAsync("the certificate authority could not be reached");
+            Assert.Empty(browser.Errors);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Dashboard_FollowerWhoseManagerIsGone_SaysSoInABanner_AndKeepsTheLastState()
     {
         await using var farm = await ReplicaFarm.StartAsync(Fleet.FarmSize);

@@ -217,6 +217,39 @@
     setText(byId('total-latency'), formatLatency(requests > 0 ? seconds / requests : null));
   }
 
+  /** ACME: how many certificates are valid, and each failing one with the certificate authority's reason. */
+  function renderAcme(state) {
+    const acme = state.acme;
+    byId('acme-fact').hidden = !acme;
+    const failing = acme ? acme.certificates.filter((c) => c.state === 'failing') : [];
+    byId('acme-failing').hidden = failing.length === 0;
+    if (!acme) return;
+
+    const valid = acme.certificates.filter((c) => c.state === 'valid').length;
+    const fact = byId('acme');
+    setText(fact, `${acme.role}${acme.issuer ? ' (issuer)' : ''} · ${valid} of ${acme.certificates.length} valid`
+      + (failing.length > 0 ? ` · ${failing.length} failing` : ''));
+    setClass(fact, failing.length > 0 || acme.electionError ? 'badge bad' : 'badge good');
+    setTitle(fact, acme.electionError ?? acme.certificates.map((c) => `${c.names.join(', ')}: ${c.state}${c.notAfter ? `, until ${c.notAfter}` : ''}`).join('\n'));
+
+    setText(byId('acme-failing-title'), failing.length === 1
+      ? '1 ACME certificate cannot be obtained'
+      : `${failing.length} ACME certificates cannot be obtained`);
+    const items = byId('acme-failing-list');
+    const key = JSON.stringify(failing.map((c) => [c.names, c.lastError, c.nextAttempt]));
+    if (items.dataset.key === key) return;
+    items.dataset.key = key;
+    items.replaceChildren(...failing.map((certificate) => {
+      const item = element('li');
+      item.dataset.names = certificate.names.join(',');
+      item.append(element('span', 'service-name', certificate.names.join(', ')));
+      item.append(document.createTextNode(` (${certificate.failures} failed, next attempt ${clock(certificate.nextAttempt)}`
+        + `${certificate.notAfter ? `; the certificate held is served until ${clock(certificate.notAfter)}` : ''}) `));
+      item.append(element('span', 'error', certificate.lastError ?? ''));
+      return item;
+    }));
+  }
+
   function renderProblems(state) {
     const invalid = state.services.filter((s) => s.status === 'invalid');
     byId('problems').hidden = invalid.length === 0;
@@ -543,6 +576,7 @@
     latest = state;
     renderFacts(state);
     renderControl(state);
+    renderAcme(state);
     renderTotals(state);
     renderProblems(state);
     renderServices(state);

@@ -25,6 +25,7 @@ internal static class ControlChannelServiceCollectionExtensions
         }
 
         services.AddSingleton(token);
+        services.AddSingleton<ControlClient>();
         services.AddSingleton(new ManagerDirectory(options.Managers!, options.Port));
         services.AddSingleton(new ControlStatus(readsSwarm ? ControlRole.Manager : ControlRole.Follower, options.Managers!));
         if (!readsSwarm)

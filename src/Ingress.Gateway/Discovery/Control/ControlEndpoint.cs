@@ -9,10 +9,12 @@ namespace Ingress.Gateway.Discovery.Control;
 /// <summary>
 /// A manager gateway's control port: <c>GET /control/v1/state?epoch=E&amp;revision=N</c>, a long poll that answers at once
 /// when the state differs from what the follower has, else on the next change or after the heartbeat interval. The answer
-/// is sealed to the request's nonce (<see cref="ControlToken"/>): the full document, or nothing (unchanged).
+/// is sealed to the request's nonce (<see cref="ControlToken"/>): the full document, or nothing (unchanged). Any other
+/// registered <see cref="IControlResource"/> is served at its path the same way, at once.
 /// </summary>
 internal sealed partial class ControlEndpoint(
     ControlFeed feed,
+    IEnumerable<IControlResource> resources,
     ControlToken token,
     ControlNetwork network,
     ControlStatus status,
@@ -28,6 +30,7 @@ internal sealed partial class ControlEndpoint(
     internal static readonly TimeSpan MaxClockSkew = TimeSpan.FromSeconds(60);
 
     private readonly TimeSpan _heartbeat = options.Value.HeartbeatInterval;
+    private readonly Dictionary<string, IControlResource> _resources = resources.ToDictionary(r => r.Path, StringComparer.Ordinal);
     private static readonly TimeSpan RefusalLogInterval = TimeSpan.FromSeconds(10);
     private int _waiting;
     private long _lastRefusalLogged;
@@ -43,7 +46,9 @@ internal sealed partial class ControlEndpoint(
         }
 
         var target = context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget;
-        if (!HttpMethods.IsGet(context.Request.Method) || context.Request.Path != StatePath)
+        IControlResource? resource = null;
+        if (!HttpMethods.IsGet(context.Request.Method)
+            || (context.Request.Path != StatePath && !_resources.TryGetValue(context.Request.Path.Value ?? "", out resource)))
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return;
@@ -55,6 +60,12 @@ internal sealed partial class ControlEndpoint(
             var reason = verdict == ControlAuthResult.Stale ? "clock" : "unauthorized";
             await RefuseAsync(context, StatusCodes.Status401Unauthorized, reason,
                 verdict == ControlAuthResult.Stale ? $"the request's time is more than {MaxClockSkew.TotalSeconds:0} s from this gateway's clock." : "the request is not signed with the control token.");
+            return;
+        }
+
+        if (resource is not null)
+        {
+            await WriteSealedAsync(context, resource.Read(), nonce);
             return;
         }
 
@@ -90,12 +101,17 @@ internal sealed partial class ControlEndpoint(
         }
 
         // Unchanged after the heartbeat interval: a sealed empty answer, which a follower takes as "still the same".
-        var sealedBytes = token.Seal(changed ? current.Bytes : [], nonce);
+        await WriteSealedAsync(context, changed ? current.Bytes : [], nonce);
+    }
+
+    private Task WriteSealedAsync(HttpContext context, byte[] plain, string nonce)
+    {
+        var sealedBytes = token.Seal(plain, nonce);
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/octet-stream";
         context.Response.Headers[HeaderNames.CacheControl] = "no-store";
         context.Response.ContentLength = sealedBytes.Length;
-        await context.Response.Body.WriteAsync(sealedBytes, context.RequestAborted);
+        return context.Response.Body.WriteAsync(sealedBytes, context.RequestAborted).AsTask();
     }
 
     private Task RefuseAsync(HttpContext context, int status, string reason, string message)

@@ -15,7 +15,7 @@ namespace Ingress.Gateway.Discovery.Control;
 /// </summary>
 internal sealed partial class FollowerSource(
     IDiscoverySink sink,
-    ControlToken token,
+    ControlClient client,
     ManagerDirectory managers,
     ControlStatus status,
     IOptions<ControlOptions> options,
@@ -35,7 +35,6 @@ internal sealed partial class FollowerSource(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var client = CreateClient();
         var backoff = new RetryBackoff(TimeSpan.FromMilliseconds(250), _options.MaxRetryDelay);
         LogStarting(_options.Managers ?? "");
         while (!stoppingToken.IsCancellationRequested)
@@ -51,7 +50,7 @@ internal sealed partial class FollowerSource(
 
                 foreach (var endpoint in endpoints)
                 {
-                    if (await FollowAsync(client, endpoint, errors, stoppingToken).ConfigureAwait(false))
+                    if (await FollowAsync(endpoint, errors, stoppingToken).ConfigureAwait(false))
                     {
                         backoff.Reset();
                     }
@@ -84,14 +83,14 @@ internal sealed partial class FollowerSource(
     }
 
     /// <summary>Follows one manager gateway for as long as it answers. True when it answered at least once.</summary>
-    private async Task<bool> FollowAsync(HttpClient client, IPEndPoint endpoint, List<string> errors, CancellationToken stoppingToken)
+    private async Task<bool> FollowAsync(IPEndPoint endpoint, List<string> errors, CancellationToken stoppingToken)
     {
         var answered = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await PollAsync(client, endpoint, stoppingToken).ConfigureAwait(false);
+                await PollAsync(endpoint, stoppingToken).ConfigureAwait(false);
                 answered = true;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -100,7 +99,7 @@ internal sealed partial class FollowerSource(
             }
             catch (Exception ex)
             {
-                var reason = Describe(ex);
+                var reason = ControlClient.Describe(ex);
                 errors.Add($"{endpoint}: {reason}");
                 if (answered)
                 {
@@ -115,48 +114,11 @@ internal sealed partial class FollowerSource(
     }
 
     /// <summary>One long poll: sends what this follower has, applies what comes back.</summary>
-    private async Task PollAsync(HttpClient client, IPEndPoint endpoint, CancellationToken stoppingToken)
+    private async Task PollAsync(IPEndPoint endpoint, CancellationToken stoppingToken)
     {
         var applied = _applied;
         var path = string.Create(CultureInfo.InvariantCulture, $"{ControlEndpoint.StatePath}?epoch={applied?.Epoch}&revision={applied?.Revision ?? 0}");
-        var nonce = ControlToken.NewNonce();
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://{endpoint}{path}"));
-        request.Headers.TryAddWithoutValidation("Authorization", token.Authorize(path, time.GetUtcNow(), nonce));
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        timeout.CancelAfter(_options.HeartbeatInterval + _options.HeartbeatGrace);
-        byte[] body;
-        try
-        {
-            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-            if (response.StatusCode != HttpStatusCode.OK)
-            {
-                var text = await ReadTextAsync(response, timeout.Token).ConfigureAwait(false);
-                throw new ControlChannelException(response.StatusCode switch
-                {
-                    HttpStatusCode.ServiceUnavailable => "it has not listed the swarm yet",
-                    HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => $"it refused this gateway ({(int)response.StatusCode}: {text}); is the control token the same on every gateway?",
-                    _ => $"it answered {(int)response.StatusCode}",
-                });
-            }
-
-            if (response.Content.Headers.ContentLength > MaxAnswerBytes)
-            {
-                throw new ControlChannelException($"its answer is larger than {MaxAnswerBytes} bytes");
-            }
-
-            body = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-        {
-            throw new ControlChannelException($"no answer within {(_options.HeartbeatInterval + _options.HeartbeatGrace).TotalSeconds:0.#} s");
-        }
-
-        if (token.TryOpen(body, nonce) is not { } plain)
-        {
-            metrics.ControlRefused.WithLabels("unverifiable").Inc();
-            throw new ControlChannelException("its answer is not sealed with this gateway's control token for this request; refused");
-        }
+        var plain = await client.GetAsync(endpoint, path, _options.HeartbeatInterval + _options.HeartbeatGrace, MaxAnswerBytes, stoppingToken).ConfigureAwait(false);
 
         var now = time.GetUtcNow();
         if (plain.Length == 0)
@@ -231,39 +193,8 @@ internal sealed partial class FollowerSource(
         sink.ReportFailure(SourceName, $"no manager gateway answers ({error}); the last known state stays in force");
     }
 
-    private static HttpClient CreateClient() => new(new SocketsHttpHandler
-    {
-        UseProxy = false,
-        AllowAutoRedirect = false,
-        UseCookies = false,
-        ConnectTimeout = TimeSpan.FromSeconds(1),
-        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-        ActivityHeadersPropagator = null,
-    })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,
-    };
-
-    private static async Task<string> ReadTextAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        var text = (await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)).Trim();
-        return text.Length > 200 ? text[..200] : text;
-    }
-
-    private static string Describe(Exception ex) => ex switch
-    {
-        ControlChannelException => ex.Message,
-        HttpRequestException { InnerException: SocketException socket } => $"cannot connect ({socket.SocketErrorCode})",
-        HttpRequestException { InnerException: TimeoutException } or TimeoutException => "the connect timed out",
-        HttpRequestException http => http.Message,
-        _ => ex.Message,
-    };
-
     /// <summary>What this follower applied last.</summary>
     private sealed record Applied(string Epoch, long Revision, string Manager, DiscoverySnapshot Snapshot, string? SourceFailure);
-
-    /// <summary>A manager gateway answered in a way this follower cannot use.</summary>
-    private sealed class ControlChannelException(string message) : Exception(message);
 
     [LoggerMessage(510, LogLevel.Information, "Following the manager gateways at {Managers} over the control channel.")]
     private partial void LogStarting(string managers);
