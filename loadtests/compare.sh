@@ -55,9 +55,10 @@ usage: loadtests/compare.sh [options]
                        VAR=value sets an environment variable (e.g. DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=0),
                        --Key=value adds a configuration argument (e.g. --Ingress:Telemetry:RequestMetrics=false), and
                        @DIR runs the gateway published in DIR instead (e.g. the JIT build, published with
-                       -p:PublishAot=false); repeatable, for side-by-side experiments. The GC settings of the
-                       Native AOT build are fixed when it is published: DOTNET_gcServer or DOTNET_GCgen0MaxBudget
-                       do not change them
+                       -p:PublishAot=false); repeatable, for side-by-side experiments. Some GC settings of the
+                       Native AOT build are fixed when it is published: DOTNET_gcServer and DOTNET_GCgen0MaxBudget
+                       do not reach it; DOTNET_GCgen0size, DOTNET_GCConserveMemory and DOTNET_GCRegionSize
+                       (hexadecimal values, as the runtime reads them) do
   --quick              2 s runs, 1 s warm-up, 2 s pre-warm, 1 round: a fast check that everything works
   --out FILE           markdown report (default results/compare-<UTC timestamp>.md)
   --write-docs         also replace the <!-- compare:start --> ... <!-- compare:end --> section of
