@@ -161,7 +161,13 @@ internal sealed partial class AcmeIssuanceService(
         {
             // Not knowing is not issuing: two issuers would order twice; none only waits.
             issuer = false;
-            _electionError = $"cannot tell whether this gateway issues: {ex.Message}";
+            var error = $"cannot tell whether this gateway issues: {ex.Message}";
+            if (error != _electionError)
+            {
+                LogElectionFailed(error);
+            }
+
+            _electionError = error;
         }
 
         if (issuer && _account is null)
@@ -233,6 +239,9 @@ internal sealed partial class AcmeIssuanceService(
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "ACME: this gateway ({Role}) orders the swarm's certificates: {Issuer}.")]
     private partial void LogIssuer(bool issuer, string role);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "ACME: {Error}; not ordering until it can tell (logged once per change).")]
+    private partial void LogElectionFailed(string error);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "ACME issuance could not use its storage folder {Folder}; the certificates held are still served.")]
     private partial void LogCheckFailed(Exception exception, string folder);

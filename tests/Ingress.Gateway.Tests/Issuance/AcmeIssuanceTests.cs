@@ -99,6 +99,46 @@ public sealed class AcmeIssuanceTests
         Assert.DoesNotContain("ingress_acme_orders_total{", await restarted.Host.Admin.GetStringAsync("/metrics"), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task HeldCertificate_IsRenewedOnlyOnceTwoThirdsOfItsLifetimeHavePassed(bool due)
+    {
+        // A certificate already held (made by another CA), 3 days of a 4-day life gone (due: renewal at 2/3),
+        // or 1 day of a 30-day life gone (not due).
+        await using var pebble = await PebbleServer.StartAsync();
+        await using var backend = await TestBackend.StartAsync("app");
+        using var folders = new Folders();
+        using var other = new TestCertificates();
+        var now = DateTimeOffset.UtcNow;
+        var (held, pem, key) = other.Issue([Name], now.AddDays(due ? -3 : -1), now.AddDays(due ? 1 : 29));
+        Directory.CreateDirectory(Path.Combine(folders.Storage, "certificates"));
+        File.WriteAllText(Path.Combine(folders.Storage, "certificates", $"{Name}.pem"), pem + "\n" + key);
+        await using var gateway = await StartGatewayAsync(pebble, pebble.HttpPort, folders, relay: true);
+        Assert.Equal(held.Thumbprint, (await TryHandshakeAsync(gateway.TlsPort, Name))?.Thumbprint);
+        PublishService(gateway, backend);
+
+        if (due)
+        {
+            // Replaced by pebble's, in the folder and on the TLS port; the old one was served until then.
+            var renewed = await Eventually.WaitAsync(
+                () => TryHandshakeAsync(gateway.TlsPort, Name), c => c is not null && c.Thumbprint != held.Thumbprint, TimeSpan.FromSeconds(60), "the renewed certificate");
+            using var intermediate = await pebble.GetIssuingIntermediateAsync();
+            Assert.Equal(intermediate.Subject, renewed!.Issuer);
+            Assert.Contains("ingress_acme_orders_total{result=\"issued\"} 1", await gateway.Host.Admin.GetStringAsync("/metrics"), StringComparison.Ordinal);
+        }
+        else
+        {
+            // Valid and not due: kept, served, and nothing ordered over several checks.
+            await Eventually.WaitAsync(
+                async () => (await AcmeCertificateAsync(gateway))?.GetProperty("state").GetString(), s => s == "valid", TimeSpan.FromSeconds(10), "the held certificate to be seen as valid");
+            await Continually.HoldsAsync(
+                async () => !(await gateway.Host.Admin.GetStringAsync("/metrics")).Contains("ingress_acme_orders_total{", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(2), "no order for a certificate that is not due");
+            Assert.Equal(held.Thumbprint, (await TryHandshakeAsync(gateway.TlsPort, Name))?.Thumbprint);
+        }
+    }
+
     [Fact]
     public async Task FailingValidation_IsReportedWithTheReason_AndRetriedAfterItsBackoff()
     {
