@@ -452,9 +452,9 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if
 PLANNED=$(( $(wc -w <<<"$TARGETS") * (TLS + 1) - TLS ))
 RUNS=$(( ROUNDS * $(wc -w <<<"$CONNECTIONS") * PLANNED ))
 HANDSHAKE_RUNS=0
-[ "$TLS" = 1 ] && [ "$HANDSHAKE_CONNECTIONS" -gt 0 ] && HANDSHAKE_RUNS=$(( ROUNDS * ($(wc -w <<<"$TARGETS") - 1) ))
+[ "$TLS" = 1 ] && [ "$HANDSHAKE_CONNECTIONS" -gt 0 ] && HANDSHAKE_RUNS=$(( ROUNDS * 2 * ($(wc -w <<<"$TARGETS") - 1) ))
 log "targets: $TARGETS$([ "$TLS" = 1 ] && echo ", each proxy over TLS and cleartext"); connections: $CONNECTIONS; $ROUNDS round(s) of ${DURATION}s (+${WARMUP}s warm-up)"
-log "about $(( ((RUNS + HANDSHAKE_RUNS) * (DURATION + WARMUP) + PLANNED * PREWARM) / 60 + 1 )) minute(s) of load in $(( RUNS + HANDSHAKE_RUNS )) runs; work dir $WORK"
+log "about $(( ((RUNS + HANDSHAKE_RUNS) * (DURATION + WARMUP) + (PLANNED + HANDSHAKE_RUNS / ROUNDS) * PREWARM) / 60 + 1 )) minute(s) of load in $(( RUNS + HANDSHAKE_RUNS )) runs; work dir $WORK"
 
 NGINX_USER=""
 [ "$(id -u)" = 0 ] && NGINX_USER="user root;"
@@ -552,6 +552,15 @@ if [ "$PREWARM" -gt 0 ]; then
     log "pre-warming $m: ${PREWARM}s at c=$MAX_C"
     run_wrk /dev/null -t"$(( MAX_C < THREADS ? MAX_C : THREADS ))" -c"$MAX_C" -d"${PREWARM}s" "$(url_of "$m")" || true
   done
+  # The connection path (accept, the handshake, connection set-up) is code a keep-alive load hardly runs: warm it too.
+  if [ "$TLS" = 1 ] && [ "$HANDSHAKE_CONNECTIONS" -gt 0 ]; then
+    for m in $MEASURES; do
+      [ "$m" = direct ] && continue
+      log "pre-warming $m: ${PREWARM}s of new connections at c=$HANDSHAKE_CONNECTIONS"
+      run_wrk /dev/null -t"$(( HANDSHAKE_CONNECTIONS < THREADS ? HANDSHAKE_CONNECTIONS : THREADS ))" -c"$HANDSHAKE_CONNECTIONS" \
+        -d"${PREWARM}s" -H "Connection: close" "$(url_of "$m")" || true
+    done
+  fi
 fi
 
 # TCP connections this network namespace has opened so far (the kernel's ActiveOpens): in a handshake run it should
@@ -585,13 +594,15 @@ for round in $(seq 1 "$ROUNDS"); do
       fi
     done
   done
-  # New TLS connections: "Connection: close" on every request, so wrk closes after each answer and connects again.
-  # wrk would resume the session (it keeps it across reconnects with SSL_clear); the check above made sure that no
-  # listener resumes, so each connection is a full handshake (ECDHE and an ECDSA signature on the server).
-  if [ "$HANDSHAKE_CONNECTIONS" -gt 0 ]; then
+  # New connections: "Connection: close" on every request, so wrk closes after each answer and connects again.
+  # wrk would resume the TLS session (it keeps it across reconnects with SSL_clear); the check above made sure that
+  # no listener resumes, so each TLS connection is a full handshake (ECDHE and an ECDSA signature on the server).
+  # The same over cleartext separates the handshake from what any new connection costs each proxy.
+  if [ "$TLS" = 1 ] && [ "$HANDSHAKE_CONNECTIONS" -gt 0 ]; then
     c=$HANDSHAKE_CONNECTIONS
     threads=$(( c < THREADS ? c : THREADS ))
-    for t in $TLS_MEASURES; do
+    for t in $MEASURES; do
+      [ "$t" = direct ] && continue
       url=$(url_of "$t")
       if [ "$WARMUP" -gt 0 ]; then
         run_wrk /dev/null -t"$threads" -c"$c" -d"${WARMUP}s" -H "Connection: close" "$url" || true
@@ -606,7 +617,7 @@ for round in $(seq 1 "$ROUNDS"); do
       cpu_us=$(awk -v t=$(( ticks_after - ticks_before )) -v hz="$TICKS_PER_SECOND" -v n="$requests" 'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "nan" }')
       opens=$(awk -v o=$(( opens_after - opens_before )) -v n="$requests" 'BEGIN { if (n > 0) printf "%.2f", o / n; else print "nan" }')
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$c" "$t" "$rps" "$errors" "$requests" "$cpu_us" "$opens" >>"$HANDSHAKES"
-      log "round $round/$ROUNDS handshakes c=$c $t: $rps new TLS connections/s, errors $errors, proxy CPU $cpu_us us/connection, $opens TCP connections opened per request"
+      log "round $round/$ROUNDS new connections c=$c $t: $rps connections/s, errors $errors, proxy CPU $cpu_us us/connection, $opens TCP connections opened per request"
     done
   fi
 done
@@ -670,7 +681,7 @@ mkdir -p "$(dirname "$OUT")"
   echo "- Machine: $(nproc) CPU(s), ${CPU:-unknown CPU}, Linux $(uname -r)"
   echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- Command: \`$COMMAND_LINE\`"
-  echo "- Load: \`wrk -t$THREADS -c<c> -d${DURATION}s --latency\` after ${WARMUP} s of warm-up per run (and ${PREWARM} s per target once before round 1); targets interleaved; median of $ROUNDS round(s)"
+  echo "- Load: \`wrk -t$THREADS -c<c> -d${DURATION}s --latency\` after ${WARMUP} s of warm-up per run (and ${PREWARM} s per target once before round 1$([ "$TLS" = 1 ] && [ "$HANDSHAKE_CONNECTIONS" -gt 0 ] && echo ", plus ${PREWARM} s of new connections"); targets interleaved; median of $ROUNDS round(s)"
   echo "- Load average before round 1: $LOAD_BEFORE; after the last run: $(cut -d' ' -f1-3 /proc/loadavg)"
   versions=".NET $(dotnet --version 2>/dev/null), $(version wrk -v | awk '{print "wrk", $2}')"
   [[ " $ACTIVE " == *" nginx "* ]] && versions="$versions, $(version nginx -v | sed 's|.*nginx/|nginx |')"
@@ -771,19 +782,24 @@ mkdir -p "$(dirname "$OUT")"
     echo
 
     if [ -s "$HANDSHAKES" ]; then
-      echo "#### New TLS connections: a full handshake per request (c = $HANDSHAKE_CONNECTIONS)"
+      echo "#### New connections: one request per connection, a full TLS handshake each over HTTPS (c = $HANDSHAKE_CONNECTIONS)"
       echo
-      echo "| proxy | handshakes/s | vs nginx | vs HAProxy | CPU µs/handshake | CPU vs nginx | TCP connections opened per request | errors |"
-      echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-      for t in $TLS_MEASURES; do
+      echo "| target | connections/s | vs nginx | vs HAProxy | CPU µs/connection | CPU vs nginx | the handshake adds µs | TCP connections opened per request | errors |"
+      echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+      for t in $MEASURES; do
+        [ "$t" = direct ] && continue
+        side=""; [[ $t == *+tls ]] && side="+tls"
         rps=$(hmed 4 "$t"); cpu=$(hmed 7 "$t"); opens=$(hmed 8 "$t")
+        added=""
+        [ -n "$side" ] && added=$(awk -v a="$cpu" -v b="$(hmed 7 "${t%+tls}")" 'BEGIN { if (a == "nan" || b == "nan") print "n/a"; else printf "%+.0f\n", a - b }')
         errors=$(awk -F'\t' -v t="$t" '$3 == t { s += $5 } END { print s + 0 }' "$HANDSHAKES")
         [ "$errors" -gt 0 ] && errors="**$errors**"
-        echo "| $(base_label "${t%+tls}") | $(fmt_rps "$rps") | $(ratio "$rps" "$(hmed 4 nginx+tls)") | $(ratio "$rps" "$(hmed 4 haproxy+tls)") | $(fmt1 "$cpu") | $(ratio "$cpu" "$(hmed 7 nginx+tls)") | $opens | $errors |"
+        echo "| $(label "$t") | $(fmt_rps "$rps") | $(ratio "$rps" "$(hmed 4 "nginx$side")") | $(ratio "$rps" "$(hmed 4 "haproxy$side")") | $(fmt1 "$cpu") | $(ratio "$cpu" "$(hmed 7 "nginx$side")") | $added | $opens | $errors |"
       done
       echo
       echo "\`wrk -t$THREADS -c$HANDSHAKE_CONNECTIONS -d${DURATION}s -H \"Connection: close\"\`: every answer closes the connection and wrk"
-      echo "connects again; the kernel's TCP ActiveOpens counter grew by the last column's figure per request. wrk would"
+      echo "connects again; the kernel's TCP ActiveOpens counter grew by the figure shown per request (other processes on the"
+      echo "machine add to it; about 1 means a new connection per request, about 0 would mean none). wrk would"
       echo "resume sessions (it keeps the session across reconnects), but no listener here resumes one (checked before the"
       echo "runs with an \`openssl s_client -sess_out\`/\`-sess_in\` pair), so each is a full handshake."
       echo
