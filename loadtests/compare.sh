@@ -65,7 +65,8 @@ usage: loadtests/compare.sh [options]
   --quick              2 s runs, 1 s warm-up, 2 s pre-warm, 1 round: a fast check that everything works
   --out FILE           markdown report (default results/compare-<UTC timestamp>.md)
   --write-docs         also replace the <!-- compare:start --> ... <!-- compare:end --> section of
-                       docs/benchmarks.md (markers are added if missing)
+                       docs/benchmarks.md (with --tls: <!-- compare-tls:start --> ... <!-- compare-tls:end -->;
+                       markers are added if missing)
   --docs FILE          the file --write-docs edits (default docs/benchmarks.md)
   --publish-dir DIR    publish the hostname service and the gateway here and keep them
   --no-publish         reuse what --publish-dir already holds
@@ -827,25 +828,28 @@ cat "$OUT"
 log "report written to $OUT"
 
 if [ "$WRITE_DOCS" = 1 ]; then
+  # A --tls run has its own section, so that it never replaces the cleartext reference table.
+  MARK=compare
+  [ "$TLS" = 1 ] && MARK=compare-tls
   mkdir -p "$(dirname "$DOCS")"
   if [ ! -f "$DOCS" ]; then
-    printf '# Benchmarks\n\n<!-- compare:start -->\n<!-- compare:end -->\n' >"$DOCS"
-  elif ! grep -q '<!-- compare:start -->' "$DOCS" && ! grep -q '<!-- compare:end -->' "$DOCS"; then
-    printf '\n<!-- compare:start -->\n<!-- compare:end -->\n' >>"$DOCS"
+    printf '# Benchmarks\n\n<!-- %s:start -->\n<!-- %s:end -->\n' "$MARK" "$MARK" >"$DOCS"
+  elif ! grep -q "<!-- $MARK:start -->" "$DOCS" && ! grep -q "<!-- $MARK:end -->" "$DOCS"; then
+    printf '\n<!-- %s:start -->\n<!-- %s:end -->\n' "$MARK" "$MARK" >>"$DOCS"
   fi
-  starts=$(grep -c '<!-- compare:start -->' "$DOCS" || true)
-  ends=$(grep -c '<!-- compare:end -->' "$DOCS" || true)
-  first_start=$(grep -n '<!-- compare:start -->' "$DOCS" | head -1 | cut -d: -f1 || true)
-  first_end=$(grep -n '<!-- compare:end -->' "$DOCS" | head -1 | cut -d: -f1 || true)
+  starts=$(grep -c "<!-- $MARK:start -->" "$DOCS" || true)
+  ends=$(grep -c "<!-- $MARK:end -->" "$DOCS" || true)
+  first_start=$(grep -n "<!-- $MARK:start -->" "$DOCS" | head -1 | cut -d: -f1 || true)
+  first_end=$(grep -n "<!-- $MARK:end -->" "$DOCS" | head -1 | cut -d: -f1 || true)
   [ "$starts" = 1 ] && [ "$ends" = 1 ] && [ "${first_start:-0}" -lt "${first_end:-0}" ] \
-    || die "$DOCS must hold exactly one <!-- compare:start --> before one <!-- compare:end -->; left it untouched"
-  awk -v report="$OUT" '
-    /<!-- compare:start -->/ { print; while ((getline line < report) > 0) print line; skipping = 1; next }
-    /<!-- compare:end -->/ { skipping = 0 }
+    || die "$DOCS must hold exactly one <!-- $MARK:start --> before one <!-- $MARK:end -->; left it untouched"
+  awk -v report="$OUT" -v start="<!-- $MARK:start -->" -v end="<!-- $MARK:end -->" '
+    $0 == start { print; while ((getline line < report) > 0) print line; skipping = 1; next }
+    $0 == end { skipping = 0 }
     !skipping { print }
   ' "$DOCS" >"$WORK/docs.md"
   cat "$WORK/docs.md" >"$DOCS"
-  log "replaced the compare section of $DOCS"
+  log "replaced the $MARK section of $DOCS"
 fi
 
 # A contender that could not be measured is worth a non-zero exit even though the rest ran.
