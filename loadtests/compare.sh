@@ -691,7 +691,7 @@ mkdir -p "$(dirname "$OUT")"
   echo "- Versions: $versions"
   echo "- Backends: Ingress.Hostname (Native AOT) x3; direct = wrk straight at replica-1"
   if [ "$TLS" = 1 ]; then
-    echo "- TLS: one self-signed ECDSA P-256 certificate for all; TLS 1.2 and 1.3 with the gateway's suites; session resumption off in nginx and HAProxy (the gateway has none); wrk speaks HTTP/1.1 (no ALPN). Ingress: a TLS entry port (Kestrel + YARP) beside its plain entry port (the relay) in the same process"
+    echo "- TLS: one self-signed ECDSA P-256 certificate for all; TLS 1.2 and 1.3 with the gateway's suites; session resumption off in nginx and HAProxy (the gateway has none); wrk speaks HTTP/1.1 (no ALPN). Ingress: a TLS entry port (Kestrel + YARP) beside its plain entry port (the relay, unless a variant turns it off) in the same process"
   fi
   for t in $TARGETS; do
     case $t in ingress-*) echo "- $(label "$t"): the gateway started with \`${VARIANT[${t#ingress-}]# }\`" ;; esac
