@@ -36,6 +36,7 @@ RID=linux-x64
 IDLE=0
 TLS=0
 HANDSHAKE_CONNECTIONS=64
+HANDSHAKE_PREWARM=""
 declare -a VARIANTS=()
 
 # Hard bounds, so no combination of options runs for hours.
@@ -75,6 +76,10 @@ usage: loadtests/compare.sh [options]
                        full TLS handshakes per second, one request per connection (Caddy is left out)
   --handshake-connections N
                        wrk connections for the handshake runs of --tls (default $HANDSHAKE_CONNECTIONS; 0 skips them)
+  --handshake-prewarm S
+                       seconds of unmeasured one-request connections per target and scheme before round 1 with
+                       --tls (default: --prewarm's; max $MAX_PREWARM). The gateway's connection path is JIT-compiled
+                       slowly under a handshake load; a longer pre-warm measures it closer to its steady state
   --idle N             after the rounds, hold N idle keep-alive connections to each proxy (each carried one request)
                        and report the resident set before and while holding them, per connection (max $MAX_IDLE)
   --keep               keep the temp dir (configs, logs, raw wrk output)
@@ -105,6 +110,7 @@ while [ $# -gt 0 ]; do
     --idle) IDLE=${2:?--idle needs a value}; shift 2 ;;
     --tls) TLS=1; shift ;;
     --handshake-connections) HANDSHAKE_CONNECTIONS=${2:?--handshake-connections needs a value}; shift 2 ;;
+    --handshake-prewarm) HANDSHAKE_PREWARM=${2:?--handshake-prewarm needs a value}; shift 2 ;;
     --keep) KEEP=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown option '$1'" ;;
@@ -116,6 +122,8 @@ is_uint "$WARMUP" && [ "$WARMUP" -le $MAX_WARMUP ] || die "--warmup must be 0..$
 is_uint "$PREWARM" && [ "$PREWARM" -le $MAX_PREWARM ] || die "--prewarm must be 0..$MAX_PREWARM seconds, not '$PREWARM'"
 is_uint "$ROUNDS" && [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le $MAX_ROUNDS ] || die "--rounds must be 1..$MAX_ROUNDS, not '$ROUNDS'"
 is_uint "$IDLE" && [ "$IDLE" -le $MAX_IDLE ] || die "--idle must be 0..$MAX_IDLE connections, not '$IDLE'"
+[ -n "$HANDSHAKE_PREWARM" ] || HANDSHAKE_PREWARM=$PREWARM
+is_uint "$HANDSHAKE_PREWARM" && [ "$HANDSHAKE_PREWARM" -le $MAX_PREWARM ] || die "--handshake-prewarm must be 0..$MAX_PREWARM seconds, not '$HANDSHAKE_PREWARM'"
 is_uint "$HANDSHAKE_CONNECTIONS" && [ "$HANDSHAKE_CONNECTIONS" -le $MAX_CONNECTIONS ] || die "--handshake-connections must be 0..$MAX_CONNECTIONS, not '$HANDSHAKE_CONNECTIONS'"
 [ -n "${CONNECTIONS// /}" ] || die "--connections needs at least one count"
 if [ "$TLS" = 1 ]; then
@@ -405,6 +413,7 @@ cpu_ticks() {
 }
 TICKS_PER_SECOND=$(getconf CLK_TCK 2>/dev/null || echo 100)
 WRK_BOUND=$(( (DURATION > PREWARM ? DURATION : PREWARM) + 60 ))
+[ "$HANDSHAKE_PREWARM" -le "$PREWARM" ] || WRK_BOUND=$(( (DURATION > HANDSHAKE_PREWARM ? DURATION : HANDSHAKE_PREWARM) + 60 ))
 
 process_count() {
   local children
@@ -455,7 +464,7 @@ RUNS=$(( ROUNDS * $(wc -w <<<"$CONNECTIONS") * PLANNED ))
 HANDSHAKE_RUNS=0
 [ "$TLS" = 1 ] && [ "$HANDSHAKE_CONNECTIONS" -gt 0 ] && HANDSHAKE_RUNS=$(( ROUNDS * 2 * ($(wc -w <<<"$TARGETS") - 1) ))
 log "targets: $TARGETS$([ "$TLS" = 1 ] && echo ", each proxy over TLS and cleartext"); connections: $CONNECTIONS; $ROUNDS round(s) of ${DURATION}s (+${WARMUP}s warm-up)"
-log "about $(( ((RUNS + HANDSHAKE_RUNS) * (DURATION + WARMUP) + (PLANNED + HANDSHAKE_RUNS / ROUNDS) * PREWARM) / 60 + 1 )) minute(s) of load in $(( RUNS + HANDSHAKE_RUNS )) runs; work dir $WORK"
+log "about $(( ((RUNS + HANDSHAKE_RUNS) * (DURATION + WARMUP) + PLANNED * PREWARM + HANDSHAKE_RUNS / ROUNDS * HANDSHAKE_PREWARM) / 60 + 1 )) minute(s) of load in $(( RUNS + HANDSHAKE_RUNS )) runs; work dir $WORK"
 
 NGINX_USER=""
 [ "$(id -u)" = 0 ] && NGINX_USER="user root;"
@@ -553,15 +562,15 @@ if [ "$PREWARM" -gt 0 ]; then
     log "pre-warming $m: ${PREWARM}s at c=$MAX_C"
     run_wrk /dev/null -t"$(( MAX_C < THREADS ? MAX_C : THREADS ))" -c"$MAX_C" -d"${PREWARM}s" "$(url_of "$m")" || true
   done
-  # The connection path (accept, the handshake, connection set-up) is code a keep-alive load hardly runs: warm it too.
-  if [ "$TLS" = 1 ] && [ "$HANDSHAKE_CONNECTIONS" -gt 0 ]; then
-    for m in $MEASURES; do
-      [ "$m" = direct ] && continue
-      log "pre-warming $m: ${PREWARM}s of new connections at c=$HANDSHAKE_CONNECTIONS"
-      run_wrk /dev/null -t"$(( HANDSHAKE_CONNECTIONS < THREADS ? HANDSHAKE_CONNECTIONS : THREADS ))" -c"$HANDSHAKE_CONNECTIONS" \
-        -d"${PREWARM}s" -H "Connection: close" "$(url_of "$m")" || true
-    done
-  fi
+fi
+# The connection path (accept, the handshake, connection set-up) is code a keep-alive load hardly runs: warm it too.
+if [ "$TLS" = 1 ] && [ "$HANDSHAKE_CONNECTIONS" -gt 0 ] && [ "$HANDSHAKE_PREWARM" -gt 0 ]; then
+  for m in $MEASURES; do
+    [ "$m" = direct ] && continue
+    log "pre-warming $m: ${HANDSHAKE_PREWARM}s of new connections at c=$HANDSHAKE_CONNECTIONS"
+    run_wrk /dev/null -t"$(( HANDSHAKE_CONNECTIONS < THREADS ? HANDSHAKE_CONNECTIONS : THREADS ))" -c"$HANDSHAKE_CONNECTIONS" \
+      -d"${HANDSHAKE_PREWARM}s" -H "Connection: close" "$(url_of "$m")" || true
+  done
 fi
 
 # TCP connections this network namespace has opened so far (the kernel's ActiveOpens): in a handshake run it should
@@ -682,7 +691,7 @@ mkdir -p "$(dirname "$OUT")"
   echo "- Machine: $(nproc) CPU(s), ${CPU:-unknown CPU}, Linux $(uname -r)"
   echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- Command: \`$COMMAND_LINE\`"
-  echo "- Load: \`wrk -t$THREADS -c<c> -d${DURATION}s --latency\` after ${WARMUP} s of warm-up per run (and ${PREWARM} s per target once before round 1$([ "$TLS" = 1 ] && [ "$HANDSHAKE_CONNECTIONS" -gt 0 ] && echo ", plus ${PREWARM} s of new connections"); targets interleaved; median of $ROUNDS round(s)"
+  echo "- Load: \`wrk -t$THREADS -c<c> -d${DURATION}s --latency\` after ${WARMUP} s of warm-up per run (and ${PREWARM} s per target once before round 1$([ "$TLS" = 1 ] && [ "$HANDSHAKE_CONNECTIONS" -gt 0 ] && echo ", plus ${HANDSHAKE_PREWARM} s of new connections")); targets interleaved; median of $ROUNDS round(s)"
   echo "- Load average before round 1: $LOAD_BEFORE; after the last run: $(cut -d' ' -f1-3 /proc/loadavg)"
   versions=".NET $(dotnet --version 2>/dev/null), $(version wrk -v | awk '{print "wrk", $2}')"
   [[ " $ACTIVE " == *" nginx "* ]] && versions="$versions, $(version nginx -v | sed 's|.*nginx/|nginx |')"
