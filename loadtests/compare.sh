@@ -703,10 +703,10 @@ mkdir -p "$(dirname "$OUT")"
     echo "- TLS: one self-signed ECDSA P-256 certificate for all; TLS 1.2 and 1.3 with the gateway's suites; session resumption off in nginx and HAProxy (the gateway has none); wrk speaks HTTP/1.1 (no ALPN). Ingress: a TLS entry port (Kestrel + YARP) beside its plain entry port (the relay, unless a variant turns it off) in the same process"
   fi
   for t in $TARGETS; do
-    case $t in ingress-*) echo "- $(label "$t"): the gateway started with \`${VARIANT[${t#ingress-}]# }\`" ;; esac
+    case $t in ingress-*) words=${VARIANT[${t#ingress-}]}; echo "- $(base_label "$t"): the gateway started with \`${words#"${words%%[! ]*}"}\`" ;; esac
   done
   for t in $TARGETS; do
-    [ -n "${SKIPPED[$t]:-}" ] && echo "- **$(label "$t") not measured:** ${SKIPPED[$t]}"
+    [ -n "${SKIPPED[$t]:-}" ] && echo "- **$(base_label "$t") not measured:** ${SKIPPED[$t]}"
   done
   echo
   for c in $CONNECTIONS; do
