@@ -7,6 +7,11 @@
 #   loadtests/compare.sh                              # 10 s runs, 3 interleaved rounds, c = 16 64 256
 #   loadtests/compare.sh --only "ingress nginx" --connections "64" --write-docs
 #   loadtests/compare.sh --only "ingress nginx" --variant "jit: @/tmp/jit-publish" --variant "nometrics: --Ingress:Telemetry:RequestMetrics=false"
+#   loadtests/compare.sh --tls --connections "64 256" --variant "yarp-only: --Ingress:Transport:Relay=false"
+#
+# With --tls, Ingress, nginx and HAProxy each also terminate TLS (one self-signed ECDSA P-256 certificate for all
+# three): every proxy is measured over HTTPS and over cleartext in the same run, and new TLS connections per second
+# (a full handshake per request, resumption refused by all three) are measured on top.
 set -Eeuo pipefail
 trap 'printf "[compare] error: unexpected failure at line %s: %s\n" "$LINENO" "$BASH_COMMAND" >&2' ERR
 
@@ -29,6 +34,9 @@ NO_PUBLISH=0
 KEEP=0
 RID=linux-x64
 IDLE=0
+TLS=0
+HANDSHAKE_CONNECTIONS=64
+HANDSHAKE_PREWARM=""
 declare -a VARIANTS=()
 
 # Hard bounds, so no combination of options runs for hours.
@@ -62,10 +70,20 @@ usage: loadtests/compare.sh [options]
   --quick              2 s runs, 1 s warm-up, 2 s pre-warm, 1 round: a fast check that everything works
   --out FILE           markdown report (default results/compare-<UTC timestamp>.md)
   --write-docs         also replace the <!-- compare:start --> ... <!-- compare:end --> section of
-                       docs/benchmarks.md (markers are added if missing)
+                       docs/benchmarks.md (with --tls: <!-- compare-tls:start --> ... <!-- compare-tls:end -->;
+                       markers are added if missing)
   --docs FILE          the file --write-docs edits (default docs/benchmarks.md)
   --publish-dir DIR    publish the hostname service and the gateway here and keep them
   --no-publish         reuse what --publish-dir already holds
+  --tls                also terminate TLS in Ingress (a TLS entry port), nginx and HAProxy with one self-signed
+                       ECDSA P-256 certificate, and measure each proxy over HTTPS as well as over cleartext; then
+                       full TLS handshakes per second, one request per connection (Caddy is left out)
+  --handshake-connections N
+                       wrk connections for the handshake runs of --tls (default $HANDSHAKE_CONNECTIONS; 0 skips them)
+  --handshake-prewarm S
+                       seconds of unmeasured one-request connections per target and scheme before round 1 with
+                       --tls (default: --prewarm's; max $MAX_PREWARM). The gateway's connection path is JIT-compiled
+                       slowly under a handshake load; a longer pre-warm measures it closer to its steady state
   --idle N             after the rounds, hold N idle keep-alive connections to each proxy (each carried one request)
                        and report the resident set before and while holding them, per connection (max $MAX_IDLE)
   --keep               keep the temp dir (configs, logs, raw wrk output)
@@ -94,6 +112,9 @@ while [ $# -gt 0 ]; do
     --publish-dir) PUBLISH_DIR=${2:?--publish-dir needs a value}; shift 2 ;;
     --no-publish) NO_PUBLISH=1; shift ;;
     --idle) IDLE=${2:?--idle needs a value}; shift 2 ;;
+    --tls) TLS=1; shift ;;
+    --handshake-connections) HANDSHAKE_CONNECTIONS=${2:?--handshake-connections needs a value}; shift 2 ;;
+    --handshake-prewarm) HANDSHAKE_PREWARM=${2:?--handshake-prewarm needs a value}; shift 2 ;;
     --keep) KEEP=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown option '$1'" ;;
@@ -105,7 +126,16 @@ is_uint "$WARMUP" && [ "$WARMUP" -le $MAX_WARMUP ] || die "--warmup must be 0..$
 is_uint "$PREWARM" && [ "$PREWARM" -le $MAX_PREWARM ] || die "--prewarm must be 0..$MAX_PREWARM seconds, not '$PREWARM'"
 is_uint "$ROUNDS" && [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le $MAX_ROUNDS ] || die "--rounds must be 1..$MAX_ROUNDS, not '$ROUNDS'"
 is_uint "$IDLE" && [ "$IDLE" -le $MAX_IDLE ] || die "--idle must be 0..$MAX_IDLE connections, not '$IDLE'"
+[ -n "$HANDSHAKE_PREWARM" ] || HANDSHAKE_PREWARM=$PREWARM
+is_uint "$HANDSHAKE_PREWARM" && [ "$HANDSHAKE_PREWARM" -le $MAX_PREWARM ] || die "--handshake-prewarm must be 0..$MAX_PREWARM seconds, not '$HANDSHAKE_PREWARM'"
+is_uint "$HANDSHAKE_CONNECTIONS" && [ "$HANDSHAKE_CONNECTIONS" -le $MAX_CONNECTIONS ] || die "--handshake-connections must be 0..$MAX_CONNECTIONS, not '$HANDSHAKE_CONNECTIONS'"
 [ -n "${CONNECTIONS// /}" ] || die "--connections needs at least one count"
+if [ "$TLS" = 1 ]; then
+  # Caddy has no TLS configuration here; left out of the default list, refused when asked for.
+  [ "$ONLY" = "ingress nginx haproxy caddy" ] && ONLY="ingress nginx haproxy"
+  [[ " $ONLY " != *" caddy "* ]] || die "--tls: Caddy has no TLS configuration in compare.sh; leave it out of --only"
+  [ "$IDLE" = 0 ] || die "--tls and --idle do not go together (the idle connections are cleartext)"
+fi
 MAX_C=0
 for c in $CONNECTIONS; do
   is_uint "$c" && [ "$c" -ge 1 ] && [ "$c" -le $MAX_CONNECTIONS ] || die "--connections: '$c' must be 1..$MAX_CONNECTIONS"
@@ -133,6 +163,7 @@ for v in "${VARIANTS[@]}"; do
   TARGETS="$TARGETS ingress-$name"
 done
 
+[ "$TLS" = 0 ] || command -v openssl >/dev/null || die "--tls needs openssl"
 for tool in wrk curl ss awk dotnet; do command -v "$tool" >/dev/null || die "$tool is not installed"; done
 for t in $TARGETS; do
   case $t in
@@ -148,7 +179,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/ingress-compare.XXXXXX")
 PUB=${PUBLISH_DIR:-$WORK/publish}
 declare -a PIDS=()
 WRK_PID=""
-declare -A PORT=() PID=() SKIPPED=()
+declare -A PORT=() TLS_PORT=() PID=() SKIPPED=()
 
 # Stop only what this script started, by pid: TERM first, KILL after a bounded wait.
 cleanup() {
@@ -194,7 +225,7 @@ wait_ready() {
   local name=$1 url=$2 pid=$3 i body
   for i in $(seq 1 150); do
     kill -0 "$pid" 2>/dev/null || return 1
-    body=$(curl -s --max-time 1 -w '\n%{http_code}' "$url" 2>/dev/null || true)
+    body=$(curl -sk --max-time 1 -w '\n%{http_code}' "$url" 2>/dev/null || true)
     if [ "${body##*$'\n'}" = 200 ] && [[ $body == replica-* ]]; then return 0; fi
     sleep 0.1
   done
@@ -209,9 +240,40 @@ start() { # name logfile command...
   PIDS+=("$!")
 }
 
-render() { # work-dir port template output: fills in the @PLACEHOLDERS@ of a config template
+render() { # work-dir port template output [tls-port]: fills in the @PLACEHOLDERS@ of a config template
   sed -e "s|@WORK@|$1|g" -e "s|@PORT@|$2|g" -e "s|@R1@|${BACKENDS[0]}|g" -e "s|@R2@|${BACKENDS[1]}|g" -e "s|@R3@|${BACKENDS[2]}|g" \
-      -e "s|@USER@|$NGINX_USER|g" -e "s|@MAXCONN@|$HAPROXY_MAXCONN|g" "$3" >"$4"
+      -e "s|@USER@|$NGINX_USER|g" -e "s|@MAXCONN@|$HAPROXY_MAXCONN|g" \
+      -e "s|@TLSPORT@|${5:-}|g" -e "s|@CERT@|${CERTS:-}/site.crt|g" -e "s|@KEY@|${CERTS:-}/site.key|g" \
+      -e "s|@NGINX_SSL_LISTEN@|${NGINX_SSL_LISTEN:-}|g" -e "s|@NGINX_HTTP2@|${NGINX_HTTP2:-}|g" \
+      -e "s|@TLS12_CIPHERS@|$TLS12_CIPHERS|g" -e "s|@TLS13_SUITES@|$TLS13_SUITES|g" "$3" >"$4"
+}
+
+# The suites Ingress offers (src/Ingress.Gateway/Tls/TlsHandshake.cs, Mozilla's "intermediate" set), in OpenSSL's
+# names, so that nginx and HAProxy negotiate from the same list.
+TLS12_CIPHERS="ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+TLS13_SUITES="TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+
+# One self-signed ECDSA P-256 certificate for every TLS listener of the run, in the run's temp dir. The gateway reads
+# the folder (site.crt and its site.key); HAProxy wants certificate and key in one file.
+make_certificate() {
+  CERTS="$WORK/certs"
+  mkdir -p "$CERTS"
+  ( umask 077
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+      -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$CERTS/site.key" -out "$CERTS/site.crt" \
+      >"$WORK/openssl-req.log" 2>&1 ) || { cat "$WORK/openssl-req.log" >&2; die "openssl could not make the test certificate"; }
+  chmod 600 "$CERTS/site.key"
+  chmod 644 "$CERTS/site.crt"
+  mkdir -p "$WORK/haproxy"
+  ( umask 077; cat "$CERTS/site.crt" "$CERTS/site.key" >"$WORK/haproxy/site.pem" )
+  # nginx 1.25.1 moved HTTP/2 from a listen parameter to the http2 directive.
+  local version
+  version=$(nginx -v 2>&1 | sed -n 's|.*nginx/\([0-9.]*\).*|\1|p')
+  if [ -n "$version" ] && [ "$(printf '%s\n1.25.1\n' "$version" | sort -V | head -1)" = 1.25.1 ]; then
+    NGINX_SSL_LISTEN="ssl"; NGINX_HTTP2="http2 on;"
+  else
+    NGINX_SSL_LISTEN="ssl http2"; NGINX_HTTP2=""
+  fi
 }
 
 skip() { # target reason
@@ -272,6 +334,11 @@ start_ingress() { # [target name, default ingress]
   done
   port=$(next_port); admin=$(next_port)
   PORT[$name]=$port
+  if [ "$TLS" = 1 ]; then
+    TLS_PORT[$name]=$(next_port)
+    # A TLS entry port serving the routes of the plain one, with the run's certificate as the default for every name.
+    args+=(--Ingress:Tls:Ports:0:Port="${TLS_PORT[$name]}" --Ingress:Tls:CertificatesPath="$CERTS" --Ingress:Tls:DefaultCertificate=site.crt)
+  fi
   local gateway=("$dir/Ingress.Gateway")
   [ -x "${gateway[0]}" ] || gateway=(dotnet "$dir/Ingress.Gateway.dll")
   # From its own directory, as in the image (WORKDIR /app), so that its appsettings.json applies.
@@ -290,6 +357,11 @@ start_nginx() {
   mkdir -p "$dir/tmp"
   PORT[nginx]=$(next_port)
   render "$dir" "${PORT[nginx]}" "$TEMPLATES/nginx.conf.template" "$dir/nginx.conf"
+  if [ "$TLS" = 1 ]; then
+    TLS_PORT[nginx]=$(next_port)
+    # nginx.conf.template includes $dir/tls-*.conf.
+    render "$dir" "${PORT[nginx]}" "$TEMPLATES/nginx-tls.conf.template" "$dir/tls-server.conf" "${TLS_PORT[nginx]}"
+  fi
   start nginx "$WORK/nginx.log" nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log"
 }
 
@@ -298,6 +370,11 @@ start_haproxy() {
   mkdir -p "$dir"
   PORT[haproxy]=$(next_port)
   render "$dir" "${PORT[haproxy]}" "$TEMPLATES/haproxy.cfg.template" "$dir/haproxy.cfg"
+  if [ "$TLS" = 1 ]; then
+    TLS_PORT[haproxy]=$(next_port)
+    render "$dir" "${PORT[haproxy]}" "$TEMPLATES/haproxy-tls.cfg.template" "$dir/haproxy-tls.cfg" "${TLS_PORT[haproxy]}"
+    cat "$dir/haproxy-tls.cfg" >>"$dir/haproxy.cfg"
+  fi
   start haproxy "$WORK/haproxy.log" haproxy -db -f "$dir/haproxy.cfg"
 }
 
@@ -312,9 +389,9 @@ start_caddy() {
 }
 
 # Sends a few requests through a proxy and checks that all three replicas answer.
-check_rotation() {
-  local name=$1 names i
-  names=$(for i in $(seq 1 30); do curl -s --max-time 2 "http://127.0.0.1:${PORT[$name]}/"; echo; done | sort | uniq -c | awk '{printf "%s=%s ", $2, $1}')
+check_rotation() { # target [base url, default its cleartext port]
+  local name=$1 url=${2:-http://127.0.0.1:${PORT[$1]}/} names i
+  names=$(for i in $(seq 1 30); do curl -sk --max-time 2 "$url"; echo; done | sort | uniq -c | awk '{printf "%s=%s ", $2, $1}')
   log "$name rotation over 30 requests: $names"
   [ "$(wc -w <<<"$names")" -ge 3 ] || log "warning: $name did not reach all three replicas"
 }
@@ -339,6 +416,8 @@ cpu_ticks() {
   echo "$total"
 }
 TICKS_PER_SECOND=$(getconf CLK_TCK 2>/dev/null || echo 100)
+WRK_BOUND=$(( (DURATION > PREWARM ? DURATION : PREWARM) + 60 ))
+[ "$HANDSHAKE_PREWARM" -le "$PREWARM" ] || WRK_BOUND=$(( (DURATION > HANDSHAKE_PREWARM ? DURATION : HANDSHAKE_PREWARM) + 60 ))
 
 process_count() {
   local children
@@ -371,7 +450,8 @@ parse_wrk() {
 run_wrk() { # output wrk-args...
   local output=$1 status=0
   shift
-  wrk "$@" >"$output" 2>&1 &
+  # wrk stops itself after -d; the timeout only bounds a wrk that hangs (TERM, then KILL 5 s later).
+  timeout -k 5 "$WRK_BOUND" wrk "$@" >"$output" 2>&1 &
   WRK_PID=$!
   wait "$WRK_PID" || status=$?
   WRK_PID=""
@@ -382,9 +462,13 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if
 
 # ---------------------------------------------------------------------------------------------
 
-RUNS=$(( ROUNDS * $(wc -w <<<"$CONNECTIONS") * $(wc -w <<<"$TARGETS") ))
-log "targets: $TARGETS; connections: $CONNECTIONS; $ROUNDS round(s) of ${DURATION}s (+${WARMUP}s warm-up)"
-log "about $(( (RUNS * (DURATION + WARMUP) + $(wc -w <<<"$TARGETS") * PREWARM) / 60 + 1 )) minute(s) of load in $RUNS runs; work dir $WORK"
+# What is measured: each target over cleartext, and with --tls each proxy also over TLS ("name+tls").
+PLANNED=$(( $(wc -w <<<"$TARGETS") * (TLS + 1) - TLS ))
+RUNS=$(( ROUNDS * $(wc -w <<<"$CONNECTIONS") * PLANNED ))
+HANDSHAKE_RUNS=0
+[ "$TLS" = 1 ] && [ "$HANDSHAKE_CONNECTIONS" -gt 0 ] && HANDSHAKE_RUNS=$(( ROUNDS * 2 * ($(wc -w <<<"$TARGETS") - 1) ))
+log "targets: $TARGETS$([ "$TLS" = 1 ] && echo ", each proxy over TLS and cleartext"); connections: $CONNECTIONS; $ROUNDS round(s) of ${DURATION}s (+${WARMUP}s warm-up)"
+log "about $(( ((RUNS + HANDSHAKE_RUNS) * (DURATION + WARMUP) + PLANNED * PREWARM + HANDSHAKE_RUNS / ROUNDS * HANDSHAKE_PREWARM) / 60 + 1 )) minute(s) of load in $(( RUNS + HANDSHAKE_RUNS )) runs; work dir $WORK"
 
 NGINX_USER=""
 [ "$(id -u)" = 0 ] && NGINX_USER="user root;"
@@ -399,7 +483,41 @@ HAPROXY_MAXCONN=$(( (NOFILE - 200) / 2 ))
 [ "$HAPROXY_MAXCONN" -gt 20000 ] && HAPROXY_MAXCONN=20000
 [ "$HAPROXY_MAXCONN" -ge $(( MAX_C + 64 )) ] || die "ulimit -n $NOFILE is too low for $MAX_C connections through a proxy"
 
+# Before any load: each TLS listener answers over TLS with HTTP/1.1 (what wrk speaks) and says which protocol and
+# suite it negotiates and which ALPN it picks for a client offering h2; a session from a first connection must not
+# be resumed by a second one, or the handshake runs would measure resumptions for some and full handshakes for others.
+# Fails the run when a listener does not answer or resumes; a listener without h2 is only reported.
+declare -A TLS_INFO=()
+check_tls() { # target
+  local name=$1 port=${TLS_PORT[$1]} body alpn brief protocol suite reuse request
+  body=$(curl -sk --http1.1 --max-time 5 -w '\n%{http_code} %{http_version}' "https://127.0.0.1:$port/" 2>&1) || true
+  [ "${body##*$'\n'}" = "200 1.1" ] && [[ $body == replica-* ]] \
+    || die "$name does not answer 200 over HTTPS with HTTP/1.1 on port $port: $(tail -c 200 <<<"$body")"
+  alpn=$(curl -sk --http2 --max-time 5 -o /dev/null -w '%{http_version}' "https://127.0.0.1:$port/" 2>/dev/null) || alpn="?"
+  case $alpn in 2) alpn=h2 ;; 1.1) alpn=http/1.1 ;; esac
+  [ "$alpn" = h2 ] || log "warning: $name picked $alpn, not h2, for a client offering h2 and http/1.1"
+  brief=$(timeout 10 openssl s_client -brief -connect "127.0.0.1:$port" -alpn http/1.1 </dev/null 2>&1) || true
+  protocol=$(sed -n 's/^Protocol version: *//p' <<<"$brief" | head -1)
+  suite=$(sed -n 's/^Ciphersuite: *//p' <<<"$brief" | head -1)
+  [ -n "$protocol" ] || die "openssl s_client could not complete a TLS handshake with $name on port $port: $(tail -c 300 <<<"$brief")"
+  # TLS 1.3 sends its tickets after the handshake: the first connection carries a whole request so that they arrive.
+  request=$'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'
+  rm -f "$WORK/session-$name.pem"
+  timeout 10 openssl s_client -quiet -connect "127.0.0.1:$port" -alpn http/1.1 -sess_out "$WORK/session-$name.pem" \
+    <<<"$request" >/dev/null 2>&1 || true
+  reuse=New
+  if [ -s "$WORK/session-$name.pem" ]; then
+    reuse=$(timeout 10 openssl s_client -connect "127.0.0.1:$port" -alpn http/1.1 -sess_in "$WORK/session-$name.pem" -ign_eof \
+      <<<"$request" 2>/dev/null) || true
+    reuse=$(sed -n 's/^\(New\|Reused\), .*/\1/p' <<<"$reuse" | head -1)
+  fi
+  [ "$reuse" = New ] || die "$name resumed a TLS session ($reuse): the handshake runs would not compare full handshakes"
+  TLS_INFO[$name]="$protocol|$suite|$alpn"
+  log "$name over TLS (port $port): $protocol, $suite, ALPN $alpn for h2+http/1.1 offered; a second connection with the first one's session: full handshake"
+}
+
 publish
+[ "$TLS" = 1 ] && make_certificate
 start_replicas
 for t in $TARGETS; do
   [ "$t" = direct ] && continue
@@ -412,45 +530,110 @@ for t in $TARGETS; do
     continue
   fi
   check_rotation "$t"
+  if [ "$TLS" = 1 ]; then
+    if ! wait_ready "$t over TLS" "https://127.0.0.1:${TLS_PORT[$t]}/" "${PID[$t]}"; then
+      tail -15 "$WORK/$t.log" >&2 || true
+      die "$t started but does not answer over TLS on port ${TLS_PORT[$t]} (see its log with --keep)"
+    fi
+    check_tls "$t"
+    check_rotation "$t over TLS" "https://127.0.0.1:${TLS_PORT[$t]}/"
+  fi
 done
 
 ACTIVE=""
 for t in $TARGETS; do [ -z "${SKIPPED[$t]:-}" ] && ACTIVE="$ACTIVE $t"; done
 ACTIVE=${ACTIVE# }
+MEASURES=""
+TLS_MEASURES=""
+for t in $ACTIVE; do
+  if [ "$TLS" = 1 ] && [ "$t" != direct ]; then
+    MEASURES="$MEASURES $t+tls"
+    TLS_MEASURES="$TLS_MEASURES $t+tls"
+  fi
+  MEASURES="$MEASURES $t"
+done
+MEASURES=${MEASURES# }
+TLS_MEASURES=${TLS_MEASURES# }
+url_of() { # measure
+  case $1 in
+    *+tls) echo "https://127.0.0.1:${TLS_PORT[${1%+tls}]}/" ;;
+    *) echo "http://127.0.0.1:${PORT[$1]}/" ;;
+  esac
+}
 
 if [ "$PREWARM" -gt 0 ]; then
-  for t in $ACTIVE; do
-    log "pre-warming $t: ${PREWARM}s at c=$MAX_C"
-    run_wrk /dev/null -t"$(( MAX_C < THREADS ? MAX_C : THREADS ))" -c"$MAX_C" -d"${PREWARM}s" "http://127.0.0.1:${PORT[$t]}/" || true
+  for m in $MEASURES; do
+    log "pre-warming $m: ${PREWARM}s at c=$MAX_C"
+    run_wrk /dev/null -t"$(( MAX_C < THREADS ? MAX_C : THREADS ))" -c"$MAX_C" -d"${PREWARM}s" "$(url_of "$m")" || true
+  done
+fi
+# The connection path (accept, the handshake, connection set-up) is code a keep-alive load hardly runs: warm it too.
+if [ "$TLS" = 1 ] && [ "$HANDSHAKE_CONNECTIONS" -gt 0 ] && [ "$HANDSHAKE_PREWARM" -gt 0 ]; then
+  for m in $MEASURES; do
+    [ "$m" = direct ] && continue
+    log "pre-warming $m: ${HANDSHAKE_PREWARM}s of new connections at c=$HANDSHAKE_CONNECTIONS"
+    run_wrk /dev/null -t"$(( HANDSHAKE_CONNECTIONS < THREADS ? HANDSHAKE_CONNECTIONS : THREADS ))" -c"$HANDSHAKE_CONNECTIONS" \
+      -d"${HANDSHAKE_PREWARM}s" -H "Connection: close" "$(url_of "$m")" || true
   done
 fi
 
+# TCP connections this network namespace has opened so far (the kernel's ActiveOpens): in a handshake run it should
+# grow by one per request, which shows that wrk opened a new connection (so a new TLS session) for each.
+active_opens() { awk '/^Tcp:/ { if (!seen) { for (i = 1; i <= NF; i++) if ($i == "ActiveOpens") col = i; seen = 1 } else print $col }' /proc/net/snmp; }
+
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-RESULTS="$WORK/results.tsv"   # round c target rps p50 p99 errors requests cpu-us-per-request
-RSS="$WORK/rss.tsv"           # round target kb processes
-: >"$RESULTS"; : >"$RSS"
+RESULTS="$WORK/results.tsv"   # round c measure rps p50 p99 errors requests cpu-us-per-request
+RSS="$WORK/rss.tsv"           # round measure kb processes
+HANDSHAKES="$WORK/handshakes.tsv"   # round c measure handshakes/s errors requests cpu-us-per-handshake tcp-opens-per-request
+: >"$RESULTS"; : >"$RSS"; : >"$HANDSHAKES"
 for round in $(seq 1 "$ROUNDS"); do
   for c in $CONNECTIONS; do
     threads=$(( c < THREADS ? c : THREADS ))
-    for t in $ACTIVE; do
-      url="http://127.0.0.1:${PORT[$t]}/"
+    for t in $MEASURES; do
+      url=$(url_of "$t")
       if [ "$WARMUP" -gt 0 ]; then
         run_wrk /dev/null -t"$threads" -c"$c" -d"${WARMUP}s" "$url" || true
       fi
       raw="$WORK/wrk-r$round-c$c-$t.txt"
-      ticks_before=$(cpu_ticks "${PID[$t]}")
+      ticks_before=$(cpu_ticks "${PID[${t%+tls}]}")
       run_wrk "$raw" -t"$threads" -c"$c" -d"${DURATION}s" --timeout 5s --latency "$url" || log "wrk failed for $t at c=$c (see $raw)"
-      ticks_after=$(cpu_ticks "${PID[$t]}")
+      ticks_after=$(cpu_ticks "${PID[${t%+tls}]}")
       read -r rps p50 p99 errors requests < <(parse_wrk "$raw")
       # The proxy's own CPU per request: what throughput on a shared machine comes down to, and steadier than req/s.
       cpu_us=$(awk -v t=$(( ticks_after - ticks_before )) -v hz="$TICKS_PER_SECOND" -v n="$requests" 'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "nan" }')
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$c" "$t" "$rps" "$p50" "$p99" "$errors" "$requests" "$cpu_us" >>"$RESULTS"
       log "round $round/$ROUNDS c=$c $t: $rps req/s, p50 $p50 ms, p99 $p99 ms, errors $errors, proxy CPU $cpu_us us/request"
       if [ "$c" = "$MAX_C" ]; then
-        printf '%s\t%s\t%s\t%s\n' "$round" "$t" "$(rss_kb "${PID[$t]}")" "$(process_count "${PID[$t]}")" >>"$RSS"
+        printf '%s\t%s\t%s\t%s\n' "$round" "$t" "$(rss_kb "${PID[${t%+tls}]}")" "$(process_count "${PID[${t%+tls}]}")" >>"$RSS"
       fi
     done
   done
+  # New connections: "Connection: close" on every request, so wrk closes after each answer and connects again.
+  # wrk would resume the TLS session (it keeps it across reconnects with SSL_clear); the check above made sure that
+  # no listener resumes, so each TLS connection is a full handshake (ECDHE and an ECDSA signature on the server).
+  # The same over cleartext separates the handshake from what any new connection costs each proxy.
+  if [ "$TLS" = 1 ] && [ "$HANDSHAKE_CONNECTIONS" -gt 0 ]; then
+    c=$HANDSHAKE_CONNECTIONS
+    threads=$(( c < THREADS ? c : THREADS ))
+    for t in $MEASURES; do
+      [ "$t" = direct ] && continue
+      url=$(url_of "$t")
+      if [ "$WARMUP" -gt 0 ]; then
+        run_wrk /dev/null -t"$threads" -c"$c" -d"${WARMUP}s" -H "Connection: close" "$url" || true
+      fi
+      raw="$WORK/wrk-r$round-handshakes-c$c-$t.txt"
+      ticks_before=$(cpu_ticks "${PID[${t%+tls}]}")
+      opens_before=$(active_opens)
+      run_wrk "$raw" -t"$threads" -c"$c" -d"${DURATION}s" --timeout 5s -H "Connection: close" "$url" || log "wrk failed for $t handshakes (see $raw)"
+      opens_after=$(active_opens)
+      ticks_after=$(cpu_ticks "${PID[${t%+tls}]}")
+      read -r rps p50 p99 errors requests < <(parse_wrk "$raw")
+      cpu_us=$(awk -v t=$(( ticks_after - ticks_before )) -v hz="$TICKS_PER_SECOND" -v n="$requests" 'BEGIN { if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "nan" }')
+      opens=$(awk -v o=$(( opens_after - opens_before )) -v n="$requests" 'BEGIN { if (n > 0) printf "%.2f", o / n; else print "nan" }')
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$c" "$t" "$rps" "$errors" "$requests" "$cpu_us" "$opens" >>"$HANDSHAKES"
+      log "round $round/$ROUNDS new connections c=$c $t: $rps connections/s, errors $errors, proxy CPU $cpu_us us/connection, $opens TCP connections opened per request"
+    done
+  fi
 done
 
 # Idle keep-alive connections: each proxy's resident set before and after holding IDLE of them, each having carried
@@ -483,7 +666,18 @@ med() { # column c target -> median of that column
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0 || a == "nan" || b == "nan") print "n/a"; else printf "%.2f\n", a / b }'; }
 fmt_rps() { awk -v v="$1" 'BEGIN { if (v == "nan") print "n/a"; else printf "%.0f\n", v }' | sed -e ':a' -e 's/\B[0-9]\{3\}\>/,&/;ta'; }
 fmt_ms() { awk -v v="$1" 'BEGIN { if (v == "nan") print "n/a"; else if (v < 1) printf "%.3f\n", v; else if (v < 10) printf "%.2f\n", v; else printf "%.1f\n", v }'; }
-label() { case $1 in direct) echo "direct (baseline)" ;; ingress) echo "Ingress" ;; ingress-*) echo "Ingress, ${1#ingress-}" ;; nginx) echo nginx ;; haproxy) echo HAProxy ;; caddy) echo Caddy ;; esac; }
+base_label() { case $1 in direct) echo "direct (baseline)" ;; ingress) echo "Ingress" ;; ingress-*) echo "Ingress, ${1#ingress-}" ;; nginx) echo nginx ;; haproxy) echo HAProxy ;; caddy) echo Caddy ;; esac; }
+label() { # measure: with --tls each proxy says which side it was measured on
+  case $1 in
+    *+tls) echo "$(base_label "${1%+tls}"), HTTPS" ;;
+    direct) base_label direct ;;
+    *) if [ "$TLS" = 1 ]; then echo "$(base_label "$1"), HTTP"; else base_label "$1"; fi ;;
+  esac
+}
+hmed() { # column measure -> median of that column of the handshake runs
+  awk -F'\t' -v t="$2" -v col="$1" '$3 == t { print $col }' "$HANDSHAKES" | median
+}
+fmt1() { awk -v v="$1" 'BEGIN { if (v == "nan" || v == "") print "n/a"; else printf "%.1f\n", v }'; }
 
 CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)
 [ -n "$CPU" ] || CPU=$(lscpu 2>/dev/null | awk -F': +' '/Model name/ { print $2; exit }')
@@ -501,7 +695,7 @@ mkdir -p "$(dirname "$OUT")"
   echo "- Machine: $(nproc) CPU(s), ${CPU:-unknown CPU}, Linux $(uname -r)"
   echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "- Command: \`$COMMAND_LINE\`"
-  echo "- Load: \`wrk -t$THREADS -c<c> -d${DURATION}s --latency\` after ${WARMUP} s of warm-up per run (and ${PREWARM} s per target once before round 1); targets interleaved; median of $ROUNDS round(s)"
+  echo "- Load: \`wrk -t$THREADS -c<c> -d${DURATION}s --latency\` after ${WARMUP} s of warm-up per run (and ${PREWARM} s per target once before round 1$([ "$TLS" = 1 ] && [ "$HANDSHAKE_CONNECTIONS" -gt 0 ] && echo ", plus ${HANDSHAKE_PREWARM} s of new connections")); targets interleaved; median of $ROUNDS round(s)"
   echo "- Load average before round 1: $LOAD_BEFORE; after the last run: $(cut -d' ' -f1-3 /proc/loadavg)"
   versions=".NET $(dotnet --version 2>/dev/null), $(version wrk -v | awk '{print "wrk", $2}')"
   [[ " $ACTIVE " == *" nginx "* ]] && versions="$versions, $(version nginx -v | sed 's|.*nginx/|nginx |')"
@@ -509,11 +703,14 @@ mkdir -p "$(dirname "$OUT")"
   [[ " $ACTIVE " == *" caddy "* ]] && versions="$versions, Caddy $(version caddy version | awk '{print $1}')"
   echo "- Versions: $versions"
   echo "- Backends: Ingress.Hostname (Native AOT) x3; direct = wrk straight at replica-1"
+  if [ "$TLS" = 1 ]; then
+    echo "- TLS: one self-signed ECDSA P-256 certificate for all; TLS 1.2 and 1.3 with the gateway's suites; session resumption off in nginx and HAProxy (the gateway has none); wrk speaks HTTP/1.1 (no ALPN). Ingress: a TLS entry port (Kestrel + YARP) beside its plain entry port (the relay, unless a variant turns it off) in the same process"
+  fi
   for t in $TARGETS; do
-    case $t in ingress-*) echo "- $(label "$t"): the gateway started with \`${VARIANT[${t#ingress-}]# }\`" ;; esac
+    case $t in ingress-*) words=${VARIANT[${t#ingress-}]}; echo "- $(base_label "$t"): the gateway started with \`${words#"${words%%[! ]*}"}\`" ;; esac
   done
   for t in $TARGETS; do
-    [ -n "${SKIPPED[$t]:-}" ] && echo "- **$(label "$t") not measured:** ${SKIPPED[$t]}"
+    [ -n "${SKIPPED[$t]:-}" ] && echo "- **$(base_label "$t") not measured:** ${SKIPPED[$t]}"
   done
   echo
   for c in $CONNECTIONS; do
@@ -522,7 +719,7 @@ mkdir -p "$(dirname "$OUT")"
     echo "| target | req/s | p50 ms | p99 ms | req/s vs direct | p99 vs direct | CPU µs/req | errors |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|"
     base_rps=$(med 4 "$c" direct); base_p99=$(med 6 "$c" direct)
-    for t in $ACTIVE; do
+    for t in $MEASURES; do
       rps=$(med 4 "$c" "$t"); p50=$(med 5 "$c" "$t"); p99=$(med 6 "$c" "$t"); cpu=$(med 9 "$c" "$t" | awk '{ if ($1 == "nan") print "n/a"; else printf "%.1f\n", $1 }')
       errors=$(awk -F'\t' -v c="$c" -v t="$t" '$2 == c && $3 == t { s += $7 } END { print s + 0 }' "$RESULTS")
       [ "$errors" -gt 0 ] && errors="**$errors**"
@@ -535,7 +732,7 @@ mkdir -p "$(dirname "$OUT")"
   echo
   echo "| target | RSS MiB (median) | processes |"
   echo "|---|---:|---:|"
-  for t in $ACTIVE; do
+  for t in $MEASURES; do
     kb=$(awk -F'\t' -v t="$t" '$2 == t { print $3 }' "$RSS" | median)
     procs=$(awk -F'\t' -v t="$t" '$2 == t { print $4 }' "$RSS" | tail -1)
     echo "| $(label "$t") | $(awk -v kb="$kb" 'BEGIN { printf "%.1f", kb / 1024 }') | ${procs:-?} |"
@@ -562,19 +759,75 @@ mkdir -p "$(dirname "$OUT")"
   if [[ " $ACTIVE " == *" ingress"* ]] && { [[ " $ACTIVE " == *" nginx "* ]] || [[ " $ACTIVE " == *" haproxy "* ]]; }; then
     echo "#### Ingress relative to nginx and HAProxy"
     echo
-    echo "| gateway | c | req/s vs nginx | p99 vs nginx | req/s vs HAProxy | p99 vs HAProxy |"
-    echo "|---|---:|---:|---:|---:|---:|"
-    for t in $ACTIVE; do
+    echo "| gateway | c | req/s vs nginx | p99 vs nginx | CPU/req vs nginx | req/s vs HAProxy | p99 vs HAProxy | CPU/req vs HAProxy |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+    for t in $MEASURES; do
       [[ $t == ingress* ]] || continue
+      # Against the other proxies on the same side: HTTPS with HTTPS, cleartext with cleartext.
+      side=""; [[ $t == *+tls ]] && side="+tls"
       for c in $CONNECTIONS; do
-        i_rps=$(med 4 "$c" "$t"); i_p99=$(med 6 "$c" "$t")
-        n_rps=$(med 4 "$c" nginx); n_p99=$(med 6 "$c" nginx)
-        h_rps=$(med 4 "$c" haproxy); h_p99=$(med 6 "$c" haproxy)
-        echo "| $(label "$t") | $c | $(ratio "$i_rps" "$n_rps") | $(ratio "$i_p99" "$n_p99") | $(ratio "$i_rps" "$h_rps") | $(ratio "$i_p99" "$h_p99") |"
+        i_rps=$(med 4 "$c" "$t"); i_p99=$(med 6 "$c" "$t"); i_cpu=$(med 9 "$c" "$t")
+        n_rps=$(med 4 "$c" "nginx$side"); n_p99=$(med 6 "$c" "nginx$side"); n_cpu=$(med 9 "$c" "nginx$side")
+        h_rps=$(med 4 "$c" "haproxy$side"); h_p99=$(med 6 "$c" "haproxy$side"); h_cpu=$(med 9 "$c" "haproxy$side")
+        echo "| $(label "$t") | $c | $(ratio "$i_rps" "$n_rps") | $(ratio "$i_p99" "$n_p99") | $(ratio "$i_cpu" "$n_cpu") | $(ratio "$i_rps" "$h_rps") | $(ratio "$i_p99" "$h_p99") | $(ratio "$i_cpu" "$h_cpu") |"
       done
     done
     echo
-    echo "Above 1 means more requests per second, or a higher (worse) p99, than the other proxy."
+    echo "Above 1 means more requests per second, or a higher (worse) p99 or CPU per request, than the other proxy."
+    echo
+  fi
+
+  if [ "$TLS" = 1 ]; then
+    echo "#### What TLS costs each proxy (keep-alive, HTTPS against its own cleartext in the same run)"
+    echo
+    echo "| proxy | c | req/s HTTPS / HTTP | CPU µs/req HTTP | CPU µs/req HTTPS | TLS adds µs/req |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    for t in $ACTIVE; do
+      [ "$t" = direct ] && continue
+      for c in $CONNECTIONS; do
+        plain_cpu=$(med 9 "$c" "$t"); tls_cpu=$(med 9 "$c" "$t+tls")
+        added=$(awk -v a="$tls_cpu" -v b="$plain_cpu" 'BEGIN { if (a == "nan" || b == "nan") print "n/a"; else printf "%+.1f\n", a - b }')
+        echo "| $(base_label "$t") | $c | $(ratio "$(med 4 "$c" "$t+tls")" "$(med 4 "$c" "$t")") | $(fmt1 "$plain_cpu") | $(fmt1 "$tls_cpu") | $added |"
+      done
+    done
+    echo
+    echo "For Ingress the HTTPS side is Kestrel + YARP and the HTTP side the relay: the difference is TLS plus the YARP"
+    echo "path. A variant with \`--Ingress:Transport:Relay=false\` measures the YARP path in cleartext, which separates them."
+    echo
+
+    if [ -s "$HANDSHAKES" ]; then
+      echo "#### New connections: one request per connection, a full TLS handshake each over HTTPS (c = $HANDSHAKE_CONNECTIONS)"
+      echo
+      echo "| target | connections/s | vs nginx | vs HAProxy | CPU µs/connection | CPU vs nginx | the handshake adds µs | TCP connections opened per request | errors |"
+      echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+      for t in $MEASURES; do
+        [ "$t" = direct ] && continue
+        side=""; [[ $t == *+tls ]] && side="+tls"
+        rps=$(hmed 4 "$t"); cpu=$(hmed 7 "$t"); opens=$(hmed 8 "$t")
+        added=""
+        [ -n "$side" ] && added=$(awk -v a="$cpu" -v b="$(hmed 7 "${t%+tls}")" 'BEGIN { if (a == "nan" || b == "nan") print "n/a"; else printf "%+.0f\n", a - b }')
+        errors=$(awk -F'\t' -v t="$t" '$3 == t { s += $5 } END { print s + 0 }' "$HANDSHAKES")
+        [ "$errors" -gt 0 ] && errors="**$errors**"
+        echo "| $(label "$t") | $(fmt_rps "$rps") | $(ratio "$rps" "$(hmed 4 "nginx$side")") | $(ratio "$rps" "$(hmed 4 "haproxy$side")") | $(fmt1 "$cpu") | $(ratio "$cpu" "$(hmed 7 "nginx$side")") | $added | $opens | $errors |"
+      done
+      echo
+      echo "\`wrk -t$THREADS -c$HANDSHAKE_CONNECTIONS -d${DURATION}s -H \"Connection: close\"\`: every answer closes the connection and wrk"
+      echo "connects again; the kernel's TCP ActiveOpens counter grew by the figure shown per request (other processes on the"
+      echo "machine add to it; about 1 means a new connection per request, about 0 would mean none). wrk would"
+      echo "resume sessions (it keeps the session across reconnects), but no listener here resumes one (checked before the"
+      echo "runs with an \`openssl s_client -sess_out\`/\`-sess_in\` pair), so each is a full handshake."
+      echo
+    fi
+
+    echo "#### TLS as negotiated"
+    echo
+    echo "| proxy | protocol and suite (an OpenSSL 3 client, as wrk) | ALPN when h2 and http/1.1 are offered | session resumed |"
+    echo "|---|---|---|---|"
+    for t in $ACTIVE; do
+      [ "$t" = direct ] && continue
+      IFS='|' read -r protocol suite alpn <<<"${TLS_INFO[$t]:-?|?|?}"
+      echo "| $(base_label "$t") | $protocol, $suite | $alpn | no |"
+    done
     echo
   fi
   echo "CPU µs/req is the CPU time (user + system) the proxy process used during the measured run, per request"
@@ -588,25 +841,28 @@ cat "$OUT"
 log "report written to $OUT"
 
 if [ "$WRITE_DOCS" = 1 ]; then
+  # A --tls run has its own section, so that it never replaces the cleartext reference table.
+  MARK=compare
+  [ "$TLS" = 1 ] && MARK=compare-tls
   mkdir -p "$(dirname "$DOCS")"
   if [ ! -f "$DOCS" ]; then
-    printf '# Benchmarks\n\n<!-- compare:start -->\n<!-- compare:end -->\n' >"$DOCS"
-  elif ! grep -q '<!-- compare:start -->' "$DOCS" && ! grep -q '<!-- compare:end -->' "$DOCS"; then
-    printf '\n<!-- compare:start -->\n<!-- compare:end -->\n' >>"$DOCS"
+    printf '# Benchmarks\n\n<!-- %s:start -->\n<!-- %s:end -->\n' "$MARK" "$MARK" >"$DOCS"
+  elif ! grep -q "<!-- $MARK:start -->" "$DOCS" && ! grep -q "<!-- $MARK:end -->" "$DOCS"; then
+    printf '\n<!-- %s:start -->\n<!-- %s:end -->\n' "$MARK" "$MARK" >>"$DOCS"
   fi
-  starts=$(grep -c '<!-- compare:start -->' "$DOCS" || true)
-  ends=$(grep -c '<!-- compare:end -->' "$DOCS" || true)
-  first_start=$(grep -n '<!-- compare:start -->' "$DOCS" | head -1 | cut -d: -f1 || true)
-  first_end=$(grep -n '<!-- compare:end -->' "$DOCS" | head -1 | cut -d: -f1 || true)
+  starts=$(grep -c "<!-- $MARK:start -->" "$DOCS" || true)
+  ends=$(grep -c "<!-- $MARK:end -->" "$DOCS" || true)
+  first_start=$(grep -n "<!-- $MARK:start -->" "$DOCS" | head -1 | cut -d: -f1 || true)
+  first_end=$(grep -n "<!-- $MARK:end -->" "$DOCS" | head -1 | cut -d: -f1 || true)
   [ "$starts" = 1 ] && [ "$ends" = 1 ] && [ "${first_start:-0}" -lt "${first_end:-0}" ] \
-    || die "$DOCS must hold exactly one <!-- compare:start --> before one <!-- compare:end -->; left it untouched"
-  awk -v report="$OUT" '
-    /<!-- compare:start -->/ { print; while ((getline line < report) > 0) print line; skipping = 1; next }
-    /<!-- compare:end -->/ { skipping = 0 }
+    || die "$DOCS must hold exactly one <!-- $MARK:start --> before one <!-- $MARK:end -->; left it untouched"
+  awk -v report="$OUT" -v start="<!-- $MARK:start -->" -v end="<!-- $MARK:end -->" '
+    $0 == start { print; while ((getline line < report) > 0) print line; skipping = 1; next }
+    $0 == end { skipping = 0 }
     !skipping { print }
   ' "$DOCS" >"$WORK/docs.md"
   cat "$WORK/docs.md" >"$DOCS"
-  log "replaced the compare section of $DOCS"
+  log "replaced the $MARK section of $DOCS"
 fi
 
 # A contender that could not be measured is worth a non-zero exit even though the rest ran.
