@@ -356,7 +356,7 @@ internal sealed partial class EntryListener : IConnectionListener, IRelayEntry
                 }
 
                 var errno = Libc.LastError;
-                if (errno is Libc.EMFILE or Libc.ENFILE or Libc.ENOBUFS or Libc.ENOMEM)
+                if (errno is Errno.EMFILE or Errno.ENFILE or Errno.ENOBUFS or Errno.ENOMEM)
                 {
                     // Out of descriptors: stop accepting for a moment rather than spin on a level-triggered socket.
                     listener.LogAcceptFailed(listener.Port, errno);

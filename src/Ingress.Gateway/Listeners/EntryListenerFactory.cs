@@ -107,14 +107,14 @@ internal sealed unsafe class EntryListenerFactory : IConnectionListenerFactory, 
                 return -1;
             }
 
-            if (v6 && address.Address.Equals(IPAddress.IPv6Any) && errno is Libc.EADDRNOTAVAIL or Libc.EAFNOSUPPORT)
+            if (v6 && address.Address.Equals(IPAddress.IPv6Any) && errno is Errno.EADDRNOTAVAIL or Errno.EAFNOSUPPORT)
             {
                 // IPv6 switched off (as in many containers): all interfaces means all IPv4 ones.
                 return Bind(new IPEndPoint(IPAddress.Any, address.Port), entry, optional);
             }
 
             // Kestrel turns this into "Failed to bind to address ...: address already in use." like its own transport.
-            throw errno == Libc.EADDRINUSE
+            throw errno == Errno.EADDRINUSE
                 ? new AddressInUseException($"Failed to bind to {entry}: address already in use.")
                 : new IOException($"Failed to bind to address {entry}: bind/listen failed (errno {errno}).");
         }

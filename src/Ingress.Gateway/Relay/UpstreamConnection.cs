@@ -89,7 +89,7 @@ internal sealed unsafe class UpstreamConnection : RelaySocket
         if (result != 0)
         {
             errno = Libc.LastError;
-            if (errno != Libc.EINPROGRESS)
+            if (errno != Errno.EINPROGRESS)
             {
                 Libc.Close(fd);
                 return null;
@@ -107,7 +107,7 @@ internal sealed unsafe class UpstreamConnection : RelaySocket
         catch (IOException)
         {
             Libc.Close(fd);
-            errno = Libc.ENOMEM;
+            errno = Errno.ENOMEM;
             return null;
         }
 

@@ -200,7 +200,7 @@ internal sealed unsafe partial class EventLoop : IDisposable
             if (count < 0)
             {
                 var errno = Libc.LastError;
-                if (errno != Libc.EINTR)
+                if (errno != Errno.EINTR)
                 {
                     LogWaitFailed(errno);
                     Thread.Sleep(10);

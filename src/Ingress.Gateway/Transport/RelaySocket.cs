@@ -90,12 +90,12 @@ internal abstract unsafe class RelaySocket : ILoopHandler
             }
 
             var errno = Libc.LastError;
-            if (errno == Libc.EINTR)
+            if (errno == Errno.EINTR)
             {
                 continue;
             }
 
-            if (errno == Libc.EAGAIN)
+            if (errno == Errno.EAGAIN)
             {
                 ReadReady = false;
                 return WouldBlock;
@@ -141,12 +141,12 @@ internal abstract unsafe class RelaySocket : ILoopHandler
             }
 
             var errno = Libc.LastError;
-            if (errno == Libc.EINTR)
+            if (errno == Errno.EINTR)
             {
                 continue;
             }
 
-            if (errno == Libc.EAGAIN)
+            if (errno == Errno.EAGAIN)
             {
                 WriteReady = false;
                 return WouldBlock;

@@ -19,9 +19,9 @@ public sealed class UpstreamErrorTests
         // failure, errno, kind, replica's fault, retriable (any request), retriable (bodiless GET), timed out (504)
         { (int)UpstreamFailure.ConnectFailed, Errno.ECONNREFUSED, (int)AttemptFailure.NotConnected, true, true, true, false },
         { (int)UpstreamFailure.ConnectFailed, Errno.EHOSTUNREACH, (int)AttemptFailure.NotConnected, true, true, true, false },
-        { (int)UpstreamFailure.ConnectFailed, Libc.EADDRNOTAVAIL, (int)AttemptFailure.NotConnected, false, true, true, false },
-        { (int)UpstreamFailure.ConnectFailed, Libc.EMFILE, (int)AttemptFailure.NotConnected, false, false, false, false },
-        { (int)UpstreamFailure.ConnectFailed, Libc.ENOBUFS, (int)AttemptFailure.NotConnected, false, false, false, false },
+        { (int)UpstreamFailure.ConnectFailed, Errno.EADDRNOTAVAIL, (int)AttemptFailure.NotConnected, false, true, true, false },
+        { (int)UpstreamFailure.ConnectFailed, Errno.EMFILE, (int)AttemptFailure.NotConnected, false, false, false, false },
+        { (int)UpstreamFailure.ConnectFailed, Errno.ENOBUFS, (int)AttemptFailure.NotConnected, false, false, false, false },
         { (int)UpstreamFailure.ConnectTimeout, 0, (int)AttemptFailure.NotConnected, true, true, true, true },
         { (int)UpstreamFailure.Reset, Errno.ECONNRESET, (int)AttemptFailure.Reset, true, false, true, false },
         { (int)UpstreamFailure.Reset, 0, (int)AttemptFailure.Reset, true, false, true, false },
@@ -52,9 +52,9 @@ public sealed class UpstreamErrorTests
     [InlineData(Errno.ECONNRESET, SocketError.ConnectionReset)]
     [InlineData(Errno.EHOSTUNREACH, SocketError.HostUnreachable)]
     [InlineData(Errno.ETIMEDOUT, SocketError.TimedOut)]
-    [InlineData(Libc.EADDRNOTAVAIL, SocketError.AddressNotAvailable)]
-    [InlineData(Libc.EMFILE, SocketError.TooManyOpenSockets)]
-    [InlineData(Libc.ENOMEM, SocketError.NoBufferSpaceAvailable)]
+    [InlineData(Errno.EADDRNOTAVAIL, SocketError.AddressNotAvailable)]
+    [InlineData(Errno.EMFILE, SocketError.TooManyOpenSockets)]
+    [InlineData(Errno.ENOMEM, SocketError.NoBufferSpaceAvailable)]
     public void Errno_MapsToTheSocketErrorDotNetReports(int errno, SocketError expected) =>
         Assert.Equal(expected, Errno.ToSocketError(errno));
 

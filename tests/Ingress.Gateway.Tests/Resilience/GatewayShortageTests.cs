@@ -22,13 +22,13 @@ public sealed class GatewayShortageTests
     {
         var log = new GatewayShortageLog(_time, _logger);
 
-        Assert.True(log.TryReport("web/80", "t1", RelayConnectFailure(Libc.EADDRNOTAVAIL)));
-        Assert.True(log.TryReport("web/80", "t2", RelayConnectFailure(Libc.EADDRNOTAVAIL)));
+        Assert.True(log.TryReport("web/80", "t1", RelayConnectFailure(Errno.EADDRNOTAVAIL)));
+        Assert.True(log.TryReport("web/80", "t2", RelayConnectFailure(Errno.EADDRNOTAVAIL)));
         Assert.True(log.TryReport("web/80", "t3", ConnectFailures.Of(SocketError.AddressNotAvailable)));
         Assert.False(log.TryReport("web/80", "t3", RelayConnectFailure(Errno.ECONNREFUSED)));
         Assert.False(log.TryReport("web/80", "t3", ConnectFailures.Of(SocketError.ConnectionRefused)));
         _time.Advance(GatewayShortageLog.Interval);
-        Assert.True(log.TryReport("web/80", "t1", RelayConnectFailure(Libc.EMFILE)));
+        Assert.True(log.TryReport("web/80", "t1", RelayConnectFailure(Errno.EMFILE)));
 
         var warnings = _logger.Entries.Where(e => e.Level == LogLevel.Warning).Select(e => e.Message).ToArray();
         Assert.Equal(2, warnings.Length);

@@ -79,7 +79,7 @@ internal sealed class RawLoopbackPair : IDisposable
 
         var address = stackalloc byte[SocketAddresses.MaxLength];
         var length = SocketAddresses.Write(endPoint, new Span<byte>(address, SocketAddresses.MaxLength));
-        if (Libc.Connect(fd, address, length) != 0 && Libc.LastError != Libc.EINPROGRESS)
+        if (Libc.Connect(fd, address, length) != 0 && Libc.LastError != Errno.EINPROGRESS)
         {
             var errno = Libc.LastError;
             Libc.Close(fd);

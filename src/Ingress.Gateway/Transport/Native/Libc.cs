@@ -46,17 +46,6 @@ internal static unsafe partial class Libc
     public const int EFD_NONBLOCK = 0x800;
     public const int EFD_CLOEXEC = 0x80000;
 
-    public const int EINTR = 4;
-    public const int EAGAIN = 11;
-    public const int ENOMEM = 12;
-    public const int EMFILE = 24;
-    public const int ENFILE = 23;
-    public const int EAFNOSUPPORT = 97;
-    public const int EADDRINUSE = 98;
-    public const int EADDRNOTAVAIL = 99;
-    public const int ENOBUFS = 105;
-    public const int EINPROGRESS = 115;
-
     [LibraryImport(Library, EntryPoint = "socket", SetLastError = true)]
     public static partial int Socket(int domain, int type, int protocol);
 
