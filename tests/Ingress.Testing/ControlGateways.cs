@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
+using Ingress.Gateway.Discovery.Control;
 using Ingress.Gateway.Discovery.Docker;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Ingress.Testing;
@@ -58,6 +60,11 @@ public sealed class ControlGateways : IDisposable
             builder.Services.Remove(source);
             configure?.Invoke(builder);
         }, tlsPortCount: tlsPortCount);
+
+        // Until it has resolved the manager gateways' name, a manager takes no control request (403): wait for that, so
+        // that a test's first request does not race the watcher on a loaded machine.
+        var network = gateway.Services.GetRequiredService<ControlNetwork>();
+        await Eventually.WaitAsync(() => network.IsKnown, TimeSpan.FromSeconds(15), "the manager gateway to know its control network");
         return (gateway, controlPort);
     }
 
