@@ -30,7 +30,9 @@ internal sealed record GatewayState(
     IReadOnlyList<RouteView> Routes,
     IReadOnlyList<DiscoveryEvent> Events)
 {
-    public static GatewayState From(DiscoveryReconciler reconciler, long revision, GatewayOptions options, IProxyStateLookup proxy, ReplicaStats stats, ControlStatus? control, TlsView? tls, AcmeIssuanceStatus? acme, TimeProvider time)
+    public static GatewayState From(
+        DiscoveryReconciler reconciler, long revision, GatewayOptions options, ResilienceOptions resilience, IProxyStateLookup proxy, ReplicaStats stats,
+        ControlStatus? control, TlsView? tls, AcmeIssuanceStatus? acme, TimeProvider time)
     {
         var clustersByService = new Dictionary<string, List<ClusterState>>(StringComparer.Ordinal);
         foreach (var cluster in proxy.GetClusters())
@@ -61,7 +63,7 @@ internal sealed record GatewayState(
         }
 
         return new GatewayState(time.GetUtcNow(), options.EntryPorts, options.AdminPort, revision, reconciler.IsReady, reconciler.Sources, control?.View, tls, acme, services,
-            RouteView.AllFrom(proxy, options.EntryPorts, table, stats), reconciler.Events.Recent());
+            RouteView.AllFrom(proxy, options.EntryPorts, table, stats, resilience.RequestTimeout), reconciler.Events.Recent());
     }
 }
 

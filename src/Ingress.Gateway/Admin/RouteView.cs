@@ -36,7 +36,8 @@ internal sealed record RouteView(
     public const string Static = "static";
 
     /// <summary>Every route YARP serves: static routes first, then discovered ones, each by ID.</summary>
-    public static List<RouteView> AllFrom(IProxyStateLookup proxy, IReadOnlyList<int> entryPorts, RouteTable table, ReplicaStats stats)
+    /// <param name="defaultTimeout">The gateway's request timeout (<c>Ingress:Resilience:RequestTimeout</c>): a cluster with it sets none of its own.</param>
+    public static List<RouteView> AllFrom(IProxyStateLookup proxy, IReadOnlyList<int> entryPorts, RouteTable table, ReplicaStats stats, TimeSpan defaultTimeout)
     {
         var acme = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var state in table.Services)
@@ -50,7 +51,7 @@ internal sealed record RouteView(
         var routes = new List<RouteView>();
         foreach (var route in proxy.GetRoutes())
         {
-            routes.Add(From(route, entryPorts, acme, stats));
+            routes.Add(From(route, entryPorts, acme, stats, defaultTimeout));
         }
 
         routes.Sort((a, b) => (a.Source == Static, b.Source == Static) switch
@@ -62,7 +63,7 @@ internal sealed record RouteView(
         return routes;
     }
 
-    private static RouteView From(RouteModel route, IReadOnlyList<int> entryPorts, Dictionary<string, string> acme, ReplicaStats stats)
+    private static RouteView From(RouteModel route, IReadOnlyList<int> entryPorts, Dictionary<string, string> acme, ReplicaStats stats, TimeSpan defaultTimeout)
     {
         var config = route.Config;
         var metadata = config.Metadata;
@@ -95,7 +96,7 @@ internal sealed record RouteView(
             config.ClusterId ?? "",
             clusterConfig?.LoadBalancingPolicy,
             destinations,
-            RoutePolicies.Of(config, clusterConfig, discovered ? acme.GetValueOrDefault(source) : null));
+            RoutePolicies.Of(config, clusterConfig, discovered ? acme.GetValueOrDefault(source) : null, defaultTimeout));
     }
 }
 
@@ -120,7 +121,8 @@ internal sealed record PolicyView(string Name, string Value);
 /// YARP route policy shows without code here.
 /// </summary>
 /// <remarks>
-/// Known policies get a short name and a readable value: <c>timeout</c>, <c>healthCheck</c>, <c>scheme</c> (h2c),
+/// What every route has from the gateway's settings is left out: the default request timeout, passive health, the
+/// rotation policy. Known policies get a short name and a readable value: <c>timeout</c>, <c>healthCheck</c>, <c>scheme</c> (h2c),
 /// <c>redirect</c>, <c>hsts</c>, <c>acme</c>. Any other route or cluster metadata key is listed as itself, each transform
 /// as <c>transform</c>, and each YARP route policy (authorization, rate limiter, ...) by its property name.
 /// </remarks>
@@ -135,12 +137,12 @@ internal static class RoutePolicies
     private const string RedirectPrefix = "ingress.redirect.";
     private const string HstsPrefix = "ingress.hsts.";
 
-    public static List<PolicyView> Of(RouteConfig route, ClusterConfig? cluster, string? acmeNames)
+    public static List<PolicyView> Of(RouteConfig route, ClusterConfig? cluster, string? acmeNames, TimeSpan defaultTimeout)
     {
         var policies = new List<PolicyView>();
         if (cluster?.HttpRequest is { } request)
         {
-            if (request.ActivityTimeout is { } timeout)
+            if (request.ActivityTimeout is { } timeout && timeout != defaultTimeout)
             {
                 policies.Add(new("timeout", Duration(timeout)));
             }

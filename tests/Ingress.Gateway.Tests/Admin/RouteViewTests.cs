@@ -46,7 +46,7 @@ public sealed class RouteViewTests
     }
 
     [Fact]
-    public async Task ApiState_DiscoveredService_ListsItsRoutesUnderTheService()
+    public async Task ApiState_DiscoveredServices_ListsTheirRoutesUnderTheService_WithOnlyThePoliciesTheyAskFor()
     {
         await using var web = await TestBackend.StartAsync("web", ip: "127.0.0.33");
         await using var gateway = await GatewayTestHost.StartAsync();
@@ -54,12 +54,13 @@ public sealed class RouteViewTests
         gateway.Sink.Publish(Snapshot("docker", Service("web",
             Labels("ingress.host=web.example.test", $"ingress.port={web.Port}", "ingress.timeout=5s", "ingress.tls.acme=true",
                 "ingress.redirect.scheme=https", "ingress.healthcheck.path=/healthz"),
-            [Task("task-web-1", web.Ip)])));
+            [Task("task-web-1", web.Ip)]),
+            Service("plain", Labels($"ingress.publish={gateway.EntryPorts[0]}:{web.Port}"), [Task("task-plain-1", web.Ip)])));
 
         var state = await Eventually.WaitAsync(
             () => StateAsync(gateway),
-            s => s.GetProperty("routes").GetArrayLength() == 1,
-            TimeSpan.FromSeconds(10), "the discovered route in /api/state");
+            s => s.GetProperty("routes").GetArrayLength() == 2,
+            TimeSpan.FromSeconds(10), "the discovered routes in /api/state");
         var route = Route(state, "web/rule");
         Assert.Equal("web", route.GetProperty("source").GetString());
         Assert.Equal("web", route.GetProperty("service").GetString());
@@ -72,7 +73,13 @@ public sealed class RouteViewTests
         Assert.Equal(
             ["timeout=5s", "healthCheck=/healthz every 5s, timeout 2s", "redirect=scheme=https (308)", "acme=web.example.test"],
             Policies(route));
-        Assert.Equal("web", Assert.Single(state.GetProperty("services").EnumerateArray()).GetProperty("name").GetString());
+        Assert.Equal(["plain", "web"], state.GetProperty("services").EnumerateArray().Select(s => s.GetProperty("name").GetString()));
+
+        // The gateway's defaults (request timeout, passive health) are every route's: they are not listed as its policies.
+        var plain = Route(state, $"plain/publish/{gateway.EntryPorts[0]}");
+        Assert.Equal("plain", plain.GetProperty("source").GetString());
+        Assert.Equal(JsonValueKind.Null, plain.GetProperty("match").GetProperty("hosts").ValueKind);
+        Assert.Empty(Policies(plain));
     }
 
     private static async Task<JsonElement> StateAsync(GatewayTestHost gateway) =>
