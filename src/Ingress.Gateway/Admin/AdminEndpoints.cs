@@ -35,6 +35,7 @@ internal static class AdminEndpoints
             DiscoveryReconciler reconciler,
             SwarmProxyConfigProvider provider,
             IOptions<GatewayOptions> options,
+            IOptions<Resilience.ResilienceOptions> resilience,
             Yarp.ReverseProxy.IProxyStateLookup proxy,
             ReplicaStats stats,
             [Microsoft.AspNetCore.Mvc.FromServices] Discovery.Control.ControlStatus? control,
@@ -43,7 +44,7 @@ internal static class AdminEndpoints
             IOptions<TlsOptions> tls,
             TimeProvider time) =>
             Results.Json(
-                GatewayState.From(reconciler, provider.Revision, options.Value, proxy, stats, control, certificates is null ? null : TlsView.From(tls.Value, certificates), acme?.Status, time),
+                GatewayState.From(reconciler, provider.Revision, options.Value, resilience.Value, proxy, stats, control, certificates is null ? null : TlsView.From(tls.Value, certificates), acme?.Status, time),
                 stateJson));
 
         var registry = app.ServiceProvider.GetRequiredService<GatewayMetrics>().Registry;

@@ -13,7 +13,8 @@ namespace Ingress.Gateway.Admin;
 
 /// <summary>
 /// The JSON document served on <c>/api/state</c>: listeners, sources, the control channel (null when off), the TLS ports
-/// and certificates (null when off), ACME issuance (null when off), every labelled service and its replicas.
+/// and certificates (null when off), ACME issuance (null when off), every labelled service and its replicas, and every
+/// route YARP serves, discovered or static, with its destinations and policies.
 /// </summary>
 internal sealed record GatewayState(
     DateTimeOffset Time,
@@ -26,9 +27,12 @@ internal sealed record GatewayState(
     TlsView? Tls,
     AcmeIssuanceStatus? Acme,
     IReadOnlyList<ServiceView> Services,
+    IReadOnlyList<RouteView> Routes,
     IReadOnlyList<DiscoveryEvent> Events)
 {
-    public static GatewayState From(DiscoveryReconciler reconciler, long revision, GatewayOptions options, IProxyStateLookup proxy, ReplicaStats stats, ControlStatus? control, TlsView? tls, AcmeIssuanceStatus? acme, TimeProvider time)
+    public static GatewayState From(
+        DiscoveryReconciler reconciler, long revision, GatewayOptions options, ResilienceOptions resilience, IProxyStateLookup proxy, ReplicaStats stats,
+        ControlStatus? control, TlsView? tls, AcmeIssuanceStatus? acme, TimeProvider time)
     {
         var clustersByService = new Dictionary<string, List<ClusterState>>(StringComparer.Ordinal);
         foreach (var cluster in proxy.GetClusters())
@@ -58,7 +62,8 @@ internal sealed record GatewayState(
                 [.. state.Service.Tasks.Select(t => ReplicaView.From(t, clusters, stats))]));
         }
 
-        return new GatewayState(time.GetUtcNow(), options.EntryPorts, options.AdminPort, revision, reconciler.IsReady, reconciler.Sources, control?.View, tls, acme, services, reconciler.Events.Recent());
+        return new GatewayState(time.GetUtcNow(), options.EntryPorts, options.AdminPort, revision, reconciler.IsReady, reconciler.Sources, control?.View, tls, acme, services,
+            RouteView.AllFrom(proxy, options.EntryPorts, table, stats, resilience.RequestTimeout), reconciler.Events.Recent());
     }
 }
 
@@ -99,10 +104,7 @@ internal sealed record ReplicaView(
                 continue;
             }
 
-            var available = DestinationRotation.IsInRotation(cluster, destination);
-            health = available
-                ? destination.Health.Active == DestinationHealth.Healthy ? "healthy" : "in rotation"
-                : destination.Health.Passive == DestinationHealth.Unhealthy ? "ejected (passive)" : "unhealthy (probe)";
+            health = HealthOf(cluster, destination);
             var (r, f, s) = stats.Read(destination);
             requests += r;
             failures += f;
@@ -112,4 +114,13 @@ internal sealed record ReplicaView(
         var hostname = task.ContainerId is { Length: >= 12 } id ? id[..12] : task.ContainerId;
         return new ReplicaView(task.Id, task.Address, task.Slot, task.NodeId, task.ContainerId, hostname, task.State, health, requests, failures, seconds);
     }
+
+    /// <summary>
+    /// A destination's health in the dashboard's words: <c>healthy</c> or <c>in rotation</c> (not probed), else why it is
+    /// out: <c>ejected (passive)</c> or <c>unhealthy (probe)</c>.
+    /// </summary>
+    public static string HealthOf(ClusterState cluster, DestinationState destination) =>
+        DestinationRotation.IsInRotation(cluster, destination)
+            ? destination.Health.Active == DestinationHealth.Healthy ? "healthy" : "in rotation"
+            : destination.Health.Passive == DestinationHealth.Unhealthy ? "ejected (passive)" : "unhealthy (probe)";
 }

@@ -70,6 +70,50 @@ public sealed partial class DashboardTests(Chromium chromium)
     }
 
     [Fact]
+    public async Task Dashboard_OnlyStaticRoutes_ShowsThemWithTheirDestinationsRateAndPolicies()
+    {
+        await using var farm = await ReplicaFarm.StartAsync(2);
+        var settings = new Dictionary<string, string?>
+        {
+            ["ReverseProxy:Routes:all:ClusterId"] = "backends",
+            ["ReverseProxy:Routes:all:Match:Path"] = "{**catch-all}",
+            ["ReverseProxy:Routes:all:Metadata:ingress.hsts.maxage"] = "600",
+            ["ReverseProxy:Clusters:backends:HttpRequest:ActivityTimeout"] = "00:00:30",
+        };
+        for (var i = 0; i < farm.Addresses.Count; i++)
+        {
+            settings[$"ReverseProxy:Clusters:backends:Destinations:d{i}:Address"] = $"http://{farm.Addresses[i]}:{farm.Port}/";
+        }
+
+        await using var gateway = await GatewayTestHost.StartAsync(settings);
+        await using var browser = await chromium.OpenAsync(gateway.AdminUri);
+        var page = browser.Page;
+        using var stop = new CancellationTokenSource(Chromium.Timeout);
+        var traffic = Traffic.RunAsync(gateway.Public, "any.example.test", TimeSpan.FromMilliseconds(5), "/", stop.Token);
+
+        // Served traffic, so not "0 services": the static route is an entry of its own, with its destinations.
+        await Expect(page.Locator("#service-count")).ToHaveTextAsync("1");
+        await Expect(page.Locator("#total-services")).ToHaveTextAsync("1");
+        await Expect(page.Locator("#empty")).ToBeHiddenAsync();
+        var route = page.Locator("[data-service='static: all']");
+        await Expect(route.Locator("[data-field=status]")).ToHaveTextAsync("static");
+        await Expect(route.Locator("[data-field=replicas]")).ToHaveTextAsync("2/2");
+        await Expect(route.Locator("tr[data-task]")).ToHaveCountAsync(2);
+        for (var i = 0; i < farm.Addresses.Count; i++)
+        {
+            await Expect(route.Locator($"tr[data-task='d{i}'] [data-field=address]")).ToHaveTextAsync($"http://{farm.Addresses[i]}:{farm.Port}/");
+        }
+
+        await Expect(route.Locator("[data-field=policies] li[data-policy=hsts] .policy-value")).ToHaveTextAsync("max-age=600");
+        await Expect(route.Locator("[data-field=policies] li[data-policy=timeout] .policy-value")).ToHaveTextAsync("30s");
+        await Expect(route.Locator(".service-head [data-field=rate]")).ToHaveTextAsync(NonZeroRate());
+        await Expect(page.Locator("#total-rate")).ToHaveTextAsync(NonZeroRate());
+        await stop.CancelAsync();
+        await traffic;
+        Assert.Empty(browser.Errors);
+    }
+
+    [Fact]
     public async Task Dashboard_ServiceScaledFromThreeToFive_ShowsNewReplicasWithoutReload()
     {
         await using var farm = await ReplicaFarm.StartAsync(Fleet.FarmSize);

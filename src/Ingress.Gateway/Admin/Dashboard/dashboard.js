@@ -1,6 +1,8 @@
 // The admin dashboard: polls /api/state every second and renders it. Every value comes from the gateway; request
 // rates and latencies are differences between two polls of the cumulative per-replica counters. Text from the swarm
 // (service names, labels) is user-controlled, so it is only ever set through textContent, never as HTML.
+// Static routes (the ReverseProxy configuration) are listed as entries of their own, "static: <route id>", beside the
+// labelled services, with their destinations in place of replicas; every entry shows its routes' policies as badges.
 'use strict';
 
 (() => {
@@ -91,6 +93,70 @@
     return route.replace(' -> ', ' → ');
   }
 
+  /** Routed services and static routes send traffic to their replicas; disabled and invalid services don't. */
+  function serves(service) {
+    return service.status === 'routed' || service.status === 'static';
+  }
+
+  /** A static route's rule, as the services' are written: hosts, entry ports, path, then its cluster. */
+  function describeMatch(route) {
+    const hosts = route.match.hosts && route.match.hosts.length > 0 ? `${route.match.hosts.join(',')}` : '';
+    return `${hosts}${route.entryPorts.map((p) => `:${p}`).join(',')} ${route.match.path ?? '/'} → ${route.cluster}`;
+  }
+
+  /**
+   * The list the page shows: every labelled service, with the policies of its routes, then every static route as an
+   * entry of its own whose "replicas" are its cluster's destinations.
+   */
+  function entriesOf(state) {
+    const routes = state.routes ?? [];
+    const policiesOf = (routesOfEntry) => {
+      const seen = new Set();
+      const policies = [];
+      for (const route of routesOfEntry) {
+        for (const policy of route.policies) {
+          const key = `${policy.name}\u0000${policy.value}`;
+          if (!seen.has(key)) {
+            seen.add(key);
+            policies.push(policy);
+          }
+        }
+      }
+
+      return policies;
+    };
+    const services = state.services.map((service) => ({
+      ...service,
+      policies: policiesOf(routes.filter((r) => r.source === service.name)),
+    }));
+    const statics = routes.filter((r) => r.source === 'static').map((route) => ({
+      name: `static: ${route.id}`,
+      source: 'static',
+      status: 'static',
+      routes: [describeMatch(route)],
+      loadBalancing: route.loadBalancing,
+      errors: [],
+      labels: {},
+      policies: route.policies,
+      tasks: route.destinations.map((d) => ({
+        id: d.id,
+        address: d.address,
+        slot: 0,
+        nodeId: null,
+        containerId: null,
+        hostname: null,
+        state: 'configured',
+        health: d.health,
+        requests: d.requests,
+        failures: d.failures,
+        totalSeconds: d.totalSeconds,
+        // Static routes may share a cluster: the totals count each destination once.
+        shared: `${route.cluster}\u0000${d.id}`,
+      })),
+    }));
+    return [...services, ...statics];
+  }
+
   function clock(iso) {
     const date = new Date(iso);
     return date.toLocaleTimeString([], { hour12: false });
@@ -112,11 +178,15 @@
         const before = previous.get(key);
         task.rate = null;
         task.latency = null;
+        task.servedInInterval = 0;
+        task.secondsInInterval = 0;
         // A counter that went down belongs to a new destination (e.g. the route was rebuilt): no interval to compare.
         if (before && at > before.at && task.requests >= before.requests) {
           const served = task.requests - before.requests;
           task.rate = served / ((at - before.at) / 1000);
           task.latency = served > 0 ? Math.max(0, task.totalSeconds - before.seconds) / served : null;
+          task.servedInInterval = served;
+          task.secondsInInterval = Math.max(0, task.totalSeconds - before.seconds);
           requests += served;
           seconds += Math.max(0, task.totalSeconds - before.seconds);
           rate = (rate ?? 0) + task.rate;
@@ -187,14 +257,30 @@
   }
 
   function renderTotals(state) {
-    const counts = { routed: 0, disabled: 0, invalid: 0 };
+    const counts = { routed: 0, disabled: 0, invalid: 0, static: 0 };
     let replicas = 0;
     let inRotation = 0;
     let rate = null;
     let requests = 0;
     let seconds = 0;
+    const shared = new Set();
     for (const service of state.services) {
       counts[service.status] = (counts[service.status] ?? 0) + 1;
+      if (service.status === 'static') {
+        // A destination of a cluster that several static routes share is counted once.
+        for (const task of service.tasks) {
+          if (shared.has(task.shared)) continue;
+          shared.add(task.shared);
+          replicas++;
+          if (HEALTH_GOOD.has(task.health)) inRotation++;
+          if (task.rate !== null) rate = (rate ?? 0) + task.rate;
+          requests += task.servedInInterval;
+          seconds += task.secondsInInterval;
+        }
+
+        continue;
+      }
+
       // Tasks of disabled or invalid services get no traffic by design; they are not counted as out of rotation.
       if (service.status === 'routed') {
         for (const task of service.tasks) {
@@ -209,7 +295,8 @@
     }
 
     setText(byId('total-services'), String(state.services.length));
-    setText(byId('total-services-detail'), `${counts.routed} routed · ${counts.disabled} disabled · ${counts.invalid} invalid`);
+    setText(byId('total-services-detail'), `${counts.routed} routed · ${counts.disabled} disabled · ${counts.invalid} invalid`
+      + (counts.static > 0 ? ` · ${counts.static} static` : ''));
     setText(byId('total-replicas'), `${inRotation} / ${replicas}`);
     setText(byId('total-replicas-detail'), replicas - inRotation === 0 ? 'of routed services, all in rotation' : `of routed services, ${replicas - inRotation} out of rotation`);
     setClass(byId('total-replicas'), replicas - inRotation === 0 ? 'value' : 'value warn');
@@ -307,6 +394,10 @@
     latency.dataset.field = 'latency';
     head.append(toggle, nameCell, status, rule, lb, replicaSummary, rate, latency);
 
+    const policies = element('ul', 'policies');
+    policies.dataset.field = 'policies';
+    policies.setAttribute('aria-label', `Policies of ${name}`);
+
     const errors = element('ul', 'service-errors');
     errors.dataset.field = 'errors';
 
@@ -322,9 +413,9 @@
     table.append(element('thead'), tbody);
     table.tHead.append(headRow);
     body.append(table);
-    root.append(head, errors, body);
+    root.append(head, policies, errors, body);
 
-    const view = { root, head, toggle, source, status, rule, lb, dots, replicaCount, rate, latency, errors, body, tbody, rows: new Map() };
+    const view = { root, head, toggle, source, status, rule, lb, dots, replicaCount, rate, latency, policies, errors, body, tbody, rows: new Map() };
     head.addEventListener('click', (event) => {
       if (event.target.closest('a')) return;
       choices.set(name, !isExpanded(name));
@@ -341,7 +432,7 @@
 
   function updateServiceView(view, service) {
     setClass(view.root, `service ${service.status}`);
-    setText(view.source, service.source === 'docker' ? '' : service.source);
+    setText(view.source, service.source === 'docker' || service.source === 'static' ? '' : service.source);
     setText(view.status, service.status);
     setClass(view.status, `badge ${service.status}`);
 
@@ -356,14 +447,15 @@
     setText(view.lb, service.loadBalancing ? (POLICY_NAMES[service.loadBalancing] ?? service.loadBalancing) : '—');
 
     const good = service.tasks.filter((t) => HEALTH_GOOD.has(t.health)).length;
-    setText(view.replicaCount, service.status === 'routed' ? `${good}/${service.tasks.length}` : `${service.tasks.length}`);
-    setTitle(view.replicaCount, service.status === 'routed'
+    setText(view.replicaCount, serves(service) ? `${good}/${service.tasks.length}` : `${service.tasks.length}`);
+    setTitle(view.replicaCount, serves(service)
       ? `${good} of ${service.tasks.length} replicas in rotation`
       : `${service.tasks.length} tasks (not routed)`);
     renderDots(view.dots, service);
 
-    setText(view.rate, service.status === 'routed' ? formatRate(service.rate) : '');
-    setText(view.latency, service.status === 'routed' ? formatLatency(service.latency) : '');
+    setText(view.rate, serves(service) ? formatRate(service.rate) : '');
+    setText(view.latency, serves(service) ? formatLatency(service.latency) : '');
+    renderPolicies(view.policies, service.policies ?? []);
 
     const errorKey = service.errors.join('\n');
     if (view.errors.dataset.key !== errorKey) {
@@ -375,12 +467,27 @@
     renderReplicas(view, service);
   }
 
+  /** The policies of an entry's routes as compact badges: name, then value (timeout 30s, hsts max-age=600). */
+  function renderPolicies(list, policies) {
+    const key = JSON.stringify(policies.map((p) => [p.name, p.value]));
+    if (list.dataset.key === key) return;
+    list.dataset.key = key;
+    list.hidden = policies.length === 0;
+    list.replaceChildren(...policies.map((policy) => {
+      const item = element('li', 'policy');
+      item.dataset.policy = policy.name;
+      item.title = `${policy.name}: ${policy.value}`;
+      item.append(element('span', 'policy-name', policy.name), element('span', 'policy-value', policy.value));
+      return item;
+    }));
+  }
+
   function renderDots(dots, service) {
     while (dots.children.length < service.tasks.length) dots.append(element('span', 'dot'));
     while (dots.children.length > service.tasks.length) dots.lastChild.remove();
     service.tasks.forEach((task, i) => {
       const dot = dots.children[i];
-      setClass(dot, service.status === 'routed' ? `dot ${healthTone(task.health)}` : 'dot');
+      setClass(dot, serves(service) ? `dot ${healthTone(task.health)}` : 'dot');
       setTitle(dot, `${task.hostname ?? shortId(task.id)} ${task.address}: ${task.health}`);
     });
   }
@@ -408,7 +515,7 @@
       setTitle(row.node, task.nodeId ?? '');
       setText(row.state, task.state);
       setText(row.health, task.health);
-      setClass(row.health, `badge ${service.status === 'routed' ? healthTone(task.health) : 'idle'}`);
+      setClass(row.health, `badge ${serves(service) ? healthTone(task.health) : 'idle'}`);
       setText(row.rate, formatRate(task.rate));
       setText(row.latency, formatLatency(task.latency));
       setText(row.requests, String(task.requests));
@@ -502,7 +609,8 @@
 
   function serviceText(service) {
     return [service.name, service.status, service.source, service.loadBalancing ?? '', ...service.routes, ...service.errors,
-      ...Object.entries(service.labels).map(([k, v]) => `${k}=${v}`)].join('\n').toLowerCase();
+      ...Object.entries(service.labels).map(([k, v]) => `${k}=${v}`),
+      ...(service.policies ?? []).map((p) => `${p.name} ${p.value}`)].join('\n').toLowerCase();
   }
 
   function taskText(task) {
@@ -572,6 +680,7 @@
   // ---- polling --------------------------------------------------------------------------------------------------
 
   function render(state) {
+    state.services = entriesOf(state);
     measure(state);
     latest = state;
     renderFacts(state);
