@@ -43,6 +43,7 @@ public static class GatewayHostBuilderExtensions
             .AddResilience()
             .AddHttpConformance()
             .AddRedirectsAndHsts()
+            .AddRoutePolicies()
             .AddRelay(settings.Relay);
         return builder;
     }

@@ -61,6 +61,8 @@ internal static class PortBranches
                 {
                     proxy.UseMiddleware<RequestTelemetryMiddleware>();
                     proxy.UseMiddleware<RedirectMiddleware>();
+                    // ingress.compress: the framework's middleware, on the routes that ask for it only (endpoint metadata).
+                    proxy.UseWhen(RouteCompression.Applies, compressed => compressed.UseResponseCompression());
                     proxy.UseMiddleware<RetryMiddleware>();
                     proxy.UseSessionAffinity();
                     proxy.UseLoadBalancing();
@@ -81,6 +83,11 @@ internal static class PortBranches
                     if (redirects.For(route) is { } redirect)
                     {
                         endpoint.WithMetadata(redirect);
+                    }
+
+                    if (route.Policies(out _) is { Compress: true })
+                    {
+                        endpoint.WithMetadata(RouteCompression.Instance);
                     }
                 });
                 selector.Attach(endpoints.DataSources.Skip(before).Single());

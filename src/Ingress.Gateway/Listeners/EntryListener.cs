@@ -279,6 +279,7 @@ internal sealed partial class EntryListener : IConnectionListener, IRelayEntry
         HandoffReason.Route => "route",
         HandoffReason.Cluster => "cluster",
         HandoffReason.Redirect => "redirect",
+        HandoffReason.Policy => "policy",
         _ => "none",
     };
 

@@ -199,8 +199,9 @@ public static class RouteTableBuilder
     };
 
     /// <summary>
-    /// The route's metadata: its entry port, its service, and what the YARP path answers itself: the redirect and the HSTS
-    /// header, as the labels that ask for them (canonical values), read back by the same <see cref="LabelParser"/>.
+    /// The route's metadata: its entry port, its service, and what the YARP path does itself: the redirect, the HSTS
+    /// header and the policies, as the labels that ask for them (canonical values), read back by the same <see cref="LabelParser"/>.
+    /// A route without a path prefix (a port mapping) has nothing to strip, so it gets the policies without the strip.
     /// </summary>
     private static Dictionary<string, string> RouteMetadataOf(RouteKey key, SwarmService service, ServiceRouting routing)
     {
@@ -211,7 +212,8 @@ public static class RouteTableBuilder
             [RouteMetadata.DiscoveredKey] = "true",
         };
 
-        foreach (var (label, value) in (routing.Redirect?.ToLabels() ?? []).Concat(routing.Hsts?.ToLabels() ?? []))
+        var policies = key.Path == "/" ? routing.Policies?.WithoutStrip() : routing.Policies;
+        foreach (var (label, value) in (routing.Redirect?.ToLabels() ?? []).Concat(routing.Hsts?.ToLabels() ?? []).Concat(policies?.ToLabels() ?? []))
         {
             metadata[label] = value;
         }

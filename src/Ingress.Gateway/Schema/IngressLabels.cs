@@ -76,9 +76,59 @@ public static class IngressLabels
     /// <summary><c>true</c> adds <c>preload</c> to the HSTS header. Traefik's <c>headers.stsPreload</c>.</summary>
     public const string HstsPreload = "ingress.hsts.preload";
 
+    /// <summary><c>true</c>: the route's <see cref="Path"/> prefix is removed from the path before forwarding, and sent as <c>X-Forwarded-Prefix</c>. Traefik's <c>stripPrefix</c>.</summary>
+    public const string PathStrip = "ingress.path.strip";
+
+    /// <summary>A path prefix (<c>/api</c>) put in front of the path before forwarding, after <see cref="PathStrip"/>. Traefik's <c>addPrefix</c>.</summary>
+    public const string PathAdd = "ingress.path.add";
+
+    /// <summary><c>true</c>: text responses (text/*, JSON, JavaScript, XML, SVG) of 1 KiB or more, or of unknown length, are compressed with brotli or gzip, as the client accepts. Traefik's <c>compress</c>.</summary>
+    public const string Compress = "ingress.compress";
+
+    /// <summary>Prefix of <c>ingress.request.headers.set.&lt;Name&gt;=&lt;value&gt;</c>: the request reaches the replica with this header, replacing the client's. Traefik's <c>headers.customRequestHeaders</c>.</summary>
+    public const string RequestHeadersSetPrefix = "ingress.request.headers.set.";
+
+    /// <summary>Prefix of <c>ingress.request.headers.add.&lt;Name&gt;=&lt;value&gt;</c>: the value is appended to the client's values of the header.</summary>
+    public const string RequestHeadersAddPrefix = "ingress.request.headers.add.";
+
+    /// <summary>Header names (comma list) removed from requests before they reach the replica.</summary>
+    public const string RequestHeadersRemove = "ingress.request.headers.remove";
+
+    /// <summary>Prefix of <c>ingress.response.headers.set.&lt;Name&gt;=&lt;value&gt;</c>: responses reach the client with this header, replacing the replica's. Traefik's <c>headers.customResponseHeaders</c>.</summary>
+    public const string ResponseHeadersSetPrefix = "ingress.response.headers.set.";
+
+    /// <summary>Prefix of <c>ingress.response.headers.add.&lt;Name&gt;=&lt;value&gt;</c>: the value is appended to the replica's values of the header.</summary>
+    public const string ResponseHeadersAddPrefix = "ingress.response.headers.add.";
+
+    /// <summary>Header names (comma list) removed from responses before they reach the client.</summary>
+    public const string ResponseHeadersRemove = "ingress.response.headers.remove";
+
     /// <summary>True for labels in the <c>ingress.</c> namespace.</summary>
     public static bool IsIngressLabel(string key) => key.StartsWith(Prefix, StringComparison.Ordinal);
 
     internal static readonly string[] Known = [Enable, Publish, Host, Path, Port, LoadBalancing, Network, HealthCheckPath, HealthCheckInterval, HealthCheckTimeout, Timeout, Scheme,
-        RedirectScheme, RedirectHost, RedirectPort, RedirectPermanent, HstsMaxAge, HstsIncludeSubdomains, HstsPreload, TlsAcme];
+        RedirectScheme, RedirectHost, RedirectPort, RedirectPermanent, HstsMaxAge, HstsIncludeSubdomains, HstsPreload, TlsAcme,
+        PathStrip, PathAdd, Compress, RequestHeadersRemove, ResponseHeadersRemove];
+
+    /// <summary>The label prefixes whose last part is a header name (<c>ingress.request.headers.set.X-Env</c>).</summary>
+    internal static readonly string[] KnownPrefixes = [RequestHeadersSetPrefix, RequestHeadersAddPrefix, ResponseHeadersSetPrefix, ResponseHeadersAddPrefix];
+
+    /// <summary>True for a label of the schema: one of <see cref="Known"/>, or one of <see cref="KnownPrefixes"/> followed by a name.</summary>
+    internal static bool IsKnown(string key)
+    {
+        if (Array.IndexOf(Known, key) >= 0)
+        {
+            return true;
+        }
+
+        foreach (var prefix in KnownPrefixes)
+        {
+            if (key.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using Ingress.Gateway.Http1;
 using Yarp.ReverseProxy.LoadBalancing;
 
 namespace Ingress.Gateway.Schema;
@@ -23,7 +24,7 @@ public static class LabelParser
 
         foreach (var key in labels.Keys)
         {
-            if (IngressLabels.IsIngressLabel(key) && Array.IndexOf(IngressLabels.Known, key) < 0)
+            if (IngressLabels.IsIngressLabel(key) && !IngressLabels.IsKnown(key))
             {
                 found.Add(new LabelError(key, labels[key], $"unknown label; known labels are {string.Join(", ", IngressLabels.Known)}"));
             }
@@ -39,6 +40,7 @@ public static class LabelParser
         var acme = ParseAcme(labels, rule, found);
         var redirect = ParseRedirect(labels, found);
         var hsts = ParseHsts(labels, found);
+        var policies = ParsePolicies(labels, found);
         if (redirect is { Scheme: "http" } && hsts is not null)
         {
             found.Add(new LabelError(IngressLabels.RedirectScheme, labels[IngressLabels.RedirectScheme],
@@ -51,7 +53,21 @@ public static class LabelParser
         }
 
         errors = found.ToImmutable();
-        return errors.IsEmpty ? new ServiceRouting(enabled, publish, rule, policy, probe, timeout, protocol, redirect, hsts, acme) : null;
+        return errors.IsEmpty ? new ServiceRouting(enabled, publish, rule, policy, probe, timeout, protocol, redirect, hsts, acme, policies) : null;
+    }
+
+    /// <summary>
+    /// Parses the policy labels (<c>ingress.path.strip</c> with <c>ingress.path</c>, <c>ingress.path.add</c>,
+    /// <c>ingress.request.headers.*</c>, <c>ingress.response.headers.*</c>, <c>ingress.compress</c>), or route metadata written
+    /// from them; null when there are none or they are invalid.
+    /// </summary>
+    public static RoutePolicies? ParsePolicies(IReadOnlyDictionary<string, string> labels, out ImmutableArray<LabelError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var found = ImmutableArray.CreateBuilder<LabelError>();
+        var policies = ParsePolicies(labels, found);
+        errors = found.ToImmutable();
+        return errors.IsEmpty ? policies : null;
     }
 
     /// <summary>Parses the <c>ingress.redirect.*</c> labels (or route metadata written from them); null when there are none or they are invalid.</summary>
@@ -352,6 +368,181 @@ public static class LabelParser
         }
 
         return errors.Count == count ? new HstsPolicy(maxAge, includeSubdomains, preload) : null;
+    }
+
+    private static RoutePolicies? ParsePolicies(IReadOnlyDictionary<string, string> labels, ImmutableArray<LabelError>.Builder errors)
+    {
+        var count = errors.Count;
+        string? strip = null;
+        if (ParseFlag(labels, IngressLabels.PathStrip, errors))
+        {
+            var stripValue = labels[IngressLabels.PathStrip];
+            if (!labels.TryGetValue(IngressLabels.Path, out var pathValue) || !IsValidPathPrefix(pathValue))
+            {
+                errors.Add(new LabelError(IngressLabels.PathStrip, stripValue, $"needs a valid {IngressLabels.Path}: the prefix to strip"));
+            }
+            else if (NormalizePrefix(pathValue) is "/")
+            {
+                errors.Add(new LabelError(IngressLabels.PathStrip, stripValue, $"{IngressLabels.Path}=/ leaves nothing to strip"));
+            }
+            else
+            {
+                strip = NormalizePrefix(pathValue);
+            }
+        }
+
+        string? add = null;
+        if (labels.TryGetValue(IngressLabels.PathAdd, out var addValue))
+        {
+            var prefix = NormalizePrefix(addValue.Trim());
+            if (!IsPlainPath(prefix))
+            {
+                errors.Add(new LabelError(IngressLabels.PathAdd, addValue, "expected a path prefix such as /api: '/' then letters, digits and -._~!$&'()*+,;=:@/ (no '%', spaces, '?' or '#')"));
+            }
+            else if (prefix == "/")
+            {
+                errors.Add(new LabelError(IngressLabels.PathAdd, addValue, "'/' adds nothing: give a prefix such as /api"));
+            }
+            else
+            {
+                add = prefix;
+            }
+        }
+
+        var request = ParseHeaders(labels, IngressLabels.RequestHeadersSetPrefix, IngressLabels.RequestHeadersAddPrefix, IngressLabels.RequestHeadersRemove, isRequest: true, errors);
+        var response = ParseHeaders(labels, IngressLabels.ResponseHeadersSetPrefix, IngressLabels.ResponseHeadersAddPrefix, IngressLabels.ResponseHeadersRemove, isRequest: false, errors);
+        var compress = ParseFlag(labels, IngressLabels.Compress, errors);
+        if (errors.Count != count || (strip is null && add is null && request.IsEmpty && response.IsEmpty && !compress))
+        {
+            return null;
+        }
+
+        return new RoutePolicies(strip, add, request, response, compress);
+    }
+
+    private static HeaderPolicy ParseHeaders(
+        IReadOnlyDictionary<string, string> labels, string setPrefix, string addPrefix, string removeKey, bool isRequest, ImmutableArray<LabelError>.Builder errors)
+    {
+        var set = new List<KeyValuePair<string, string>>();
+        var add = new List<KeyValuePair<string, string>>();
+        var remove = new List<string>();
+        var changedBy = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in labels.OrderBy(l => l.Key, StringComparer.Ordinal))
+        {
+            var target = key.StartsWith(setPrefix, StringComparison.Ordinal) ? set : key.StartsWith(addPrefix, StringComparison.Ordinal) ? add : null;
+            if (target is null)
+            {
+                continue;
+            }
+
+            var name = key[(target == set ? setPrefix : addPrefix).Length..];
+            var problem = HeaderNameProblem(name, isRequest) ?? HeaderValueProblem(value) ?? ChangedTwice(name, key, changedBy);
+            if (problem is not null)
+            {
+                errors.Add(new LabelError(key, value, problem));
+                continue;
+            }
+
+            target.Add(new(name, value.Trim()));
+        }
+
+        if (labels.TryGetValue(removeKey, out var removeValue))
+        {
+            foreach (var name in removeValue.Split(',', StringSplitOptions.TrimEntries))
+            {
+                if ((HeaderNameProblem(name, isRequest) ?? ChangedTwice(name, removeKey, changedBy)) is { } problem)
+                {
+                    errors.Add(new LabelError(removeKey, removeValue, problem));
+                    continue;
+                }
+
+                remove.Add(name);
+            }
+        }
+
+        return set.Count == 0 && add.Count == 0 && remove.Count == 0 ? HeaderPolicy.None : new HeaderPolicy([.. set], [.. add], [.. remove]);
+    }
+
+    /// <summary>Why <paramref name="name"/> cannot be changed by a label, or null: it must be a token (RFC 9110 5.1), and one the gateway does not own.</summary>
+    private static string? HeaderNameProblem(string name, bool isRequest)
+    {
+        if (name.Length == 0)
+        {
+            return "no header name: expected a name such as X-Env";
+        }
+
+        foreach (var c in name)
+        {
+            if (!char.IsAscii(c) || !HttpSyntax.TokenChars.Contains((byte)c))
+            {
+                return $"'{name}' is not a header name (RFC 9110 token: letters, digits and !#$%&'*+-.^_`|~)";
+            }
+        }
+
+        return KnownHeaders.Classify(name) switch
+        {
+            var kind when HopByHopHeaders.IsHopByHop(kind) => $"{name} is hop-by-hop: it describes one connection and is never forwarded",
+            KnownHeader.ContentLength => "Content-Length frames the message: the gateway and the replica write it",
+            KnownHeader.Host when isRequest => "the gateway sets Host to the replica's address",
+            KnownHeader.Forwarding when isRequest => $"{name} is written by the gateway itself (X-Forwarded-For, -Proto, -Host, -Prefix), never taken from labels or clients",
+            KnownHeader.Expect when isRequest => "Expect is answered by the gateway (100-continue), never forwarded",
+            _ => null,
+        };
+    }
+
+    /// <summary>Why <paramref name="value"/> cannot be a header value, or null: printable ASCII and tabs only, not empty.</summary>
+    private static string? HeaderValueProblem(string value)
+    {
+        if (value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
+        {
+            return "a header value may not contain CR, LF or NUL";
+        }
+
+        foreach (var c in value)
+        {
+            if (c != '\t' && c is < ' ' or > '~')
+            {
+                return "expected printable ASCII: no control characters, and nothing beyond ASCII";
+            }
+        }
+
+        return value.Trim().Length == 0 ? "empty value: to remove a header, list it in the ...headers.remove label" : null;
+    }
+
+    private static string? ChangedTwice(string name, string key, Dictionary<string, string> changedBy)
+    {
+        if (changedBy.TryGetValue(name, out var other))
+        {
+            return $"{name} is changed by {other} too: give each header one of set, add or remove";
+        }
+
+        changedBy[name] = key;
+        return null;
+    }
+
+    /// <summary>A path prefix as routes use it: without a trailing '/', except <c>/</c> itself.</summary>
+    private static string NormalizePrefix(string path)
+    {
+        var trimmed = path.Trim();
+        return trimmed.Length > 1 && trimmed.TrimEnd('/') is { Length: > 0 } prefix ? prefix : trimmed.Length > 0 ? "/" : trimmed;
+    }
+
+    private static bool IsPlainPath(string path)
+    {
+        if (path.Length == 0 || path[0] != '/' || path.Contains("//", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        foreach (var c in path)
+        {
+            if (!char.IsAscii(c) || !HttpSyntax.PlainPathChars.Contains((byte)c))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static bool ParseFlag(IReadOnlyDictionary<string, string> labels, string key, ImmutableArray<LabelError>.Builder errors)

@@ -36,6 +36,13 @@ internal static class RouteMetadata
         return route.Metadata is { } metadata ? LabelParser.ParseHsts(metadata, out errors) : null;
     }
 
+    /// <summary>The policies <paramref name="route"/>'s metadata asks for (the policy keys, as the labels: path, headers, compression), or null.</summary>
+    public static RoutePolicies? Policies(this RouteConfig route, out ImmutableArray<LabelError> errors)
+    {
+        errors = [];
+        return route.Metadata is { } metadata ? LabelParser.ParsePolicies(metadata, out errors) : null;
+    }
+
     /// <summary>The service a cluster serves: its <see cref="ServiceKey"/> metadata, else the cluster ID.</summary>
     public static string ServiceName(this ClusterConfig cluster) =>
         cluster.Metadata?.TryGetValue(ServiceKey, out var name) == true ? name : cluster.ClusterId;

@@ -13,6 +13,7 @@ namespace Ingress.Gateway.Schema;
 /// <param name="Acme">Whether the gateway obtains a certificate for the rule's host names by ACME (<c>ingress.tls.acme</c>).</param>
 /// <param name="Redirect">The redirect of the service's routes, if an <c>ingress.redirect.*</c> label is set.</param>
 /// <param name="Hsts">The HSTS header of the service's responses over TLS, if <c>ingress.hsts.maxage</c> is set.</param>
+/// <param name="Policies">What is done to the service's requests and responses on the way (path, headers, compression), if any such label is set.</param>
 public sealed record ServiceRouting(
     bool Enabled,
     ImmutableArray<PortMapping> Publish,
@@ -23,7 +24,93 @@ public sealed record ServiceRouting(
     BackendProtocol Protocol = BackendProtocol.Http1,
     RedirectRule? Redirect = null,
     HstsPolicy? Hsts = null,
-    bool Acme = false);
+    bool Acme = false,
+    RoutePolicies? Policies = null);
+
+/// <summary>
+/// What the gateway changes on a route's requests and responses (<c>ingress.path.strip</c>, <c>ingress.path.add</c>,
+/// <c>ingress.request.headers.*</c>, <c>ingress.response.headers.*</c>, <c>ingress.compress</c>). Applied by the YARP path;
+/// the relay hands the routes that have any of them to it.
+/// </summary>
+/// <param name="StripPrefix">The route's path prefix, removed before forwarding and sent as <c>X-Forwarded-Prefix</c>; null to keep the path.</param>
+/// <param name="AddPrefix">A prefix put in front of the path (after stripping), without a trailing '/'; null for none.</param>
+/// <param name="Request">The request headers removed, set and added.</param>
+/// <param name="Response">The response headers removed, set and added.</param>
+/// <param name="Compress">Text responses are compressed as the client accepts (brotli, gzip).</param>
+public sealed record RoutePolicies(string? StripPrefix, string? AddPrefix, HeaderPolicy Request, HeaderPolicy Response, bool Compress)
+{
+    /// <summary>The labels that stand for these policies, with canonical values; discovery writes them as route metadata.</summary>
+    public IEnumerable<KeyValuePair<string, string>> ToLabels()
+    {
+        if (StripPrefix is not null)
+        {
+            yield return new(IngressLabels.Path, StripPrefix);
+            yield return new(IngressLabels.PathStrip, "true");
+        }
+
+        if (AddPrefix is not null)
+        {
+            yield return new(IngressLabels.PathAdd, AddPrefix);
+        }
+
+        foreach (var label in Request.ToLabels(IngressLabels.RequestHeadersSetPrefix, IngressLabels.RequestHeadersAddPrefix, IngressLabels.RequestHeadersRemove))
+        {
+            yield return label;
+        }
+
+        foreach (var label in Response.ToLabels(IngressLabels.ResponseHeadersSetPrefix, IngressLabels.ResponseHeadersAddPrefix, IngressLabels.ResponseHeadersRemove))
+        {
+            yield return label;
+        }
+
+        if (Compress)
+        {
+            yield return new(IngressLabels.Compress, "true");
+        }
+    }
+
+    /// <summary>These policies without the prefix strip: what a route without a path prefix (a port mapping) gets; null when nothing is left.</summary>
+    public RoutePolicies? WithoutStrip() =>
+        this with { StripPrefix = null } is var rest && (rest.AddPrefix is not null || !rest.Request.IsEmpty || !rest.Response.IsEmpty || rest.Compress) ? rest : null;
+}
+
+/// <summary>Header changes in one direction, applied in this order: <see cref="Remove"/>, <see cref="Set"/>, <see cref="Add"/>.</summary>
+/// <param name="Set">Headers set to a value, replacing any the message had.</param>
+/// <param name="Add">Values appended to the header's values.</param>
+/// <param name="Remove">Header names removed.</param>
+public sealed record HeaderPolicy(ImmutableArray<KeyValuePair<string, string>> Set, ImmutableArray<KeyValuePair<string, string>> Add, ImmutableArray<string> Remove)
+{
+    /// <summary>No change.</summary>
+    public static readonly HeaderPolicy None = new([], [], []);
+
+    /// <summary>True when nothing is changed.</summary>
+    public bool IsEmpty => Set.IsEmpty && Add.IsEmpty && Remove.IsEmpty;
+
+    /// <inheritdoc/>
+    public bool Equals(HeaderPolicy? other) =>
+        other is not null && Set.SequenceEqual(other.Set) && Add.SequenceEqual(other.Add) && Remove.SequenceEqual(other.Remove);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Set.Length, Add.Length, Remove.Length);
+
+    internal IEnumerable<KeyValuePair<string, string>> ToLabels(string setPrefix, string addPrefix, string removeKey)
+    {
+        foreach (var (name, value) in Set)
+        {
+            yield return new(setPrefix + name, value);
+        }
+
+        foreach (var (name, value) in Add)
+        {
+            yield return new(addPrefix + name, value);
+        }
+
+        if (!Remove.IsEmpty)
+        {
+            yield return new(removeKey, string.Join(',', Remove));
+        }
+    }
+}
 
 /// <summary>
 /// A redirect answered by the gateway instead of forwarding (<c>ingress.redirect.*</c>): a request whose scheme differs from

@@ -125,8 +125,51 @@ internal sealed class TestBackend : IAsyncDisposable
             LastBody = await reader.ReadToEndAsync(context.RequestAborted);
         }
 
-        context.Response.ContentType = "text/plain";
+        var query = context.Request.Query;
+        foreach (var header in query["header"])
+        {
+            // ?header=Name:Value, as often as wanted: response headers of the replica's own.
+            if (header?.Split(':', 2) is [var name, var value])
+            {
+                context.Response.Headers.Append(name, value);
+            }
+        }
+
+        context.Response.ContentType = query.TryGetValue("type", out var type) ? type.ToString() : "text/plain";
+        if (query.TryGetValue("size", out var size))
+        {
+            // A body of a given size (?size=N), of a given type (?type=), or compressed by the replica itself (?gzip).
+            var body = Body(int.Parse(size!, System.Globalization.CultureInfo.InvariantCulture));
+            if (query.ContainsKey("gzip"))
+            {
+                using var compressed = new MemoryStream();
+                using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest))
+                {
+                    gzip.Write(body);
+                }
+
+                body = compressed.ToArray();
+                context.Response.Headers.ContentEncoding = "gzip";
+            }
+
+            context.Response.ContentLength = body.Length;
+            await context.Response.Body.WriteAsync(body, context.RequestAborted);
+            return;
+        }
+
         await context.Response.WriteAsync(Name);
+    }
+
+    /// <summary>The body a backend answers <c>?size=<paramref name="length"/></c> with: text, as compressible as text is.</summary>
+    public static byte[] Body(int length)
+    {
+        var body = new byte[length];
+        for (var i = 0; i < length; i++)
+        {
+            body[i] = (byte)(i % 64 == 63 ? '\n' : 'a' + (i / 7 % 26));
+        }
+
+        return body;
     }
 
     private void Enter()

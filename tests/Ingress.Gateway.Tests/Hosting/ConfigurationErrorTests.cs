@@ -55,6 +55,7 @@ public sealed class ConfigurationErrorTests
     [InlineData(new[] { "--ReverseProxy:Clusters:c:LoadBalancingPolicy=Fastest" }, "Fastest")]
     [InlineData(new[] { "--Ingress:EntryPorts:0=0" }, "Ingress:EntryPorts:0")]
     [InlineData(new[] { "--ReverseProxy:Routes:r:ClusterId=c", "--ReverseProxy:Routes:r:Match:Path={**all}", "--ReverseProxy:Routes:r:Metadata:ingress.redirect.scheme=ftp", "--ReverseProxy:Clusters:c:Destinations:d:Address=http://127.0.0.1:9/" }, "ingress.redirect.scheme=ftp: expected https or http")]
+    [InlineData(new[] { "--ReverseProxy:Routes:r:ClusterId=c", "--ReverseProxy:Routes:r:Match:Path={**all}", "--ReverseProxy:Routes:r:Metadata:ingress.request.headers.set.Host=evil.test", "--ReverseProxy:Clusters:c:Destinations:d:Address=http://127.0.0.1:9/" }, "ingress.request.headers.set.Host=evil.test: the gateway sets Host")]
     [InlineData(new[] { "--Ingress:Tls:Ports:0:Port=8443", "--Ingress:Tls:CertificatesPath=/nonexistent/certificates" }, "Ingress:Tls:CertificatesPath")]
     [InlineData(new[] { "--Ingress:Discovery:Dns:Enabled=true", "--Ingress:Discovery:Dns:Services:0:Name=web", "--Ingress:Discovery:Dns:LookupTimeout=-00:00:01" }, "Ingress:Discovery:Dns:LookupTimeout")]
     [InlineData(new[] { "--Ingress:Discovery:Dns:Enabled=true", "--Ingress:Discovery:Dns:Services:0:Name=web", "--Ingress:Discovery:Dns:MaxRetryDelay=00:00:00" }, "Ingress:Discovery:Dns:MaxRetryDelay")]

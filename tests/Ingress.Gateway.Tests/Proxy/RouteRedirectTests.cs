@@ -219,14 +219,14 @@ public sealed class RouteRedirectTests
     internal static Dictionary<string, string?> RelaySetting(bool relay) =>
         new() { ["Ingress:Transport:Relay"] = relay.ToString(CultureInfo.InvariantCulture) };
 
-    /// <summary>Sends exactly <c>GET target</c> with <paramref name="host"/> and returns the status line and the headers.</summary>
-    internal static async Task<(string Status, Dictionary<string, string> Headers)> RawGetAsync(int port, string target, string host)
+    /// <summary>Sends exactly <c>GET target</c> with <paramref name="host"/> (and <paramref name="headers"/> lines) and returns the status line and the headers.</summary>
+    internal static async Task<(string Status, Dictionary<string, string> Headers)> RawGetAsync(int port, string target, string host, params string[] headers)
     {
         using var client = await RawHttpClient.ConnectAsync(port);
-        await client.SendAsync($"GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+        await client.SendAsync($"GET {target} HTTP/1.1\r\nHost: {host}\r\n{string.Concat(headers.Select(h => h + "\r\n"))}Connection: close\r\n\r\n");
         var response = await client.ReadUntilAsync(text => text.Contains("\r\n\r\n", StringComparison.Ordinal));
         var lines = response[..response.IndexOf("\r\n\r\n", StringComparison.Ordinal)].Split("\r\n");
-        var headers = lines.Skip(1).Select(l => l.Split(':', 2)).ToDictionary(p => p[0], p => p[1].Trim(), StringComparer.OrdinalIgnoreCase);
-        return (lines[0], headers);
+        var received = lines.Skip(1).Select(l => l.Split(':', 2)).ToDictionary(p => p[0], p => p[1].Trim(), StringComparer.OrdinalIgnoreCase);
+        return (lines[0], received);
     }
 }

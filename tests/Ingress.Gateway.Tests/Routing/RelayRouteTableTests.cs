@@ -198,6 +198,41 @@ public sealed class RelayRouteTableTests
         Assert.Equal(redirects ? 0 : 1, asked);
     }
 
+    [Theory]
+    [InlineData(new[] { "ingress.path=/v1", "ingress.path.strip=true" }, true)]
+    [InlineData(new[] { "ingress.path.add=/api" }, true)]
+    [InlineData(new[] { "ingress.request.headers.set.X-A=1" }, true)]
+    [InlineData(new[] { "ingress.request.headers.add.X-A=1" }, true)]
+    [InlineData(new[] { "ingress.request.headers.remove=X-A" }, true)]
+    [InlineData(new[] { "ingress.response.headers.set.X-A=1" }, true)]
+    [InlineData(new[] { "ingress.response.headers.add.X-A=1" }, true)]
+    [InlineData(new[] { "ingress.response.headers.remove=X-A" }, true)]
+    [InlineData(new[] { "ingress.compress=true" }, true)]
+    [InlineData(new[] { "ingress.compress=false" }, false)]
+    [InlineData(new string[0], false)]
+    public void Build_RouteWithAPolicy_IsHandedOffForPolicy_OthersKeepTheirCluster(string[] metadata, bool policy)
+    {
+        var route = Route("web", "/{**c}", discovered: true);
+        var withMetadata = new Dictionary<string, string>(route.Metadata!);
+        foreach (var pair in metadata.Select(m => m.Split('=', 2)))
+        {
+            withMetadata[pair[0]] = pair[1];
+        }
+
+        var asked = 0;
+
+        var table = RelayRouteTableBuilder.Build([Model(route with { Metadata = withMetadata })], [Port], _ =>
+        {
+            asked++;
+            return null;
+        });
+        var matched = table.ForPort(Port)!.Match("a.test"u8, "/x"u8, out _);
+
+        Assert.NotNull(matched);
+        Assert.Equal(policy ? Ingress.Gateway.Http1.HandoffReason.Policy : Ingress.Gateway.Http1.HandoffReason.Cluster, matched.Handoff);
+        Assert.Equal(policy ? 0 : 1, asked);
+    }
+
     private static RouteConfig Route(string id, string path, string[]? hosts = null, bool discovered = false, int? order = null, int? port = null)
     {
         var metadata = new Dictionary<string, string>();

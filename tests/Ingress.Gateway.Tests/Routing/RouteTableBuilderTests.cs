@@ -147,6 +147,22 @@ public sealed class RouteTableBuilderTests
     }
 
     [Fact]
+    public void Build_Policies_AreCarriedAsRouteMetadata_TheStripOnlyOnTheRouteWithAPrefix()
+    {
+        var table = RouteTableBuilder.Build(
+            [Service("web", Labels("ingress.publish=9000:80", "ingress.path=/v1/", "ingress.port=80", "ingress.path.strip=true", "ingress.response.headers.set.X-A=1"), [Task("t1")])],
+            s_entryPorts);
+
+        var rule = Assert.Single(table.Routes, r => r.RouteId == "web/rule");
+        var publish = Assert.Single(table.Routes, r => r.RouteId != "web/rule");
+        var headers = new HeaderPolicy([new("X-A", "1")], [], []);
+        Assert.Equal(new RoutePolicies("/v1", null, HeaderPolicy.None, headers, Compress: false), rule.Policies(out var ruleErrors));
+        Assert.Equal(new RoutePolicies(null, null, HeaderPolicy.None, headers, Compress: false), publish.Policies(out var publishErrors));
+        Assert.Empty(ruleErrors);
+        Assert.Empty(publishErrors);
+    }
+
+    [Fact]
     public void Build_WithoutRedirectOrHstsLabels_RoutesCarryNoneOfTheirMetadata()
     {
         var route = Assert.Single(RouteTableBuilder.Build([Service("web", Labels("ingress.publish=8888:80"), [Task("t1")])], s_entryPorts).Routes);
@@ -154,6 +170,7 @@ public sealed class RouteTableBuilderTests
         Assert.DoesNotContain(route.Metadata!.Keys, k => k.StartsWith("ingress.redirect.", StringComparison.Ordinal) || k.StartsWith("ingress.hsts.", StringComparison.Ordinal));
         Assert.Null(route.Redirect(out _));
         Assert.Null(route.Hsts(out _));
+        Assert.Null(route.Policies(out _));
     }
 
     [Fact]

@@ -196,4 +196,102 @@ public sealed class LabelParserTests
         Assert.Empty(redirectErrors);
         Assert.Empty(hstsErrors);
     }
+
+    [Fact]
+    public void Parse_PolicyLabels_GivesStripAddHeadersAndCompression()
+    {
+        var routing = LabelParser.Parse(Labels(
+            "ingress.path=/v1/", "ingress.port=80", "ingress.path.strip=true", "ingress.path.add=/api/",
+            "ingress.request.headers.set.X-Env=prod", "ingress.request.headers.add.X-Tag= a b ", "ingress.request.headers.remove=Cookie, X-Debug",
+            "ingress.response.headers.set.X-Frame-Options=DENY", "ingress.response.headers.add.Cache-Control=no-store", "ingress.response.headers.remove=Server",
+            "ingress.compress=true"), out var errors);
+
+        Assert.Empty(errors);
+        var policies = routing!.Policies!;
+        Assert.Equal("/v1", policies.StripPrefix);
+        Assert.Equal("/api", policies.AddPrefix);
+        Assert.Equal([new("X-Env", "prod")], policies.Request.Set.ToArray());
+        Assert.Equal([new("X-Tag", "a b")], policies.Request.Add.ToArray());
+        Assert.Equal(["Cookie", "X-Debug"], policies.Request.Remove.ToArray());
+        Assert.Equal([new("X-Frame-Options", "DENY")], policies.Response.Set.ToArray());
+        Assert.Equal([new("Cache-Control", "no-store")], policies.Response.Add.ToArray());
+        Assert.Equal(["Server"], policies.Response.Remove.ToArray());
+        Assert.True(policies.Compress);
+    }
+
+    [Theory]
+    [InlineData("ingress.path.strip=false")]
+    [InlineData("ingress.compress=false")]
+    [InlineData("ingress.enable=true")]
+    public void Parse_NoPolicyOrPoliciesSwitchedOff_GivesNoPolicies(string label)
+    {
+        var routing = LabelParser.Parse(Labels("ingress.path=/v1", "ingress.port=80", label), out var errors);
+
+        Assert.Empty(errors);
+        Assert.Null(routing!.Policies);
+    }
+
+    [Theory]
+    [InlineData(new[] { "ingress.publish=80", "ingress.path.strip=true" }, "ingress.path.strip", "needs a valid ingress.path")]
+    [InlineData(new[] { "ingress.path=/", "ingress.port=80", "ingress.path.strip=true" }, "ingress.path.strip", "nothing to strip")]
+    [InlineData(new[] { "ingress.publish=80", "ingress.path.strip=yes" }, "ingress.path.strip", "true or false")]
+    [InlineData(new[] { "ingress.publish=80", "ingress.path.add=api" }, "ingress.path.add", "path prefix")]
+    [InlineData(new[] { "ingress.publish=80", "ingress.path.add=/a%20b" }, "ingress.path.add", "no '%'")]
+    [InlineData(new[] { "ingress.publish=80", "ingress.path.add=/a?b" }, "ingress.path.add", "path prefix")]
+    [InlineData(new[] { "ingress.publish=80", "ingress.path.add=/" }, "ingress.path.add", "adds nothing")]
+    [InlineData(new[] { "ingress.publish=80", "ingress.compress=gzip" }, "ingress.compress", "true or false")]
+    [InlineData(new[] { "ingress.publish=80", "ingress.request.headers.set.X Y=1" }, "ingress.request.headers.set.X Y", "RFC 9110 token")]
+    [InlineData(new[] { "ingress.publish=80", "ingress.request.headers.set.X:Y=1" }, "ingress.request.headers.set.X:Y", "RFC 9110 token")]
+    [InlineData(new[] { "ingress.publish=80", "ingress.request.headers.set.=1" }, "ingress.request.headers.set.", "no header name")]
+    [InlineData(new[] { "ingress.publish=80", "ingress.request.headers.set.X-A=a\r\nX-B: b" }, "ingress.request.headers.set.X-A", "CR, LF or NUL")]
+    [InlineData(new[] { "ingress.publish=80", "ingress.response.headers.add.X-A=a\nb" }, "ingress.response.headers.add.X-A", "CR, LF or NUL")]
+    [InlineData(new[] { "ingress.publish=80", "ingress.response.headers.set.X-A=a\0b" }, "ingress.response.headers.set.X-A", "CR, LF or NUL")]
+    [InlineData(new[] { "ingress.publish=80", "ingress.response.headers.set.X-A=caf\u00e9" }, "ingress.response.headers.set.X-A", "printable ASCII")]
+    [InlineData(new[] { "ingress.publish=80", "ingress.response.headers.set.X-A=" }, "ingress.response.headers.set.X-A", "empty value")]
+    [InlineData(new[] { "ingress.publish=80", "ingress.request.headers.set.Host=evil.test" }, "ingress.request.headers.set.Host", "Host to the replica's address")]
+    [InlineData(new[] { "ingress.publish=80", "ingress.request.headers.remove=host" }, "ingress.request.headers.remove", "Host")]
+    [InlineData(new[] { "ingress.publish=80", "ingress.request.headers.set.Connection=close" }, "ingress.request.headers.set.Connection", "hop-by-hop")]
+    [InlineData(new[] { "ingress.publish=80", "ingress.response.headers.set.Transfer-Encoding=chunked" }, "ingress.response.headers.set.Transfer-Encoding", "hop-by-hop")]
+    [InlineData(new[] { "ingress.publish=80", "ingress.response.headers.remove=Keep-Alive" }, "ingress.response.headers.remove", "hop-by-hop")]
+    [InlineData(new[] { "ingress.publish=80", "ingress.request.headers.add.Upgrade=websocket" }, "ingress.request.headers.add.Upgrade", "hop-by-hop")]
+    [InlineData(new[] { "ingress.publish=80", "ingress.response.headers.set.Content-Length=5" }, "ingress.response.headers.set.Content-Length", "frames the message")]
+    [InlineData(new[] { "ingress.publish=80", "ingress.request.headers.set.X-Forwarded-For=1.2.3.4" }, "ingress.request.headers.set.X-Forwarded-For", "written by the gateway")]
+    [InlineData(new[] { "ingress.publish=80", "ingress.request.headers.set.X-A=1", "ingress.request.headers.remove=x-a" }, "ingress.request.headers.remove", "changed by ingress.request.headers.set.X-A too")]
+    [InlineData(new[] { "ingress.publish=80", "ingress.response.headers.set.X-A=1", "ingress.response.headers.add.x-a=2" }, "ingress.response.headers.set.X-A", "changed by ingress.response.headers.add.x-a too")]
+    [InlineData(new[] { "ingress.publish=80", "ingress.request.headers.remove=A,,B" }, "ingress.request.headers.remove", "no header name")]
+    [InlineData(new[] { "ingress.publish=80", "ingress.headers.set.X-A=1" }, "ingress.headers.set.X-A", "unknown label")]
+    public void Parse_InvalidPolicy_ReturnsNullWithTheLabelAndReason(string[] labels, string label, string reason)
+    {
+        var routing = LabelParser.Parse(Labels(labels), out var errors);
+
+        Assert.Null(routing);
+        Assert.Contains(errors, e => e.Label == label && e.Reason.Contains(reason, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("ingress.response.headers.set.Host=edge")]
+    [InlineData("ingress.response.headers.set.X-Forwarded-For=edge")]
+    [InlineData("ingress.request.headers.set.X_Legacy=1")]
+    [InlineData("ingress.response.headers.set.Content-Security-Policy=default-src 'self'; img-src *")]
+    public void Parse_HeaderTheGatewayDoesNotOwnInThatDirection_IsAccepted(string label)
+    {
+        var routing = LabelParser.Parse(Labels("ingress.publish=80", label), out var errors);
+
+        Assert.Empty(errors);
+        Assert.NotNull(routing!.Policies);
+    }
+
+    [Fact]
+    public void ParsePolicies_TheirOwnLabels_ReadBackWhatTheyWrote()
+    {
+        var policies = new RoutePolicies("/v1", "/api",
+            new HeaderPolicy([new("X-Env", "prod")], [new("X-Tag", "a")], ["Cookie", "X-Debug"]),
+            new HeaderPolicy([new("X-Frame-Options", "DENY")], [], ["Server"]), Compress: true);
+        var metadata = policies.ToLabels().ToDictionary(p => p.Key, p => p.Value);
+
+        Assert.Equal(policies, LabelParser.ParsePolicies(metadata, out var errors));
+        Assert.Empty(errors);
+        Assert.Equal(policies with { StripPrefix = null }, policies.WithoutStrip());
+        Assert.Null(new RoutePolicies("/v1", null, HeaderPolicy.None, HeaderPolicy.None, Compress: false).WithoutStrip());
+    }
 }

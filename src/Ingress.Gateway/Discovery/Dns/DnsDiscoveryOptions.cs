@@ -66,6 +66,21 @@ public sealed class DnsServiceOptions
     /// <summary>As the <c>ingress.hsts.*</c> labels: <c>Hsts:MaxAge</c>, <c>Hsts:IncludeSubdomains</c>, <c>Hsts:Preload</c>.</summary>
     public DnsHstsOptions Hsts { get; set; } = new();
 
+    /// <summary>As the <c>ingress.path.strip</c> label.</summary>
+    public string? PathStrip { get; set; }
+
+    /// <summary>As the <c>ingress.path.add</c> label.</summary>
+    public string? PathAdd { get; set; }
+
+    /// <summary>As the <c>ingress.compress</c> label.</summary>
+    public string? Compress { get; set; }
+
+    /// <summary>As the <c>ingress.request.headers.*</c> labels: <c>RequestHeaders:Set:&lt;Name&gt;</c>, <c>RequestHeaders:Add:&lt;Name&gt;</c>, <c>RequestHeaders:Remove</c>.</summary>
+    public DnsHeaderOptions RequestHeaders { get; set; } = new();
+
+    /// <summary>As the <c>ingress.response.headers.*</c> labels: <c>ResponseHeaders:Set:&lt;Name&gt;</c>, <c>ResponseHeaders:Add:&lt;Name&gt;</c>, <c>ResponseHeaders:Remove</c>.</summary>
+    public DnsHeaderOptions ResponseHeaders { get; set; } = new();
+
     /// <summary>The labels this entry stands for, so DNS services are validated and routed exactly like labelled ones.</summary>
     public IReadOnlyDictionary<string, string> ToLabels()
     {
@@ -84,7 +99,28 @@ public sealed class DnsServiceOptions
         Add(IngressLabels.HstsMaxAge, Hsts.MaxAge);
         Add(IngressLabels.HstsIncludeSubdomains, Hsts.IncludeSubdomains);
         Add(IngressLabels.HstsPreload, Hsts.Preload);
+        Add(IngressLabels.PathStrip, PathStrip);
+        Add(IngressLabels.PathAdd, PathAdd);
+        Add(IngressLabels.Compress, Compress);
+        AddHeaders(RequestHeaders, IngressLabels.RequestHeadersSetPrefix, IngressLabels.RequestHeadersAddPrefix, IngressLabels.RequestHeadersRemove);
+        AddHeaders(ResponseHeaders, IngressLabels.ResponseHeadersSetPrefix, IngressLabels.ResponseHeadersAddPrefix, IngressLabels.ResponseHeadersRemove);
         return labels;
+
+        void AddHeaders(DnsHeaderOptions headers, string setPrefix, string addPrefix, string removeKey)
+        {
+            foreach (var (name, value) in headers.Set)
+            {
+                // Not through Add: an empty value is kept, so that the label's validation reports it.
+                labels[setPrefix + name] = value;
+            }
+
+            foreach (var (name, value) in headers.Add)
+            {
+                labels[addPrefix + name] = value;
+            }
+
+            Add(removeKey, headers.Remove);
+        }
 
         void Add(string key, string? value)
         {
@@ -110,6 +146,19 @@ public sealed class DnsRedirectOptions
 
     /// <summary>As <c>ingress.redirect.permanent</c>.</summary>
     public string? Permanent { get; set; }
+}
+
+/// <summary>A DNS service's header changes in one direction, as its <c>ingress.request.headers.*</c> or <c>ingress.response.headers.*</c> labels.</summary>
+public sealed class DnsHeaderOptions
+{
+    /// <summary>Header name to value: as <c>ingress.*.headers.set.&lt;Name&gt;</c>.</summary>
+    public Dictionary<string, string> Set { get; set; } = [];
+
+    /// <summary>Header name to value: as <c>ingress.*.headers.add.&lt;Name&gt;</c>.</summary>
+    public Dictionary<string, string> Add { get; set; } = [];
+
+    /// <summary>As <c>ingress.*.headers.remove</c>: names, comma-separated.</summary>
+    public string? Remove { get; set; }
 }
 
 /// <summary>A DNS service's HSTS header, as its <c>ingress.hsts.*</c> labels (text, validated as the labels are).</summary>

@@ -7,7 +7,7 @@ namespace Ingress.Gateway.Routing.Snapshot;
 /// <summary>
 /// One YARP route as the relay matches it: a path prefix (literal segments, then a catch-all), host names, and the
 /// ranking ASP.NET Core routing gives it. <see cref="Cluster"/> is null when the route needs the YARP pipeline (its
-/// cluster, or a redirect); a request that picks such a route is handed to Kestrel, for <see cref="Handoff"/>.
+/// cluster, a redirect, or a policy); a request that picks such a route is handed to Kestrel, for <see cref="Handoff"/>.
 /// </summary>
 internal sealed class RelayRoute
 {
@@ -44,7 +44,7 @@ internal sealed class RelayRoute
 
     public RelayCluster? Cluster { get; }
 
-    /// <summary>Why a request for this route is handed to Kestrel when <see cref="Cluster"/> is null: <see cref="HandoffReason.Cluster"/> or <see cref="HandoffReason.Redirect"/>.</summary>
+    /// <summary>Why a request for this route is handed to Kestrel when <see cref="Cluster"/> is null: <see cref="HandoffReason.Cluster"/>, <see cref="HandoffReason.Redirect"/> or <see cref="HandoffReason.Policy"/>.</summary>
     public HandoffReason Handoff { get; }
 
     /// <summary>True when <paramref name="path"/> (starting with '/') is within this route's prefix, segment-wise and ignoring case.</summary>

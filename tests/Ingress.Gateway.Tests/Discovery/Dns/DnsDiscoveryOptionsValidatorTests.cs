@@ -103,4 +103,50 @@ public sealed class DnsDiscoveryOptionsValidatorTests
         Assert.Contains("Ingress:Discovery:Dns:Services:0", ex.Message);
         Assert.Contains(label, ex.Message);
     }
+
+    [Fact]
+    public async Task Build_DnsServicePolicies_BindToTheLabelsOfTheSameNames()
+    {
+        await using var app = GatewayApplication.Build([
+            "--Ingress:Discovery:Dns:Enabled=true",
+            "--Ingress:Discovery:Dns:Services:0:Name=web",
+            "--Ingress:Discovery:Dns:Services:0:Path=/v1",
+            "--Ingress:Discovery:Dns:Services:0:Port=80",
+            "--Ingress:Discovery:Dns:Services:0:PathStrip=true",
+            "--Ingress:Discovery:Dns:Services:0:PathAdd=/api",
+            "--Ingress:Discovery:Dns:Services:0:Compress=true",
+            "--Ingress:Discovery:Dns:Services:0:RequestHeaders:Set:X-Env=prod",
+            "--Ingress:Discovery:Dns:Services:0:RequestHeaders:Add:X-Tag=gw",
+            "--Ingress:Discovery:Dns:Services:0:RequestHeaders:Remove=Cookie",
+            "--Ingress:Discovery:Dns:Services:0:ResponseHeaders:Set:X-Frame-Options=DENY",
+            "--Ingress:Discovery:Dns:Services:0:ResponseHeaders:Remove=Server",
+        ]);
+
+        var labels = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DnsDiscoveryOptions>>().Value.Services.Single().ToLabels();
+        var routing = Ingress.Gateway.Schema.LabelParser.Parse(labels, out var errors);
+
+        Assert.Empty(errors);
+        Assert.Equal(
+            new Ingress.Gateway.Schema.RoutePolicies("/v1", "/api",
+                new([new("X-Env", "prod")], [new("X-Tag", "gw")], ["Cookie"]),
+                new([new("X-Frame-Options", "DENY")], [], ["Server"]), Compress: true),
+            routing!.Policies);
+    }
+
+    [Theory]
+    [InlineData("RequestHeaders:Set:Host", "evil.test", "ingress.request.headers.set.Host=evil.test")]
+    [InlineData("ResponseHeaders:Remove", "Connection", "ingress.response.headers.remove=Connection")]
+    [InlineData("PathAdd", "api", "ingress.path.add=api")]
+    public void Build_DnsServiceWithBadPolicy_NamesTheEntryAndTheLabel(string key, string value, string label)
+    {
+        var ex = Assert.Throws<GatewayConfigurationException>(() => GatewayApplication.Build([
+            "--Ingress:Discovery:Dns:Enabled=true",
+            "--Ingress:Discovery:Dns:Services:0:Name=web",
+            "--Ingress:Discovery:Dns:Services:0:Publish=8888:80",
+            $"--Ingress:Discovery:Dns:Services:0:{key}={value}",
+        ]));
+
+        Assert.Contains("Ingress:Discovery:Dns:Services:0", ex.Message);
+        Assert.Contains(label, ex.Message);
+    }
 }
