@@ -85,7 +85,6 @@ internal sealed partial class AcmeIssuanceService(
         {
             // Another gateway issues (this one receives what it issued), or the account is new and the other gateways
             // have not learnt its thumbprint yet, which they need to answer the validation.
-            metrics.AcmeCertificatesFailing.Set(statuses.Count(s => s.State == AcmeCertificateState.Failing));
             return;
         }
 
@@ -106,8 +105,6 @@ internal sealed partial class AcmeIssuanceService(
         {
             _attempts.Remove(key);
         }
-
-        metrics.AcmeCertificatesFailing.Set(statuses.Count(s => s.State == AcmeCertificateState.Failing));
     }
 
     private async Task<AcmeCertificateStatus> OrderAsync(CertificateOrder order, AcmeCertificateStatus status, CancellationToken cancellationToken)
@@ -208,9 +205,12 @@ internal sealed partial class AcmeIssuanceService(
             order.Names, order.Services, state, best?.File, best?.NotAfter, best?.RenewAt, attempts?.Failures ?? 0, attempts?.LastError, attempts?.NextAttempt);
     }
 
-    private void Publish(AcmeCertificateStatus[] statuses) =>
+    private void Publish(AcmeCertificateStatus[] statuses)
+    {
         Volatile.Write(ref _status, new AcmeIssuanceStatus(
             _options.DirectoryUrl ?? "", _options.StoragePath, election.Role, _issuer, _electionError, time.GetUtcNow(), [.. statuses]));
+        metrics.AcmeCertificatesFailing.Set(statuses.Count(s => s.State == AcmeCertificateState.Failing));
+    }
 
     private static string Reason(Exception ex) => ex switch
     {

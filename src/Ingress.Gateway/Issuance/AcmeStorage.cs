@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Ingress.Gateway.Acme;
+using Ingress.Gateway.Tls;
 
 namespace Ingress.Gateway.Issuance;
 
@@ -160,8 +161,6 @@ internal sealed class AcmeStorage(string root)
 /// <summary>A certificate kept in <see cref="AcmeStorage"/>: its file, its DNS names and its validity.</summary>
 internal sealed record StoredCertificate(string File, ImmutableArray<string> Names, DateTimeOffset NotBefore, DateTimeOffset NotAfter)
 {
-    private const string SubjectAlternativeName = "2.5.29.17";
-
     /// <summary>Two thirds into its lifetime (<see cref="IssuedCertificate.RenewalTime"/>).</summary>
     public DateTimeOffset RenewAt => IssuedCertificate.RenewalTime(NotBefore, NotAfter);
 
@@ -183,15 +182,6 @@ internal sealed record StoredCertificate(string File, ImmutableArray<string> Nam
     public static StoredCertificate Read(string file, string pem)
     {
         using var leaf = X509Certificate2.CreateFromPem(pem);
-        var names = ImmutableArray.CreateBuilder<string>();
-        foreach (var extension in leaf.Extensions)
-        {
-            if (extension.Oid?.Value == SubjectAlternativeName)
-            {
-                names.AddRange(new X509SubjectAlternativeNameExtension(extension.RawData, extension.Critical).EnumerateDnsNames());
-            }
-        }
-
-        return new StoredCertificate(file, names.ToImmutable(), new DateTimeOffset(leaf.NotBefore.ToUniversalTime()), new DateTimeOffset(leaf.NotAfter.ToUniversalTime()));
+        return new StoredCertificate(file, [.. CertificateFolder.DnsNames(leaf)], new DateTimeOffset(leaf.NotBefore.ToUniversalTime()), new DateTimeOffset(leaf.NotAfter.ToUniversalTime()));
     }
 }

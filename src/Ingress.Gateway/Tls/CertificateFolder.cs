@@ -206,7 +206,8 @@ internal static class CertificateFolder
             ? $"has a private key ({keyFile}) that does not match its certificate."
             : $"cannot be loaded with its private key ({keyFile}): {ex.Message}";
 
-    private static List<string> DnsNames(X509Certificate2 certificate)
+    /// <summary>The DNS names of a certificate's subject alternative names, lower case (the subject's CN is not used).</summary>
+    internal static List<string> DnsNames(X509Certificate2 certificate)
     {
         var names = new List<string>();
         foreach (var extension in certificate.Extensions)

@@ -7,6 +7,7 @@ using System.Text.Json;
 using Ingress.Gateway.Tests.Acme;
 using Ingress.Gateway.Tests.Common;
 using Ingress.Gateway.Tests.Tls;
+using Ingress.Gateway.Tls;
 using static Ingress.Gateway.Tests.Common.Swarm;
 
 namespace Ingress.Gateway.Tests.Issuance;
@@ -39,7 +40,7 @@ public sealed class AcmeIssuanceTests
         // The certificate is pebble's, for the name, and chains to pebble's root.
         using var root = await pebble.GetIssuingRootAsync();
         using var intermediate = await pebble.GetIssuingIntermediateAsync();
-        Assert.Contains(Name, DnsNames(served!));
+        Assert.Contains(Name, CertificateFolder.DnsNames(served!));
         Assert.True(ChainsTo(served!, intermediate, root), "the served certificate does not chain to pebble's issuing root");
 
         // A request over TLS reaches the service.
@@ -215,11 +216,6 @@ public sealed class AcmeIssuanceTests
             return null;
         }
     }
-
-    internal static IEnumerable<string> DnsNames(X509Certificate2 certificate) =>
-        certificate.Extensions.OfType<X509Extension>()
-            .Where(e => e.Oid?.Value == "2.5.29.17")
-            .SelectMany(e => new X509SubjectAlternativeNameExtension(e.RawData, e.Critical).EnumerateDnsNames());
 
     private static bool ChainsTo(X509Certificate2 leaf, X509Certificate2 intermediate, X509Certificate2 root)
     {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Ingress.Gateway.Issuance;
 using Ingress.Gateway.Tests.Acme;
 using Ingress.Gateway.Tests.Common;
+using Ingress.Gateway.Tls;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using static Ingress.Gateway.Tests.Common.Swarm;
@@ -51,7 +52,7 @@ public sealed class AcmeSwarmIssuanceTests
             () => TryHandshakeAsync(follower.TlsPorts[0], Name), c => c is not null && c.Issuer != c.Subject, TimeSpan.FromSeconds(60), "the follower to serve the ACME certificate");
         var onManager = await TryHandshakeAsync(manager.TlsPorts[0], Name);
         Assert.Equal(onManager?.Thumbprint, onFollower!.Thumbprint);
-        Assert.Contains(Name, DnsNames(onFollower));
+        Assert.Contains(Name, CertificateFolder.DnsNames(onFollower));
 
         // Ordered once, by the manager; the follower received it, keeps it for its user alone, and sees it as valid.
         Assert.Contains("ingress_acme_orders_total{result=\"issued\"} 1", await manager.Admin.GetStringAsync("/metrics"), StringComparison.Ordinal);

@@ -168,13 +168,8 @@ public sealed class RelayRouteTableTests
         Assert.Null(Match(table, "nobody.test", "/nothing"));
     }
 
-    [Theory]
-    [InlineData(new[] { "ingress.redirect.scheme=https" }, true)]
-    [InlineData(new[] { "ingress.redirect.host=example.test" }, true)]
-    [InlineData(new[] { "ingress.redirect.scheme=http" }, false)]
-    [InlineData(new[] { "ingress.hsts.maxage=300" }, false)]
-    [InlineData(new string[0], false)]
-    public void Build_RouteThatMayRedirectCleartext_IsHandedOffForRedirect_OthersKeepTheirCluster(string[] metadata, bool redirects)
+    /// <summary>Builds the table for one discovered catch-all route carrying <paramref name="metadata"/> (<c>key=value</c>); the route a request matches, and how many clusters the builder asked for.</summary>
+    private static (RelayRoute? Matched, int Asked) MatchWithMetadata(string[] metadata)
     {
         var route = Route("web", "/{**c}", discovered: true);
         var withMetadata = new Dictionary<string, string>(route.Metadata!);
@@ -184,13 +179,23 @@ public sealed class RelayRouteTableTests
         }
 
         var asked = 0;
-
         var table = RelayRouteTableBuilder.Build([Model(route with { Metadata = withMetadata })], [Port], _ =>
         {
             asked++;
             return null;
         });
-        var matched = table.ForPort(Port)!.Match("a.test"u8, "/x"u8, out _);
+        return (table.ForPort(Port)!.Match("a.test"u8, "/x"u8, out _), asked);
+    }
+
+    [Theory]
+    [InlineData(new[] { "ingress.redirect.scheme=https" }, true)]
+    [InlineData(new[] { "ingress.redirect.host=example.test" }, true)]
+    [InlineData(new[] { "ingress.redirect.scheme=http" }, false)]
+    [InlineData(new[] { "ingress.hsts.maxage=300" }, false)]
+    [InlineData(new string[0], false)]
+    public void Build_RouteThatMayRedirectCleartext_IsHandedOffForRedirect_OthersKeepTheirCluster(string[] metadata, bool redirects)
+    {
+        var (matched, asked) = MatchWithMetadata(metadata);
 
         Assert.NotNull(matched);
         Assert.Null(matched.Cluster);
@@ -212,21 +217,7 @@ public sealed class RelayRouteTableTests
     [InlineData(new string[0], false)]
     public void Build_RouteWithAPolicy_IsHandedOffForPolicy_OthersKeepTheirCluster(string[] metadata, bool policy)
     {
-        var route = Route("web", "/{**c}", discovered: true);
-        var withMetadata = new Dictionary<string, string>(route.Metadata!);
-        foreach (var pair in metadata.Select(m => m.Split('=', 2)))
-        {
-            withMetadata[pair[0]] = pair[1];
-        }
-
-        var asked = 0;
-
-        var table = RelayRouteTableBuilder.Build([Model(route with { Metadata = withMetadata })], [Port], _ =>
-        {
-            asked++;
-            return null;
-        });
-        var matched = table.ForPort(Port)!.Match("a.test"u8, "/x"u8, out _);
+        var (matched, asked) = MatchWithMetadata(metadata);
 
         Assert.NotNull(matched);
         Assert.Equal(policy ? Ingress.Gateway.Http1.HandoffReason.Policy : Ingress.Gateway.Http1.HandoffReason.Cluster, matched.Handoff);
