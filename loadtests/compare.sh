@@ -38,6 +38,7 @@ TLS=0
 HANDSHAKE_CONNECTIONS=64
 HANDSHAKE_PREWARM=""
 declare -a VARIANTS=()
+declare -a WRK_HEADERS=()
 
 # Hard bounds, so no combination of options runs for hours.
 MAX_DURATION=300
@@ -63,10 +64,13 @@ usage: loadtests/compare.sh [options]
                        VAR=value sets an environment variable (e.g. DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=0),
                        --Key=value adds a configuration argument (e.g. --Ingress:Telemetry:RequestMetrics=false), and
                        @DIR runs the gateway published in DIR instead (e.g. the JIT build, published with
-                       -p:PublishAot=false); repeatable, for side-by-side experiments. Some GC settings of the
+                       -p:PublishAot=false); repeatable, for side-by-side experiments. @R1@, @R2@ and @R3@ in
+                       a word stand for the replicas' ports (an auth service for a variant's forward auth). Some GC settings of the
                        Native AOT build are fixed when it is published: DOTNET_gcServer and DOTNET_GCgen0MaxBudget
                        do not reach it; DOTNET_GCgen0size, DOTNET_GCConserveMemory and DOTNET_GCRegionSize
                        (hexadecimal values, as the runtime reads them) do
+  --header "N: v"      send this header with every request of every run, to every target (repeatable), e.g. the
+                       credentials a variant's basic auth asks for
   --quick              2 s runs, 1 s warm-up, 2 s pre-warm, 1 round: a fast check that everything works
   --out FILE           markdown report (default results/compare-<UTC timestamp>.md)
   --write-docs         also replace the <!-- compare:start --> ... <!-- compare:end --> section of
@@ -105,6 +109,8 @@ while [ $# -gt 0 ]; do
     --connections) CONNECTIONS=${2:?--connections needs a value}; shift 2 ;;
     --only) ONLY=${2:?--only needs a value}; shift 2 ;;
     --variant) VARIANTS+=("${2:?--variant needs a value}"); shift 2 ;;
+    --header) [[ ${2:?--header needs a value} =~ ^[A-Za-z0-9-]+:\ ?[^[:cntrl:]]*$ ]] || die "--header '$2' must look like \"Name: value\""
+      WRK_HEADERS+=(-H "$2"); shift 2 ;;
     --quick) DURATION=2; WARMUP=1; PREWARM=2; ROUNDS=1; shift ;;
     --out) OUT=${2:?--out needs a value}; shift 2 ;;
     --write-docs) WRITE_DOCS=1; shift ;;
@@ -326,6 +332,7 @@ start_ingress() { # [target name, default ingress]
   local -a env=(ASPNETCORE_ENVIRONMENT=Production) args=()
   for word in ${VARIANT[${name#ingress-}]:-}; do
     [ "$name" = ingress ] && break
+    word=${word//@R1@/${BACKENDS[0]}}; word=${word//@R2@/${BACKENDS[1]}}; word=${word//@R3@/${BACKENDS[2]}}
     case $word in
       @*) dir=${word#@} ;;
       --*) args+=("$word") ;;
@@ -451,7 +458,7 @@ run_wrk() { # output wrk-args...
   local output=$1 status=0
   shift
   # wrk stops itself after -d; the timeout only bounds a wrk that hangs (TERM, then KILL 5 s later).
-  timeout -k 5 "$WRK_BOUND" wrk "$@" >"$output" 2>&1 &
+  timeout -k 5 "$WRK_BOUND" wrk "${WRK_HEADERS[@]}" "$@" >"$output" 2>&1 &
   WRK_PID=$!
   wait "$WRK_PID" || status=$?
   WRK_PID=""
