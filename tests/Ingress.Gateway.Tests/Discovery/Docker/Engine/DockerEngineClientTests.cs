@@ -118,22 +118,25 @@ public sealed class DockerEngineClientTests
         // No "until": the engine replays the last minute's events (see above), then keeps the stream open. The first one must come out
         // while the stream is still open, and cancelling must end the wait for the next.
         var stream = docker.MonitorEventsAsync(new EngineFilters(), DateTimeOffset.UtcNow.AddSeconds(-60), cancellationToken: cancel.Token).GetAsyncEnumerator(cancel.Token);
+        var next = stream.MoveNextAsync().AsTask();
         try
         {
-            var first = stream.MoveNextAsync().AsTask();
-            Assert.True(await first.WaitAsync(TimeSpan.FromSeconds(10)), "the stream ended before its first event");
+            Assert.True(await next.WaitAsync(TimeSpan.FromSeconds(10)), "the stream ended before its first event");
             Assert.NotEmpty(stream.Current.Type);
 
             cancel.Cancel();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
             {
-                while (await stream.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10)))
+                while (await (next = stream.MoveNextAsync().AsTask()).WaitAsync(TimeSpan.FromSeconds(10)))
                 {
                 }
             });
         }
         finally
         {
+            // An iterator is disposed only once its pending step has ended.
+            cancel.Cancel();
+            await next.ContinueWith(static _ => { }, TaskScheduler.Default);
             await stream.DisposeAsync();
         }
     }
