@@ -1,7 +1,7 @@
-using Docker.DotNet;
 using Ingress.Gateway.Acme;
 using Ingress.Gateway.Discovery.Control;
 using Ingress.Gateway.Discovery.Docker;
+using Ingress.Gateway.Discovery.Docker.Engine;
 using Ingress.Gateway.Issuance;
 using Ingress.Gateway.Tls;
 
@@ -18,7 +18,7 @@ internal static class AcmeServiceCollectionExtensions
     /// the manager gateway on the swarm's leader issues and serves what it holds to the other gateways, which fetch it;
     /// without, this gateway issues alone.
     /// </summary>
-    public static IServiceCollection AddAcmeIssuance(this IServiceCollection services, AcmeOptions acme, bool controlChannel, IDockerClient? docker)
+    public static IServiceCollection AddAcmeIssuance(this IServiceCollection services, AcmeOptions acme, bool controlChannel, DockerEngineClient? docker)
     {
         if (!acme.Enabled)
         {

@@ -1,9 +1,9 @@
-using Docker.DotNet;
 using Ingress.Gateway.Acme;
 using Ingress.Gateway.Configuration;
 using Ingress.Gateway.Discovery.Control;
 using Ingress.Gateway.Discovery.Dns;
 using Ingress.Gateway.Discovery.Docker;
+using Ingress.Gateway.Discovery.Docker.Engine;
 using Ingress.Gateway.Resilience;
 using Ingress.Gateway.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -88,7 +88,7 @@ internal sealed class GatewaySettings
     public TransportOptions Transport { get; }
 
     /// <summary>The Docker API client, when the Docker source is enabled.</summary>
-    public IDockerClient? DockerClient { get; }
+    public DockerEngineClient? DockerClient { get; }
 
     /// <summary>Whether the relay serves the entry ports: configured on, and supported here.</summary>
     public bool Relay => Transport.Relay && RelayServiceCollectionExtensions.RelaySupported;

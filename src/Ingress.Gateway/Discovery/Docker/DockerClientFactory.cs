@@ -1,19 +1,18 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
-using Docker.DotNet;
-using Docker.DotNet.X509;
 using Ingress.Gateway.Configuration;
+using Ingress.Gateway.Discovery.Docker.Engine;
 
 namespace Ingress.Gateway.Discovery.Docker;
 
-/// <summary>Creates the one <see cref="IDockerClient"/> the gateway uses, for a unix socket or a TLS <c>tcp://</c> endpoint.</summary>
+/// <summary>Creates the one <see cref="DockerEngineClient"/> the gateway uses, for a unix socket or a TLS <c>tcp://</c> endpoint.</summary>
 internal static class DockerClientFactory
 {
     /// <summary>
     /// Creates a client for <paramref name="options"/>. Called while the gateway is built, so a bad endpoint or a
     /// missing certificate is a <see cref="GatewayConfigurationException"/> naming the key, before anything starts.
     /// </summary>
-    public static IDockerClient Create(DockerDiscoveryOptions options)
+    public static DockerEngineClient Create(DockerDiscoveryOptions options, TimeProvider? time = null)
     {
         var endpoint = options.ResolveEndpoint();
         if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("unix" or "tcp" or "http" or "https"))
@@ -27,22 +26,14 @@ internal static class DockerClientFactory
                 ? Environment.GetEnvironmentVariable("DOCKER_CERT_PATH")
                 : null);
 
-        var credentials = uri.Scheme == "unix" || string.IsNullOrEmpty(certPath)
+        var tls = uri.Scheme == "unix" || string.IsNullOrEmpty(certPath)
             ? null
-            : CreateTlsCredentials(certPath);
+            : CreateTlsOptions(certPath);
 
-        // No API version in the path (WithApiVersion is not called): the engine answers in its own newest version, which
-        // the models read from Engine 20.10 (API 1.41) on. A pinned version would be refused by some engine: 20.10 takes
-        // nothing above 1.41, Engine 29 nothing below 1.44. The transport follows the scheme, the library's defaults:
-        // Docker.DotNet.Unix for unix://, Docker.DotNet.LegacyHttp (TLS through CertificateCredentials) for tcp://.
-        return new DockerClientBuilder()
-            .WithEndpoint(uri)
-            .WithAuthProvider(credentials)
-            .WithTimeout(options.RequestTimeout)
-            .Build();
+        return new DockerEngineClient(DockerEngineTransport.CreateClient(uri, tls), options.RequestTimeout, time ?? TimeProvider.System);
     }
 
-    private static CertificateCredentials CreateTlsCredentials(string directory)
+    private static SslClientAuthenticationOptions CreateTlsOptions(string directory)
     {
         var certFile = Path.Combine(directory, "cert.pem");
         var keyFile = Path.Combine(directory, "key.pem");
@@ -61,16 +52,18 @@ internal static class DockerClientFactory
         var clientCertificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), password: null);
         var authority = X509CertificateLoader.LoadCertificateFromFile(caFile);
 
-        return new CertificateCredentials(clientCertificate)
+        return new SslClientAuthenticationOptions
         {
-            ServerCertificateValidationCallback = (_, certificate, _, errors) =>
+            // A context rather than a collection: the certificate is sent whatever CAs the server says it accepts.
+            ClientCertificateContext = SslStreamCertificateContext.Create(clientCertificate, additionalCertificates: null, offline: true),
+            RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
                 certificate is not null && ChainsTo(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()), authority, errors),
         };
     }
 
     /// <summary>
     /// Trusts the server only through the configured CA and for its host name, as the docker CLI does with
-    /// <c>--tlsverify</c>. Not the library's <c>DockerTlsCertificates</c>: its callback checks the chain, not the name.
+    /// <c>--tlsverify</c>. The name is checked by <see cref="SslStream"/> against the endpoint's host.
     /// </summary>
     private static bool ChainsTo(X509Certificate2 server, X509Certificate2 authority, SslPolicyErrors errors)
     {

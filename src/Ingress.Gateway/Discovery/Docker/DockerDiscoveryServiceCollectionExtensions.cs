@@ -1,4 +1,4 @@
-using Docker.DotNet;
+using Ingress.Gateway.Discovery.Docker.Engine;
 
 namespace Ingress.Gateway.Discovery.Docker;
 
@@ -9,7 +9,7 @@ internal static class DockerDiscoveryServiceCollectionExtensions
     /// Adds the source when <paramref name="options"/> enable it, with <paramref name="client"/>, created (and so
     /// checked) while the gateway's settings were validated.
     /// </summary>
-    public static IServiceCollection AddDockerDiscovery(this IServiceCollection services, DockerDiscoveryOptions options, IDockerClient? client)
+    public static IServiceCollection AddDockerDiscovery(this IServiceCollection services, DockerDiscoveryOptions options, DockerEngineClient? client)
     {
         if (!options.Enabled)
         {
@@ -19,7 +19,7 @@ internal static class DockerDiscoveryServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(client);
         services.AddSingleton(new DiscoverySourceRegistration(DockerSwarmSource.SourceName));
         // A factory registration, so the container disposes the client.
-        services.AddSingleton<IDockerClient>(_ => client);
+        services.AddSingleton(_ => client);
         services.AddHostedService<DockerSwarmSource>();
         return services;
     }

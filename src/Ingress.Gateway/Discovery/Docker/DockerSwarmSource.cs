@@ -2,11 +2,9 @@ using System.Collections.Immutable;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
-using Docker.DotNet;
-using Docker.DotNet.Models;
-using Microsoft.Extensions.Options;
-using ApiService = global::Docker.DotNet.Models.SwarmService;
+using Ingress.Gateway.Discovery.Docker.Engine;
 using Ingress.Gateway.Schema;
+using Microsoft.Extensions.Options;
 
 namespace Ingress.Gateway.Discovery.Docker;
 
@@ -16,7 +14,7 @@ namespace Ingress.Gateway.Discovery.Docker;
 /// with one cheap filtered call.
 /// </summary>
 internal sealed partial class DockerSwarmSource(
-    IDockerClient docker,
+    DockerEngineClient docker,
     IDiscoverySink sink,
     IOptions<DockerDiscoveryOptions> options,
     TimeProvider time,
@@ -25,9 +23,15 @@ internal sealed partial class DockerSwarmSource(
     /// <summary>The name this source reports under.</summary>
     public const string SourceName = "docker";
 
+    private static readonly EngineFilters s_runningTasks = new EngineFilters().Add("desired-state", EngineTaskStates.Running);
+
+    private static readonly EngineFilters s_events = new EngineFilters()
+        .Add("type", "service", "container")
+        .Add("event", "create", "update", "remove", "start", "die", "stop", "kill", "health_status");
+
     private readonly DockerDiscoveryOptions _options = options.Value;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-    private ImmutableArray<ApiService> _services = [];
+    private ImmutableArray<EngineService> _services = [];
     private DateTimeOffset _servicesListedAt = DateTimeOffset.MinValue;
     private volatile bool _servicesStale = true;
     private volatile bool _eventsConnected;
@@ -86,189 +90,54 @@ internal sealed partial class DockerSwarmSource(
             _servicesStale = false;
             // ForceYielding: the gateway completes socket operations inline (InlineSocketCompletions), so without it
             // the filtering and mapping below would run on a socket event thread and delay proxied requests.
-            var all = await docker.Swarm.ListServicesAsync(new ServiceListParameters(), ct)
-                .ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
+            var all = await docker.ListServicesAsync(ct).ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
             _services = [.. all.Where(s => s.Spec?.Labels?.Keys.Any(IngressLabels.IsIngressLabel) == true)];
             _servicesListedAt = now;
         }
 
-        IList<TaskResponse> tasks = [];
+        IReadOnlyList<EngineTask> tasks = [];
         if (!_services.IsEmpty)
         {
-            tasks = await docker.Tasks.ListAsync(
-                new TasksListParameters
-                {
-                    Filters = new Dictionary<string, IDictionary<string, bool>>
-                    {
-                        ["desired-state"] = new Dictionary<string, bool> { ["running"] = true },
-                    },
-                },
-                ct).ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
+            tasks = await docker.ListTasksAsync(s_runningTasks, ct).ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         }
 
-        return new DiscoverySnapshot(SourceName, MapServices(_services, tasks, _gatewayNetworks, _options.Networks), time.GetUtcNow());
-    }
-
-    /// <summary>Pure mapping from API models to snapshot records; <c>internal</c> for unit tests.</summary>
-    internal static ImmutableArray<SwarmService> MapServices(
-        IEnumerable<ApiService> services,
-        IEnumerable<TaskResponse> tasks,
-        IReadOnlySet<string>? gatewayNetworks,
-        IReadOnlyList<string> configuredNetworks)
-    {
-        var tasksByService = tasks
-            .Where(t => t.ServiceID is not null && t.DesiredState == TaskState.Running && t.Status?.State == TaskState.Running)
-            .GroupBy(t => t.ServiceID!, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
-
-        var result = ImmutableArray.CreateBuilder<SwarmService>();
-        foreach (var service in services)
-        {
-            if (service.Spec?.Labels is null)
-            {
-                continue;
-            }
-
-            var labels = service.Spec.Labels
-                .Where(l => IngressLabels.IsIngressLabel(l.Key))
-                .ToImmutableSortedDictionary(l => l.Key, l => l.Value ?? string.Empty, StringComparer.Ordinal);
-            var wanted = labels.GetValueOrDefault(IngressLabels.Network);
-
-            var mapped = ImmutableArray.CreateBuilder<SwarmTask>();
-            foreach (var task in tasksByService.GetValueOrDefault(service.ID) ?? [])
-            {
-                if (PickAddress(task, wanted, gatewayNetworks, configuredNetworks) is { } address)
-                {
-                    // A global service's tasks have no slot: 0, as the record documents.
-                    var containerId = task.Status?.ContainerStatus?.ContainerID is { Length: > 0 } id ? id : null;
-                    mapped.Add(new SwarmTask(task.ID, address, (int)(task.Slot ?? 0), task.NodeID, containerId, "running"));
-                }
-            }
-
-            result.Add(new SwarmService(
-                service.ID,
-                service.Spec.Name ?? service.ID,
-                labels,
-                [.. mapped.OrderBy(t => t.Slot).ThenBy(t => t.Id, StringComparer.Ordinal)],
-                new DateTimeOffset(DateTime.SpecifyKind(service.CreatedAt ?? default, DateTimeKind.Utc)),
-                SourceName));
-        }
-
-        return [.. result.OrderBy(s => s.Name, StringComparer.Ordinal)];
-    }
-
-    /// <summary>
-    /// The task's address on a network the gateway can reach: the <c>ingress.network</c> label's network, else one the
-    /// gateway's container shares, else the first non-ingress network. Null when none qualifies.
-    /// </summary>
-    internal static string? PickAddress(TaskResponse task, string? wanted, IReadOnlySet<string>? gatewayNetworks, IReadOnlyList<string> configuredNetworks)
-    {
-        if (task.NetworksAttachments is null)
-        {
-            return null;
-        }
-
-        string? fallback = null;
-        foreach (var attachment in task.NetworksAttachments)
-        {
-            var network = attachment.Network;
-            if (network?.Spec is null || network.Spec.Ingress == true || attachment.Addresses is not { Count: > 0 })
-            {
-                continue;
-            }
-
-            var name = network.Spec.Name ?? string.Empty;
-            if (wanted is not null)
-            {
-                if (NameMatches(name, wanted))
-                {
-                    return StripPrefix(attachment.Addresses[0]);
-                }
-
-                continue;
-            }
-
-            if (configuredNetworks.Count > 0)
-            {
-                if (configuredNetworks.Any(n => NameMatches(name, n)))
-                {
-                    return StripPrefix(attachment.Addresses[0]);
-                }
-
-                continue;
-            }
-
-            if (gatewayNetworks is not null && (gatewayNetworks.Contains(network.ID) || gatewayNetworks.Contains(name)))
-            {
-                return StripPrefix(attachment.Addresses[0]);
-            }
-
-            fallback ??= gatewayNetworks is null ? attachment.Addresses[0] : null;
-        }
-
-        return fallback is null ? null : StripPrefix(fallback);
-    }
-
-    // Stack deploys prefix network names with the stack name: "backend" in stack.yml is "ingress_backend".
-    private static bool NameMatches(string actual, string wanted) =>
-        string.Equals(actual, wanted, StringComparison.Ordinal)
-        || (actual.Length > wanted.Length + 1 && actual.EndsWith(wanted, StringComparison.Ordinal) && actual[^(wanted.Length + 1)] == '_');
-
-    private static string StripPrefix(string cidr)
-    {
-        var slash = cidr.IndexOf('/', StringComparison.Ordinal);
-        return slash < 0 ? cidr : cidr[..slash];
+        return new DiscoverySnapshot(SourceName, SwarmServiceMapping.MapServices(_services, tasks, _gatewayNetworks, _options.Networks), time.GetUtcNow());
     }
 
     /// <summary>The networks of the gateway's own container, or null when the gateway does not run in a container.</summary>
     private async Task<HashSet<string>?> ResolveGatewayNetworksAsync(CancellationToken ct)
     {
-        try
-        {
-            var self = await docker.Containers.InspectContainerAsync(Environment.MachineName, ct).ConfigureAwait(false);
-            var networks = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var (name, settings) in self.NetworkSettings?.Networks ?? new Dictionary<string, EndpointSettings>())
-            {
-                networks.Add(name);
-                if (settings?.NetworkID is { Length: > 0 } id)
-                {
-                    networks.Add(id);
-                }
-            }
-
-            LogGatewayNetworks(string.Join(", ", networks.Where(n => n.Length < 64)));
-            return networks;
-        }
-        catch (DockerContainerNotFoundException)
+        if (await docker.InspectContainerAsync(Environment.MachineName, ct).ConfigureAwait(false) is not { } self)
         {
             return null;
         }
+
+        var networks = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (name, settings) in self.NetworkSettings?.Networks ?? ImmutableDictionary<string, EngineEndpointSettings?>.Empty)
+        {
+            networks.Add(name);
+            if (settings?.NetworkId is { Length: > 0 } id)
+            {
+                networks.Add(id);
+            }
+        }
+
+        LogGatewayNetworks(string.Join(", ", networks.Where(n => n.Length < 64)));
+        return networks;
     }
 
     private async Task WatchEventsAsync(CancellationToken stoppingToken)
     {
         var backoff = new RetryBackoff(TimeSpan.FromSeconds(1), _options.MaxRetryDelay);
-        var parameters = new ContainerEventsParameters
-        {
-            Filters = new Dictionary<string, IDictionary<string, bool>>
-            {
-                ["type"] = new Dictionary<string, bool> { ["service"] = true, ["container"] = true },
-                ["event"] = new Dictionary<string, bool>
-                {
-                    ["create"] = true, ["update"] = true, ["remove"] = true,
-                    ["start"] = true, ["die"] = true, ["stop"] = true, ["kill"] = true,
-                    ["health_status"] = true,
-                },
-            },
-        };
-        var progress = new WakeOnEvent(this);
-
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 _eventsConnected = true;
-                await docker.System.MonitorEventsAsync(parameters, progress, stoppingToken).ConfigureAwait(false);
+                await foreach (var engineEvent in docker.MonitorEventsAsync(s_events, cancellationToken: stoppingToken).ConfigureAwait(false))
+                {
+                    OnEvent(engineEvent);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -320,16 +189,16 @@ internal sealed partial class DockerSwarmSource(
 
     internal static string Describe(Exception ex) => ex switch
     {
-        DockerApiException { StatusCode: HttpStatusCode.ServiceUnavailable } api when api.ResponseBody?.Contains("not a swarm manager", StringComparison.OrdinalIgnoreCase) == true =>
+        DockerEngineException { StatusCode: HttpStatusCode.ServiceUnavailable } api when api.ResponseBody.Contains("not a swarm manager", StringComparison.OrdinalIgnoreCase) =>
             "this node is not a swarm manager; the Docker API source needs a manager (place the gateway with node.role == manager) — on workers use the DNS source (Ingress:Discovery:Dns)",
-        DockerApiException api => $"Docker API answered {(int)api.StatusCode}: {api.ResponseBody?.Trim()}",
+        DockerEngineException api => $"Docker API answered {(int)api.StatusCode}: {api.ResponseBody.Trim()}",
         OperationCanceledException or TimeoutException => "the Docker API did not answer in time",
         HttpRequestException { InnerException: SocketException socket } => $"cannot reach the Docker API: {socket.SocketErrorCode} ({socket.Message})",
         SocketException socket => $"cannot reach the Docker API: {socket.SocketErrorCode} ({socket.Message})",
         _ => Chain(ex),
     };
 
-    /// <summary>Every message down the inner-exception chain: Docker.DotNet wraps the cause (TLS, refused) in a generic one.</summary>
+    /// <summary>Every message down the inner-exception chain: HttpClient wraps the cause (TLS, refused) in a generic one.</summary>
     private static string Chain(Exception ex)
     {
         var parts = new List<string>();
@@ -341,18 +210,15 @@ internal sealed partial class DockerSwarmSource(
         return "cannot reach the Docker API: " + string.Join(": ", parts);
     }
 
-    private sealed class WakeOnEvent(DockerSwarmSource owner) : IProgress<Message>
+    private void OnEvent(EngineEvent engineEvent)
     {
-        public void Report(Message value)
+        LogEvent(engineEvent.Type, engineEvent.Action);
+        StartBurst();
+        if (engineEvent.Type == "service")
         {
-            owner.LogEvent(value.Type, value.Action);
-            owner.StartBurst();
-            if (value.Type == "service")
-            {
-                owner._servicesStale = true;
-            }
-
-            owner._wake.Writer.TryWrite(true);
+            _servicesStale = true;
         }
+
+        _wake.Writer.TryWrite(true);
     }
 }

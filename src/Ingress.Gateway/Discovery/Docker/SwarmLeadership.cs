@@ -1,4 +1,4 @@
-using Docker.DotNet;
+using Ingress.Gateway.Discovery.Docker.Engine;
 
 namespace Ingress.Gateway.Discovery.Docker;
 
@@ -10,18 +10,18 @@ namespace Ingress.Gateway.Discovery.Docker;
 /// While the leader changes, two managers may each see themselves as leader for a moment; what they do then must be
 /// safe to do twice (an ACME order is: the newest certificate wins everywhere).
 /// </remarks>
-internal sealed class SwarmLeadership(IDockerClient docker)
+internal sealed class SwarmLeadership(DockerEngineClient docker)
 {
     /// <summary>True on the leader's node; false on any other manager, or where the engine is not a swarm manager.</summary>
     public async Task<bool> IsLeaderAsync(CancellationToken cancellationToken)
     {
-        var info = await docker.System.GetSystemInfoAsync(cancellationToken).ConfigureAwait(false);
-        if (info.Swarm is not { ControlAvailable: true, NodeID: { Length: > 0 } nodeId })
+        var info = await docker.GetInfoAsync(cancellationToken).ConfigureAwait(false);
+        if (info.Swarm is not { ControlAvailable: true, NodeId: { Length: > 0 } nodeId })
         {
             return false;
         }
 
-        var node = await docker.Swarm.InspectNodeAsync(nodeId, cancellationToken).ConfigureAwait(false);
+        var node = await docker.InspectNodeAsync(nodeId, cancellationToken).ConfigureAwait(false);
         return node.ManagerStatus?.Leader == true;
     }
 }

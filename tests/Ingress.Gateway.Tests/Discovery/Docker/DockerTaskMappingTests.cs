@@ -1,26 +1,27 @@
-using Docker.DotNet.Models;
-using ApiService = Docker.DotNet.Models.SwarmService;
 using Ingress.Gateway.Discovery.Docker;
+using Ingress.Gateway.Discovery.Docker.Engine;
 
 namespace Ingress.Gateway.Tests.Discovery.Docker;
 
 public sealed class DockerTaskMappingTests
 {
+    private const string Running = EngineTaskStates.Running;
+
     private static readonly List<string> s_noConfiguredNetworks = [];
 
-    private static ApiService Service(string id, string name, Dictionary<string, string> labels) =>
-        new() { ID = id, Spec = new ServiceSpec { Name = name, Labels = labels }, CreatedAt = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc) };
+    private static EngineService Service(string id, string name, Dictionary<string, string?> labels) =>
+        new() { Id = id, Spec = new EngineServiceSpec { Name = name, Labels = labels }, CreatedAt = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero) };
 
-    private static TaskResponse Task(string id, string serviceId, TaskState desired, TaskState actual, params (string Network, string Address, bool Ingress)[] networks) => new()
+    private static EngineTask Task(string id, string serviceId, string desired, string actual, params (string Network, string Address, bool Ingress)[] networks) => new()
     {
-        ID = id,
-        ServiceID = serviceId,
+        Id = id,
+        ServiceId = serviceId,
         Slot = 1,
         DesiredState = desired,
-        Status = new global::Docker.DotNet.Models.TaskStatus { State = actual, ContainerStatus = new ContainerStatus { ContainerID = "c-" + id } },
-        NetworksAttachments = [.. networks.Select(n => new NetworkAttachment
+        Status = new EngineTaskStatus { State = actual, ContainerStatus = new EngineContainerStatus { ContainerId = "c-" + id } },
+        NetworksAttachments = [.. networks.Select(n => new EngineNetworkAttachment
         {
-            Network = new SwarmNetwork { ID = "id-" + n.Network, Spec = new NetworkSpec { Name = n.Network, Ingress = n.Ingress } },
+            Network = new EngineNetwork { Id = "id-" + n.Network, Spec = new EngineNetworkSpec { Name = n.Network, Ingress = n.Ingress } },
             Addresses = [n.Address + "/24"],
         })],
     };
@@ -31,13 +32,13 @@ public sealed class DockerTaskMappingTests
         var services = new[] { Service("s1", "ingress_web", new() { ["ingress.publish"] = "8888:80", ["com.docker.stack.namespace"] = "ingress" }) };
         var tasks = new[]
         {
-            Task("running", "s1", TaskState.Running, TaskState.Running, ("ingress_backend", "10.0.1.5", false)),
-            Task("starting", "s1", TaskState.Running, TaskState.Starting, ("ingress_backend", "10.0.1.6", false)),
-            Task("draining", "s1", TaskState.Shutdown, TaskState.Running, ("ingress_backend", "10.0.1.7", false)),
-            Task("other-service", "s2", TaskState.Running, TaskState.Running, ("ingress_backend", "10.0.1.8", false)),
+            Task("running", "s1", Running, Running, ("ingress_backend", "10.0.1.5", false)),
+            Task("starting", "s1", Running, "starting", ("ingress_backend", "10.0.1.6", false)),
+            Task("draining", "s1", "shutdown", Running, ("ingress_backend", "10.0.1.7", false)),
+            Task("other-service", "s2", Running, Running, ("ingress_backend", "10.0.1.8", false)),
         };
 
-        var mapped = DockerSwarmSource.MapServices(services, tasks, gatewayNetworks: null, s_noConfiguredNetworks);
+        var mapped = SwarmServiceMapping.MapServices(services, tasks, gatewayNetworks: null, s_noConfiguredNetworks);
 
         var service = Assert.Single(mapped);
         Assert.Equal("ingress_web", service.Name);
@@ -52,16 +53,16 @@ public sealed class DockerTaskMappingTests
         // As Engine 20.10 sends a global service's task: no Slot, no ContainerStatus yet, and no Ingress flag on an
         // ordinary network (the models leave them null).
         var services = new[] { Service("s1", "ingress_web", new() { ["ingress.publish"] = "8888:80" }) };
-        var task = new TaskResponse
+        var task = new EngineTask
         {
-            ID = "t",
-            ServiceID = "s1",
-            DesiredState = TaskState.Running,
-            Status = new global::Docker.DotNet.Models.TaskStatus { State = TaskState.Running },
-            NetworksAttachments = [new NetworkAttachment { Network = new SwarmNetwork { ID = "n", Spec = new NetworkSpec { Name = "ingress_backend" } }, Addresses = ["10.0.1.5/24"] }],
+            Id = "t",
+            ServiceId = "s1",
+            DesiredState = Running,
+            Status = new EngineTaskStatus { State = Running },
+            NetworksAttachments = [new EngineNetworkAttachment { Network = new EngineNetwork { Id = "n", Spec = new EngineNetworkSpec { Name = "ingress_backend" } }, Addresses = ["10.0.1.5/24"] }],
         };
 
-        var mapped = DockerSwarmSource.MapServices(services, [task], gatewayNetworks: null, s_noConfiguredNetworks);
+        var mapped = SwarmServiceMapping.MapServices(services, [task], gatewayNetworks: null, s_noConfiguredNetworks);
 
         var mappedTask = Assert.Single(Assert.Single(mapped).Tasks);
         Assert.Equal((0, "10.0.1.5", (string?)null), (mappedTask.Slot, mappedTask.Address, mappedTask.ContainerId));
@@ -70,27 +71,27 @@ public sealed class DockerTaskMappingTests
     [Fact]
     public void PickAddress_SkipsTheRoutingMeshNetwork()
     {
-        var task = Task("t", "s", TaskState.Running, TaskState.Running, ("ingress", "10.255.0.5", true), ("ingress_backend", "10.0.1.5", false));
+        var task = Task("t", "s", Running, Running, ("ingress", "10.255.0.5", true), ("ingress_backend", "10.0.1.5", false));
 
-        Assert.Equal("10.0.1.5", DockerSwarmSource.PickAddress(task, null, null, s_noConfiguredNetworks));
+        Assert.Equal("10.0.1.5", SwarmServiceMapping.PickAddress(task, null, null, s_noConfiguredNetworks));
     }
 
     [Fact]
     public void PickAddress_PrefersTheNetworkSharedWithTheGateway()
     {
-        var task = Task("t", "s", TaskState.Running, TaskState.Running, ("ingress_db", "10.0.2.5", false), ("ingress_backend", "10.0.1.5", false));
+        var task = Task("t", "s", Running, Running, ("ingress_db", "10.0.2.5", false), ("ingress_backend", "10.0.1.5", false));
 
-        Assert.Equal("10.0.1.5", DockerSwarmSource.PickAddress(task, null, new HashSet<string> { "id-ingress_backend" }, s_noConfiguredNetworks));
-        Assert.Null(DockerSwarmSource.PickAddress(task, null, new HashSet<string> { "id-elsewhere" }, s_noConfiguredNetworks));
+        Assert.Equal("10.0.1.5", SwarmServiceMapping.PickAddress(task, null, new HashSet<string> { "id-ingress_backend" }, s_noConfiguredNetworks));
+        Assert.Null(SwarmServiceMapping.PickAddress(task, null, new HashSet<string> { "id-elsewhere" }, s_noConfiguredNetworks));
     }
 
     [Fact]
     public void PickAddress_NetworkLabel_MatchesStackPrefixedName()
     {
-        var task = Task("t", "s", TaskState.Running, TaskState.Running, ("ingress_backend", "10.0.1.5", false), ("ingress_public", "10.0.3.5", false));
+        var task = Task("t", "s", Running, Running, ("ingress_backend", "10.0.1.5", false), ("ingress_public", "10.0.3.5", false));
 
-        Assert.Equal("10.0.3.5", DockerSwarmSource.PickAddress(task, "public", null, s_noConfiguredNetworks));
-        Assert.Null(DockerSwarmSource.PickAddress(task, "missing", null, s_noConfiguredNetworks));
+        Assert.Equal("10.0.3.5", SwarmServiceMapping.PickAddress(task, "public", null, s_noConfiguredNetworks));
+        Assert.Null(SwarmServiceMapping.PickAddress(task, "missing", null, s_noConfiguredNetworks));
     }
 }
 
@@ -100,7 +101,7 @@ public sealed class DockerFailureDescriptionTests
     public void Describe_WorkerNodeAnswer_SaysToUseAManagerOrTheDnsSource()
     {
         // The body a worker's engine answers to GET /services.
-        var error = new global::Docker.DotNet.DockerApiException(System.Net.HttpStatusCode.ServiceUnavailable,
+        var error = new DockerEngineException(System.Net.HttpStatusCode.ServiceUnavailable,
             "{\"message\":\"This node is not a swarm manager. Worker nodes can't be used to view or modify cluster state. Please run this command on a manager node or promote the current node to a manager.\"}");
 
         var description = DockerSwarmSource.Describe(error);
