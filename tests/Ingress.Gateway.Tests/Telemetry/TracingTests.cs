@@ -110,6 +110,33 @@ public sealed class TracingTests
     }
 
     [Fact]
+    public async Task IncomingTraceparent_NotSampled_IsNotRecorded_ButStillPropagated()
+    {
+        await using var collector = await OtlpCollector.StartAsync("http/protobuf");
+        await using var backend = await TestBackend.StartAsync("a");
+        await using var gateway = await GatewayTestHost.StartAsync(Tracing(StaticRoutes.CatchAll([backend]), collector, "http/protobuf"));
+        using var client = ClientOf(gateway);
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        var path = "/unsampled-" + Guid.NewGuid().ToString("N");
+
+        // The caller decided not to sample: the parent-based sampler keeps that decision, though the ratio is 1.
+        using (var request = new HttpRequestMessage(HttpMethod.Get, path) { Headers = { { "traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-00" } } })
+        {
+            using var response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // A sampled request after it: once its spans are in, the first request's would be too.
+        var sentinel = "/sampled-" + Guid.NewGuid().ToString("N");
+        Assert.Equal("a", await client.GetStringAsync(sentinel));
+        await RequestTraceAsync(collector, sentinel, attempts: 1);
+
+        Assert.DoesNotContain(collector.Spans, s => s.TraceId == traceId || s.Attribute("url.path") == path);
+        var traceparent = Received(backend, path).Headers["traceparent"];
+        Assert.Matches($"^00-{traceId}-[0-9a-f]{{16}}-00$", traceparent);
+    }
+
+    [Fact]
     public async Task TracingOn_TheRelayHandsEveryRouteToKestrel_CountedAsTracing()
     {
         await using var collector = await OtlpCollector.StartAsync("http/protobuf");
