@@ -52,6 +52,7 @@ internal sealed class GatewaySettings
         Resilience = Add<ResilienceOptions>(ResilienceOptions.SectionName, static (c, o) => c.Bind(o), new ResilienceOptionsValidator());
         Limits = Add<GatewayLimitsOptions>(GatewayLimitsOptions.SectionName, static (c, o) => c.Bind(o), new GatewayLimitsOptionsValidator());
         Telemetry = Add<TelemetryOptions>(TelemetryOptions.SectionName, static (c, o) => c.Bind(o), validator: null);
+        Tracing = Add<TracingOptions>(TracingOptions.SectionName, static (c, o) => c.Bind(o), new TracingOptionsValidator());
         Transport = Add<TransportOptions>(TransportOptions.SectionName, static (c, o) => c.Bind(o), new TransportOptionsValidator());
         if (Docker.Enabled)
         {
@@ -84,6 +85,8 @@ internal sealed class GatewaySettings
     public GatewayLimitsOptions Limits { get; }
 
     public TelemetryOptions Telemetry { get; }
+
+    public TracingOptions Tracing { get; }
 
     public TransportOptions Transport { get; }
 

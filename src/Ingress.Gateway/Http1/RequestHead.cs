@@ -113,4 +113,7 @@ internal enum HandoffReason
 
     /// <summary>The route changes paths, headers or compresses responses (<c>ingress.path.strip</c>/<c>.add</c>, <c>ingress.*.headers.*</c>, <c>ingress.compress</c>), which the YARP path does.</summary>
     Policy,
+
+    /// <summary>Tracing is on (<c>Ingress:Telemetry:Tracing</c>): the relay records no spans, so Kestrel and YARP serve every route.</summary>
+    Tracing,
 }

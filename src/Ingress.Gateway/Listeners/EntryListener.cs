@@ -280,6 +280,7 @@ internal sealed partial class EntryListener : IConnectionListener, IRelayEntry
         HandoffReason.Cluster => "cluster",
         HandoffReason.Redirect => "redirect",
         HandoffReason.Policy => "policy",
+        HandoffReason.Tracing => "tracing",
         _ => "none",
     };
 

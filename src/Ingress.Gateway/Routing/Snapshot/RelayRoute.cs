@@ -44,7 +44,7 @@ internal sealed class RelayRoute
 
     public RelayCluster? Cluster { get; }
 
-    /// <summary>Why a request for this route is handed to Kestrel when <see cref="Cluster"/> is null: <see cref="HandoffReason.Cluster"/>, <see cref="HandoffReason.Redirect"/> or <see cref="HandoffReason.Policy"/>.</summary>
+    /// <summary>Why a request for this route is handed to Kestrel when <see cref="Cluster"/> is null: <see cref="HandoffReason.Cluster"/>, <see cref="HandoffReason.Redirect"/>, <see cref="HandoffReason.Policy"/> or <see cref="HandoffReason.Tracing"/>.</summary>
     public HandoffReason Handoff { get; }
 
     /// <summary>True when <paramref name="path"/> (starting with '/') is within this route's prefix, segment-wise and ignoring case.</summary>

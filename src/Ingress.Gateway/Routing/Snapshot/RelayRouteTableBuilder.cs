@@ -17,8 +17,10 @@ internal static class RelayRouteTableBuilder
     /// <param name="entryPorts">The gateway's entry ports.</param>
     /// <param name="clusterFor">The relay's view of a cluster, or null when its requests need the YARP pipeline.</param>
     /// <param name="shapeOf">What a route matches (<see cref="RouteShape.Of"/>), which a caller may cache.</param>
+    /// <param name="tracing">Tracing is on: every route's requests need the YARP pipeline, which records their spans.</param>
     public static RelayRouteTable Build(
-        IEnumerable<RouteModel> routes, IReadOnlyList<int> entryPorts, Func<ClusterState, RelayCluster?> clusterFor, Func<RouteModel, RouteShape>? shapeOf = null)
+        IEnumerable<RouteModel> routes, IReadOnlyList<int> entryPorts, Func<ClusterState, RelayCluster?> clusterFor, Func<RouteModel, RouteShape>? shapeOf = null,
+        bool tracing = false)
     {
         var clusters = new Dictionary<ClusterState, RelayCluster?>();
         var ports = entryPorts.Distinct().Select(port => new PortBuilder(port)).ToArray();
@@ -48,6 +50,11 @@ internal static class RelayRouteTableBuilder
             {
                 // Paths, headers and compression are YARP transforms and ASP.NET Core middleware: the YARP path applies them.
                 handoff = HandoffReason.Policy;
+            }
+            else if (tracing)
+            {
+                // The relay creates no Activity: ASP.NET Core's server span and HttpClient's attempt spans need the YARP path.
+                handoff = HandoffReason.Tracing;
             }
             else if (model.Cluster is { } state && !clusters.TryGetValue(state, out cluster))
             {

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Ingress.Gateway.Configuration;
+using Ingress.Gateway.Telemetry;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
@@ -28,8 +29,11 @@ internal sealed partial class RelayRouteUpdater(
     RelayRoutes routes,
     RelayClusterFactory clusters,
     IOptions<GatewayOptions> gateway,
+    IOptions<TracingOptions> tracing,
     ILogger<RelayRouteUpdater> logger) : IConfigChangeListener
 {
+    private readonly bool _tracing = tracing.Value.Enabled;
+
     private readonly ConditionalWeakTable<ClusterModel, StrongBox<RelayCluster?>> _clusters = [];
     private readonly ConditionalWeakTable<RouteModel, RouteShape> _shapes = [];
 
@@ -41,7 +45,7 @@ internal sealed partial class RelayRouteUpdater(
         try
         {
             _state ??= services.GetRequiredService<IProxyStateLookup>();
-            routes.Update(RelayRouteTableBuilder.Build(_state.GetRoutes(), gateway.Value.EntryPorts, ClusterFor, ShapeOf));
+            routes.Update(RelayRouteTableBuilder.Build(_state.GetRoutes(), gateway.Value.EntryPorts, ClusterFor, ShapeOf, _tracing));
         }
         catch (Exception ex)
         {
