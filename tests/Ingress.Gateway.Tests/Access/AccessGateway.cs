@@ -17,7 +17,15 @@ internal sealed class AccessGateway : IAsyncDisposable
         Gateway = gateway;
         Backend = backend;
         Folder = folder;
+        // The client sees the gateway's answers as they are: a redirect is not followed.
+        _client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{gateway.EntryPorts[0]}/"),
+            Timeout = TimeSpan.FromSeconds(10),
+        };
     }
+
+    private readonly HttpClient _client;
 
     public GatewayTestHost Gateway { get; }
 
@@ -71,7 +79,7 @@ internal sealed class AccessGateway : IAsyncDisposable
             request.Headers.TryAddWithoutValidation(name, value);
         }
 
-        var response = await Gateway.Public.SendAsync(request);
+        var response = await _client.SendAsync(request);
         await response.Content.LoadIntoBufferAsync();
         return response;
     }
@@ -109,6 +117,7 @@ internal sealed class AccessGateway : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _client.Dispose();
         await Gateway.DisposeAsync();
         await Backend.DisposeAsync();
         Directory.Delete(Folder, recursive: true);
