@@ -107,6 +107,7 @@ public static class AccessLabelParser
             return default;
         }
 
+        var count = errors.Count;
         var names = ImmutableArray.CreateBuilder<string>();
         foreach (var name in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
@@ -120,7 +121,7 @@ public static class AccessLabelParser
             }
         }
 
-        if (names.Count == 0 && errors.Count == 0)
+        if (names.Count == 0 && errors.Count == count)
         {
             errors.Add(new LabelError(key, value, "expected header names, comma-separated"));
         }
