@@ -42,9 +42,10 @@ internal static class AdminEndpoints
             [Microsoft.AspNetCore.Mvc.FromServices] Tls.CertificateStore? certificates,
             [Microsoft.AspNetCore.Mvc.FromServices] Issuance.AcmeIssuanceService? acme,
             IOptions<TlsOptions> tls,
-            TimeProvider time) =>
+            TimeProvider time,
+            [Microsoft.AspNetCore.Mvc.FromServices] Access.UsersFiles? usersFiles) =>
             Results.Json(
-                GatewayState.From(reconciler, provider.Revision, options.Value, resilience.Value, proxy, stats, control, certificates is null ? null : TlsView.From(tls.Value, certificates), acme?.Status, time),
+                GatewayState.From(reconciler, provider.Revision, options.Value, resilience.Value, proxy, stats, control, certificates is null ? null : TlsView.From(tls.Value, certificates), acme?.Status, time, usersFiles),
                 stateJson));
 
         var registry = app.ServiceProvider.GetRequiredService<GatewayMetrics>().Registry;

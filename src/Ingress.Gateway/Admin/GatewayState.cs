@@ -32,7 +32,7 @@ internal sealed record GatewayState(
 {
     public static GatewayState From(
         DiscoveryReconciler reconciler, long revision, GatewayOptions options, ResilienceOptions resilience, IProxyStateLookup proxy, ReplicaStats stats,
-        ControlStatus? control, TlsView? tls, AcmeIssuanceStatus? acme, TimeProvider time)
+        ControlStatus? control, TlsView? tls, AcmeIssuanceStatus? acme, TimeProvider time, Access.UsersFiles? usersFiles = null)
     {
         var clustersByService = new Dictionary<string, List<ClusterState>>(StringComparer.Ordinal);
         foreach (var cluster in proxy.GetClusters())
@@ -63,7 +63,7 @@ internal sealed record GatewayState(
         }
 
         return new GatewayState(time.GetUtcNow(), options.EntryPorts, options.AdminPort, revision, reconciler.IsReady, reconciler.Sources, control?.View, tls, acme, services,
-            RouteView.AllFrom(proxy, options.EntryPorts, table, stats, resilience.RequestTimeout), reconciler.Events.Recent());
+            RouteView.AllFrom(proxy, options.EntryPorts, table, stats, resilience.RequestTimeout, usersFiles), reconciler.Events.Recent());
     }
 }
 

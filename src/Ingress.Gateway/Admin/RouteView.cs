@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Ingress.Gateway.Access;
 using Ingress.Gateway.Routing;
 using Ingress.Gateway.Schema;
 using Ingress.Gateway.Telemetry;
@@ -37,7 +38,8 @@ internal sealed record RouteView(
 
     /// <summary>Every route YARP serves: static routes first, then discovered ones, each by ID.</summary>
     /// <param name="defaultTimeout">The gateway's request timeout (<c>Ingress:Resilience:RequestTimeout</c>): a cluster with it sets none of its own.</param>
-    public static List<RouteView> AllFrom(IProxyStateLookup proxy, IReadOnlyList<int> entryPorts, RouteTable table, ReplicaStats stats, TimeSpan defaultTimeout)
+    /// <param name="usersFiles">The users files of basic-auth routes, whose state is shown with them; null to leave it out.</param>
+    public static List<RouteView> AllFrom(IProxyStateLookup proxy, IReadOnlyList<int> entryPorts, RouteTable table, ReplicaStats stats, TimeSpan defaultTimeout, UsersFiles? usersFiles = null)
     {
         var acme = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var state in table.Services)
@@ -51,7 +53,7 @@ internal sealed record RouteView(
         var routes = new List<RouteView>();
         foreach (var route in proxy.GetRoutes())
         {
-            routes.Add(From(route, entryPorts, acme, stats, defaultTimeout));
+            routes.Add(From(route, entryPorts, acme, stats, defaultTimeout, usersFiles));
         }
 
         routes.Sort((a, b) => (a.Source == Static, b.Source == Static) switch
@@ -63,7 +65,7 @@ internal sealed record RouteView(
         return routes;
     }
 
-    private static RouteView From(RouteModel route, IReadOnlyList<int> entryPorts, Dictionary<string, string> acme, ReplicaStats stats, TimeSpan defaultTimeout)
+    private static RouteView From(RouteModel route, IReadOnlyList<int> entryPorts, Dictionary<string, string> acme, ReplicaStats stats, TimeSpan defaultTimeout, UsersFiles? usersFiles)
     {
         var config = route.Config;
         var metadata = config.Metadata;
@@ -96,7 +98,7 @@ internal sealed record RouteView(
             config.ClusterId ?? "",
             clusterConfig?.LoadBalancingPolicy,
             destinations,
-            RoutePolicies.Of(config, clusterConfig, discovered ? acme.GetValueOrDefault(source) : null, defaultTimeout));
+            RoutePolicies.Of(config, clusterConfig, discovered ? acme.GetValueOrDefault(source) : null, defaultTimeout, usersFiles));
     }
 }
 
@@ -137,7 +139,7 @@ internal static class RoutePolicies
     private const string RedirectPrefix = "ingress.redirect.";
     private const string HstsPrefix = "ingress.hsts.";
 
-    public static List<PolicyView> Of(RouteConfig route, ClusterConfig? cluster, string? acmeNames, TimeSpan defaultTimeout)
+    public static List<PolicyView> Of(RouteConfig route, ClusterConfig? cluster, string? acmeNames, TimeSpan defaultTimeout, UsersFiles? usersFiles = null)
     {
         var policies = new List<PolicyView>();
         if (cluster?.HttpRequest is { } request)
@@ -180,6 +182,12 @@ internal static class RoutePolicies
         if (route.Hsts(out _) is { } hsts)
         {
             policies.Add(new("hsts", hsts.HeaderValue));
+        }
+
+        // Access policies (ingress.auth.*): the users file's state (its user count, or why it refuses every request), never its content.
+        if (usersFiles is not null && route.Access(out _) is { Basic: { } basic })
+        {
+            policies.Add(new("basicAuth", usersFiles.Describe(basic.UsersFile)));
         }
 
         if (acmeNames is not null)

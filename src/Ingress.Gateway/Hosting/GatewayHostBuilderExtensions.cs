@@ -45,6 +45,7 @@ public static class GatewayHostBuilderExtensions
             .AddHttpConformance()
             .AddRedirectsAndHsts()
             .AddRoutePolicies()
+            .AddAccessPolicies()
             .AddRelay(settings.Relay);
         return builder;
     }

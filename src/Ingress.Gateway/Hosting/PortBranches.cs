@@ -1,3 +1,4 @@
+using Ingress.Gateway.Access;
 using Ingress.Gateway.Acme;
 using Ingress.Gateway.Admin;
 using Ingress.Gateway.Configuration;
@@ -44,6 +45,7 @@ internal static class PortBranches
         var selector = app.Services.GetRequiredService<ProxyEndpointSelector>();
         var acme = app.Services.GetService<Http01ChallengeStore>() is not null;
         var redirects = app.Services.GetRequiredService<RouteRedirects>();
+        var usersFiles = app.Services.GetRequiredService<UsersFiles>();
         app.MapWhen(context => context.Connection.LocalPort != adminPort, entry =>
         {
             if (acme)
@@ -61,6 +63,8 @@ internal static class PortBranches
                 {
                     proxy.UseMiddleware<RequestTelemetryMiddleware>();
                     proxy.UseMiddleware<RedirectMiddleware>();
+                    // ingress.auth.*: after the redirect, before anything else; a refused request never reaches a replica nor a retry.
+                    proxy.UseWhen(RouteAccess.Applies, guarded => guarded.UseMiddleware<AccessMiddleware>());
                     // ingress.compress: the framework's middleware, on the routes that ask for it only (endpoint metadata).
                     proxy.UseWhen(RouteCompression.Applies, compressed => compressed.UseResponseCompression());
                     proxy.UseMiddleware<RetryMiddleware>();
@@ -83,6 +87,11 @@ internal static class PortBranches
                     if (redirects.For(route) is { } redirect)
                     {
                         endpoint.WithMetadata(redirect);
+                    }
+
+                    if (RouteAccess.For(route, usersFiles) is { } access)
+                    {
+                        endpoint.WithMetadata(access);
                     }
 
                     if (route.Policies(out _) is { Compress: true })

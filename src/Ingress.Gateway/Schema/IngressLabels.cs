@@ -103,12 +103,43 @@ public static class IngressLabels
     /// <summary>Header names (comma list) removed from responses before they reach the client.</summary>
     public const string ResponseHeadersRemove = "ingress.response.headers.remove";
 
+    // Access policies (issue 15, 2a): basic auth and forward auth. See AccessPolicy and AccessLabelParser.
+
+    /// <summary>Absolute path of an htpasswd file of bcrypt hashes (a swarm secret): requests need basic auth with one of its users. Traefik's <c>basicAuth.usersFile</c>.</summary>
+    public const string AuthBasicUsersFile = "ingress.auth.basic.usersfile";
+
+    /// <summary>The realm of the <c>WWW-Authenticate: Basic</c> challenge (default <c>ingress</c>). Traefik's <c>basicAuth.realm</c>.</summary>
+    public const string AuthBasicRealm = "ingress.auth.basic.realm";
+
+    /// <summary><c>true</c>: the <c>Authorization</c> header is removed before forwarding (default <c>false</c>). Traefik's <c>basicAuth.removeHeader</c>.</summary>
+    public const string AuthBasicRemoveHeader = "ingress.auth.basic.removeheader";
+
+    /// <summary>A request header set to the authenticated user name before forwarding. Traefik's <c>basicAuth.headerField</c>.</summary>
+    public const string AuthBasicHeaderField = "ingress.auth.basic.headerfield";
+
+    /// <summary>The URL of an auth service asked before forwarding: 2xx passes, anything else is the answer. Traefik's <c>forwardAuth.address</c>.</summary>
+    public const string AuthForwardAddress = "ingress.auth.forward.address";
+
+    /// <summary>Header names (comma list) copied from the auth service's 2xx answer onto the request. Traefik's <c>forwardAuth.authResponseHeaders</c>.</summary>
+    public const string AuthForwardResponseHeaders = "ingress.auth.forward.responseheaders";
+
+    /// <summary>Header names (comma list): the only request headers sent to the auth service (default: all). Traefik's <c>forwardAuth.authRequestHeaders</c>.</summary>
+    public const string AuthForwardRequestHeaders = "ingress.auth.forward.requestheaders";
+
+    /// <summary><c>true</c>: a client's <c>X-Forwarded-*</c> headers reach the auth service (default <c>false</c>). Traefik's <c>forwardAuth.trustForwardHeader</c>.</summary>
+    public const string AuthForwardTrustForwardHeader = "ingress.auth.forward.trustforwardheader";
+
+    /// <summary>How long the auth service may take to answer, e.g. <c>2s</c> (default 5 s); then the gateway answers 504.</summary>
+    public const string AuthForwardTimeout = "ingress.auth.forward.timeout";
+
     /// <summary>True for labels in the <c>ingress.</c> namespace.</summary>
     public static bool IsIngressLabel(string key) => key.StartsWith(Prefix, StringComparison.Ordinal);
 
     internal static readonly string[] Known = [Enable, Publish, Host, Path, Port, LoadBalancing, Network, HealthCheckPath, HealthCheckInterval, HealthCheckTimeout, Timeout, Scheme,
         RedirectScheme, RedirectHost, RedirectPort, RedirectPermanent, HstsMaxAge, HstsIncludeSubdomains, HstsPreload, TlsAcme,
-        PathStrip, PathAdd, Compress, RequestHeadersRemove, ResponseHeadersRemove];
+        PathStrip, PathAdd, Compress, RequestHeadersRemove, ResponseHeadersRemove,
+        AuthBasicUsersFile, AuthBasicRealm, AuthBasicRemoveHeader, AuthBasicHeaderField,
+        AuthForwardAddress, AuthForwardResponseHeaders, AuthForwardRequestHeaders, AuthForwardTrustForwardHeader, AuthForwardTimeout];
 
     /// <summary>The label prefixes whose last part is a header name (<c>ingress.request.headers.set.X-Env</c>).</summary>
     internal static readonly string[] KnownPrefixes = [RequestHeadersSetPrefix, RequestHeadersAddPrefix, ResponseHeadersSetPrefix, ResponseHeadersAddPrefix];

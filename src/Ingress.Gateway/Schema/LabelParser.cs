@@ -41,6 +41,8 @@ public static class LabelParser
         var redirect = ParseRedirect(labels, found);
         var hsts = ParseHsts(labels, found);
         var policies = ParsePolicies(labels, found);
+        // Access policies (ingress.auth.*): their own parser, AccessLabelParser.
+        var access = AccessLabelParser.Parse(labels, found);
         if (redirect is { Scheme: "http" } && hsts is not null)
         {
             found.Add(new LabelError(IngressLabels.RedirectScheme, labels[IngressLabels.RedirectScheme],
@@ -53,7 +55,7 @@ public static class LabelParser
         }
 
         errors = found.ToImmutable();
-        return errors.IsEmpty ? new ServiceRouting(enabled, publish, rule, policy, probe, timeout, protocol, redirect, hsts, acme, policies) : null;
+        return errors.IsEmpty ? new ServiceRouting(enabled, publish, rule, policy, probe, timeout, protocol, redirect, hsts, acme, policies, access) : null;
     }
 
     /// <summary>
@@ -464,7 +466,7 @@ public static class LabelParser
     }
 
     /// <summary>Why <paramref name="name"/> cannot be changed by a label, or null: it must be a token (RFC 9110 5.1), and one the gateway does not own.</summary>
-    private static string? HeaderNameProblem(string name, bool isRequest)
+    internal static string? HeaderNameProblem(string name, bool isRequest)
     {
         if (name.Length == 0)
         {

@@ -43,6 +43,13 @@ internal static class RouteMetadata
         return route.Metadata is { } metadata ? LabelParser.ParsePolicies(metadata, out errors) : null;
     }
 
+    /// <summary>The access policy <paramref name="route"/>'s metadata asks for (the <c>ingress.auth.*</c> keys, as the labels), or null.</summary>
+    public static AccessPolicy? Access(this RouteConfig route, out ImmutableArray<LabelError> errors)
+    {
+        errors = [];
+        return route.Metadata is { } metadata ? AccessLabelParser.Parse(metadata, out errors) : null;
+    }
+
     /// <summary>The service a cluster serves: its <see cref="ServiceKey"/> metadata, else the cluster ID.</summary>
     public static string ServiceName(this ClusterConfig cluster) =>
         cluster.Metadata?.TryGetValue(ServiceKey, out var name) == true ? name : cluster.ClusterId;

@@ -72,6 +72,9 @@ internal sealed class GatewayMetrics
             "ingress_acme_orders_total", "ACME certificate orders (first issue or renewal) by result: issued or failed (the log and /api/state give the certificate authority's reason).", ["result"]);
         AcmeCertificatesFailing = factory.CreateGauge(
             "ingress_acme_certificates_failing", "Certificates asked for by ingress.tls.acme whose last order failed and that wait for their next attempt.");
+        // Access policies (ingress.auth.*).
+        AccessRefused = factory.CreateCounter(
+            "ingress_access_refused_total", "Requests an access policy answered itself instead of forwarding, by service, policy (basic, forward) and reason (unauthorized, users_file, denied, unreachable, timeout, client_aborted).", ["service", "policy", "reason"]);
         InvalidLabels = factory.CreateCounter(
             "ingress_invalid_labels_total", "Times a service was found with invalid labels (counted once per distinct error).", ["service"]);
     }
@@ -134,4 +137,7 @@ internal sealed class GatewayMetrics
     public Counter RetriesRefused { get; }
 
     public Counter NoHealthyReplica { get; }
+
+    /// <summary>Requests refused by an access policy (basic or forward auth), by service, policy and reason.</summary>
+    public Counter AccessRefused { get; }
 }

@@ -26,7 +26,8 @@ public sealed class LayerTests
         ["Tls"] = ["Configuration", "Telemetry"],
         ["Issuance"] = ["Acme", "Tls", "Routing", "Discovery", "Telemetry", "Configuration", "Schema"],
         ["Listeners"] = ["Relay", "Proxy", "Routing", "Telemetry", "Http1", "Transport", "Configuration", "Schema"],
-        ["Admin"] = ["Routing", "Discovery", "Resilience", "Telemetry", "Tls", "Issuance", "Configuration", "Schema"],
+        ["Admin"] = ["Routing", "Discovery", "Resilience", "Telemetry", "Tls", "Issuance", "Configuration", "Schema", "Access"],
+        ["Access"] = ["Schema", "Telemetry", "Http1", "Configuration"],
         ["Hosting"] = ["*"],
     };
 
