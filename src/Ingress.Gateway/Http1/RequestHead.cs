@@ -111,6 +111,6 @@ internal enum HandoffReason
     /// <summary>The route may answer with a redirect (<c>ingress.redirect.*</c>), which the YARP path answers.</summary>
     Redirect,
 
-    /// <summary>The route changes paths, headers or compresses responses (<c>ingress.path.strip</c>/<c>.add</c>, <c>ingress.*.headers.*</c>, <c>ingress.compress</c>), which the YARP path does.</summary>
+    /// <summary>The route changes paths, headers or compresses responses (<c>ingress.path.strip</c>/<c>.add</c>, <c>ingress.*.headers.*</c>, <c>ingress.compress</c>), or its cluster is sticky (<c>ingress.sticky</c>), which the YARP path does.</summary>
     Policy,
 }

@@ -254,6 +254,7 @@ public static class RouteTableBuilder
                 : null,
             // YARP's activity timeout: the replica must send something within it, or the request fails with 504.
             HttpRequest = RequestConfig(routing),
+            SessionAffinity = StickyAffinity.For(routing.Sticky),
             Metadata = new Dictionary<string, string> { [RouteMetadata.ServiceKey] = service.Name },
         };
     }

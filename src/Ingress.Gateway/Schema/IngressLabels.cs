@@ -103,12 +103,30 @@ public static class IngressLabels
     /// <summary>Header names (comma list) removed from responses before they reach the client.</summary>
     public const string ResponseHeadersRemove = "ingress.response.headers.remove";
 
+    // Sticky sessions (issue 15, point 4): YARP's HashCookie session affinity on the service's clusters.
+
+    /// <summary><c>true</c>: a client keeps going to the replica that served it, by cookie. Traefik's <c>loadbalancer.sticky.cookie</c>.</summary>
+    public const string Sticky = "ingress.sticky";
+
+    /// <summary>The sticky cookie's name (default <c>ingress_sticky</c>). Traefik's <c>sticky.cookie.name</c>.</summary>
+    public const string StickyCookie = "ingress.sticky.cookie";
+
+    /// <summary><c>true</c>: the sticky cookie is <c>Secure</c>; <c>false</c>: never; unset: when the request came over TLS. Traefik's <c>sticky.cookie.secure</c>.</summary>
+    public const string StickySecure = "ingress.sticky.secure";
+
+    /// <summary><c>true</c> (default): the sticky cookie is <c>HttpOnly</c>. Traefik's <c>sticky.cookie.httpOnly</c>.</summary>
+    public const string StickyHttpOnly = "ingress.sticky.httponly";
+
+    /// <summary><c>none</c>, <c>lax</c> (default) or <c>strict</c>: the sticky cookie's <c>SameSite</c>. Traefik's <c>sticky.cookie.sameSite</c>.</summary>
+    public const string StickySameSite = "ingress.sticky.samesite";
+
     /// <summary>True for labels in the <c>ingress.</c> namespace.</summary>
     public static bool IsIngressLabel(string key) => key.StartsWith(Prefix, StringComparison.Ordinal);
 
     internal static readonly string[] Known = [Enable, Publish, Host, Path, Port, LoadBalancing, Network, HealthCheckPath, HealthCheckInterval, HealthCheckTimeout, Timeout, Scheme,
         RedirectScheme, RedirectHost, RedirectPort, RedirectPermanent, HstsMaxAge, HstsIncludeSubdomains, HstsPreload, TlsAcme,
-        PathStrip, PathAdd, Compress, RequestHeadersRemove, ResponseHeadersRemove];
+        PathStrip, PathAdd, Compress, RequestHeadersRemove, ResponseHeadersRemove,
+        Sticky, StickyCookie, StickySecure, StickyHttpOnly, StickySameSite];
 
     /// <summary>The label prefixes whose last part is a header name (<c>ingress.request.headers.set.X-Env</c>).</summary>
     internal static readonly string[] KnownPrefixes = [RequestHeadersSetPrefix, RequestHeadersAddPrefix, ResponseHeadersSetPrefix, ResponseHeadersAddPrefix];

@@ -49,6 +49,11 @@ internal static class RelayRouteTableBuilder
                 // Paths, headers and compression are YARP transforms and ASP.NET Core middleware: the YARP path applies them.
                 handoff = HandoffReason.Policy;
             }
+            else if (model.Cluster?.Model.Config.SessionAffinity is { Enabled: true })
+            {
+                // ingress.sticky: YARP's session affinity reads and writes the cookie; the YARP path applies it.
+                handoff = HandoffReason.Policy;
+            }
             else if (model.Cluster is { } state && !clusters.TryGetValue(state, out cluster))
             {
                 clusters[state] = cluster = clusterFor(state);
