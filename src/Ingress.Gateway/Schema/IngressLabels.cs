@@ -120,13 +120,22 @@ public static class IngressLabels
     /// <summary><c>none</c>, <c>lax</c> (default) or <c>strict</c>: the sticky cookie's <c>SameSite</c>. Traefik's <c>sticky.cookie.sameSite</c>.</summary>
     public const string StickySameSite = "ingress.sticky.samesite";
 
+    // Weighted canaries (issue 15, point 5): services sharing one rule split its requests by weight.
+
+    /// <summary>
+    /// 0-1000: services that declare the same rule and all carry a weight share the route, each getting its weight's share of
+    /// the requests (0: none, a dark launch). Traefik's weighted round robin service (<c>services.weighted.services[].weight</c>).
+    /// </summary>
+    public const string Weight = "ingress.weight";
+
     /// <summary>True for labels in the <c>ingress.</c> namespace.</summary>
     public static bool IsIngressLabel(string key) => key.StartsWith(Prefix, StringComparison.Ordinal);
 
     internal static readonly string[] Known = [Enable, Publish, Host, Path, Port, LoadBalancing, Network, HealthCheckPath, HealthCheckInterval, HealthCheckTimeout, Timeout, Scheme,
         RedirectScheme, RedirectHost, RedirectPort, RedirectPermanent, HstsMaxAge, HstsIncludeSubdomains, HstsPreload, TlsAcme,
         PathStrip, PathAdd, Compress, RequestHeadersRemove, ResponseHeadersRemove,
-        Sticky, StickyCookie, StickySecure, StickyHttpOnly, StickySameSite];
+        Sticky, StickyCookie, StickySecure, StickyHttpOnly, StickySameSite,
+        Weight];
 
     /// <summary>The label prefixes whose last part is a header name (<c>ingress.request.headers.set.X-Env</c>).</summary>
     internal static readonly string[] KnownPrefixes = [RequestHeadersSetPrefix, RequestHeadersAddPrefix, ResponseHeadersSetPrefix, ResponseHeadersAddPrefix];

@@ -42,6 +42,7 @@ public static class LabelParser
         var hsts = ParseHsts(labels, found);
         var policies = ParsePolicies(labels, found);
         var sticky = StickySession.Parse(labels, found);
+        var weight = RouteWeight.Parse(labels, found);
         if (redirect is { Scheme: "http" } && hsts is not null)
         {
             found.Add(new LabelError(IngressLabels.RedirectScheme, labels[IngressLabels.RedirectScheme],
@@ -57,6 +58,7 @@ public static class LabelParser
         return errors.IsEmpty ? new ServiceRouting(enabled, publish, rule, policy, probe, timeout, protocol, redirect, hsts, acme, policies)
         {
             Sticky = sticky,
+            Weight = weight,
         } : null;
     }
 
