@@ -15,7 +15,8 @@ namespace Ingress.Gateway.Proxy;
 /// </summary>
 /// <remarks>
 /// The common path (first attempt succeeds) costs one budget deposit and one feature lookup: no allocation, but for a
-/// request with a small body, which is kept in a buffer so that it can be sent again.
+/// request with a small body, which is kept in a buffer so that it can be sent again, and on a sticky cluster for a request
+/// whose <see cref="HttpContext.Items"/> already hold something (their keys are noted, to forget the failed attempt's).
 /// </remarks>
 internal sealed partial class RetryMiddleware
 {
