@@ -49,7 +49,7 @@ internal static class RelayRouteTableBuilder
                 // Paths, headers and compression are YARP transforms and ASP.NET Core middleware: the YARP path applies them.
                 handoff = HandoffReason.Policy;
             }
-            else if (model.Cluster?.Model.Config.SessionAffinity is { Enabled: true })
+            else if (model.Cluster?.Model?.Config.SessionAffinity is { Enabled: true })
             {
                 // ingress.sticky: YARP's session affinity reads and writes the cookie; the YARP path applies it.
                 handoff = HandoffReason.Policy;
