@@ -167,7 +167,7 @@ internal static class RoutePolicies
 
         if (cluster?.SessionAffinity is { Enabled: true } affinity)
         {
-            policies.Add(new("sessionAffinity", affinity.Policy ?? "default"));
+            policies.Add(new("sessionAffinity", $"{affinity.Policy ?? "default"} cookie={affinity.AffinityKeyName ?? "default"}"));
         }
 
         if (route.Redirect(out _) is { } redirect)

@@ -46,6 +46,7 @@ public static class GatewayHostBuilderExtensions
             .AddRedirectsAndHsts()
             .AddRoutePolicies()
             .AddAccessPolicies()
+            .AddWeightedCanaries()
             .AddRelay(settings.Relay);
         return builder;
     }

@@ -111,7 +111,7 @@ internal enum HandoffReason
     /// <summary>The route may answer with a redirect (<c>ingress.redirect.*</c>), which the YARP path answers.</summary>
     Redirect,
 
-    /// <summary>The route changes paths, headers or compresses responses (<c>ingress.path.strip</c>/<c>.add</c>, <c>ingress.*.headers.*</c>, <c>ingress.compress</c>), which the YARP path does.</summary>
+    /// <summary>The route changes paths, headers or compresses responses (<c>ingress.path.strip</c>/<c>.add</c>, <c>ingress.*.headers.*</c>, <c>ingress.compress</c>), or its cluster is sticky (<c>ingress.sticky</c>), which the YARP path does.</summary>
     Policy,
 
     /// <summary>Tracing is on (<c>Ingress:Telemetry:Tracing</c>): the relay records no spans, so Kestrel and YARP serve every route.</summary>

@@ -15,7 +15,8 @@ namespace Ingress.Gateway.Proxy;
 /// </summary>
 /// <remarks>
 /// The common path (first attempt succeeds) costs one budget deposit and one feature lookup: no allocation, but for a
-/// request with a small body, which is kept in a buffer so that it can be sent again.
+/// request with a small body, which is kept in a buffer so that it can be sent again, and on a sticky cluster for a request
+/// whose <see cref="HttpContext.Items"/> already hold something (their keys are noted, to forget the failed attempt's).
 /// </remarks>
 internal sealed partial class RetryMiddleware
 {
@@ -70,6 +71,10 @@ internal sealed partial class RetryMiddleware
             request.EnableBuffering(MaxReplayedBodyLength, MaxReplayedBodyLength);
         }
 
+        // Session affinity remembers in Items the affinity the request's cookie found, and then sets no cookie on the
+        // response. Items as they were before the first attempt, so that a retry away from the affine replica forgets it and
+        // the client gets a cookie for the replica that served it (sticky clusters only: no cost elsewhere).
+        var itemsBefore = proxy.Cluster.Config.SessionAffinity is { Enabled: true } ? ItemKeys(context) : null;
         List<DestinationState>? remaining = null;
         for (var attempt = 1; ; attempt++)
         {
@@ -119,8 +124,35 @@ internal sealed partial class RetryMiddleware
 
             context.Features.Set<IForwarderErrorFeature>(null);
             context.Response.Clear();
+            if (itemsBefore is not null)
+            {
+                ForgetAttemptItems(context, itemsBefore);
+            }
+
             proxy.ProxiedDestination = null;
             proxy.AvailableDestinations = remaining;
+        }
+    }
+
+    private static readonly HashSet<object> s_noItems = [];
+
+    private static HashSet<object> ItemKeys(HttpContext context) => context.Items.Count == 0 ? s_noItems : [.. context.Items.Keys];
+
+    /// <summary>Removes what the failed attempt's pipeline (session affinity) put in <see cref="HttpContext.Items"/>.</summary>
+    private static void ForgetAttemptItems(HttpContext context, HashSet<object> before)
+    {
+        List<object>? added = null;
+        foreach (var key in context.Items.Keys)
+        {
+            if (!before.Contains(key))
+            {
+                (added ??= []).Add(key);
+            }
+        }
+
+        foreach (var key in added ?? [])
+        {
+            context.Items.Remove(key);
         }
     }
 

@@ -3,7 +3,6 @@ using System.Net;
 using Ingress.Gateway.Discovery;
 using Ingress.Gateway.Schema;
 using Yarp.ReverseProxy.Configuration;
-using Yarp.ReverseProxy.Forwarder;
 
 namespace Ingress.Gateway.Routing;
 
@@ -50,6 +49,7 @@ public static class RouteTableBuilder
         var routes = new List<RouteConfig>();
         var clusters = new Dictionary<string, ClusterConfig>(StringComparer.Ordinal);
         var states = new List<ServiceRouteState>();
+        var groups = new Dictionary<RouteKey, WeightedRouteGroup>(RouteKey.MatchComparer);
 
         foreach (var service in ordered)
         {
@@ -67,12 +67,25 @@ public static class RouteTableBuilder
             }
 
             var problems = ImmutableArray.CreateBuilder<LabelError>();
+            var joins = new List<(WeightedRouteGroup Group, PlannedRoute Candidate)>();
             foreach (var candidate in plan.Candidates)
             {
                 if (!entryPorts.Contains(candidate.Key.EntryPort))
                 {
                     problems.Add(new LabelError(candidate.Label, service.Labels.GetValueOrDefault(candidate.Label),
                         $"the gateway does not listen on entry port {candidate.Key.EntryPort} (it listens on {string.Join(", ", entryPorts)}); add it to Ingress:EntryPorts and publish it in the gateway's ports"));
+                }
+                else if (routing.Weight is not null && groups.TryGetValue(candidate.Key, out var group))
+                {
+                    // The same rule as an older weighted service: share its route rather than clash.
+                    if (group.RefusalOf(candidate) is { } refusal)
+                    {
+                        problems.Add(new LabelError(IngressLabels.Weight, service.Labels.GetValueOrDefault(IngressLabels.Weight), refusal));
+                    }
+                    else
+                    {
+                        joins.Add((group, candidate));
+                    }
                 }
                 else
                 {
@@ -81,7 +94,7 @@ public static class RouteTableBuilder
                         if (claims.TryGetValue(claim, out var existing))
                         {
                             problems.Add(new LabelError(candidate.Label, service.Labels.GetValueOrDefault(candidate.Label),
-                                $"clashes with service '{existing.Owner}', which already routes {existing.Claimed}"));
+                                $"clashes with service '{existing.Owner}', which already routes {existing.Claimed}{WeightHint(routing, groups.ContainsKey(candidate.Key))}"));
                         }
                     }
                 }
@@ -95,9 +108,20 @@ public static class RouteTableBuilder
 
             foreach (var candidate in plan.Candidates)
             {
+                if (joins.FindIndex(j => j.Candidate == candidate) is var joined and >= 0)
+                {
+                    joins[joined].Group.Add(service, routing.Weight!.Value, candidate);
+                    continue;
+                }
+
                 foreach (var claim in candidate.Claims)
                 {
                     claims[claim] = (service.Name, claim);
+                }
+
+                if (routing.Weight is { } weight)
+                {
+                    groups[candidate.Key] = new WeightedRouteGroup(service, weight, candidate, routes.Count);
                 }
 
                 clusters.TryAdd(candidate.Cluster.ClusterId, candidate.Cluster);
@@ -108,6 +132,12 @@ public static class RouteTableBuilder
             {
                 AcmeNames = routing is { Acme: true, Rule: { } rule } ? rule.Hosts : [],
             });
+        }
+
+        foreach (var group in groups.Values.Where(g => g.IsShared))
+        {
+            (routes[group.RouteIndex], var shared) = group.Build();
+            clusters[shared.ClusterId] = shared;
         }
 
         return new RouteTable(
@@ -154,7 +184,7 @@ public static class RouteTableBuilder
             {
                 if (!clusters.TryGetValue(targetPort, out var cluster))
                 {
-                    cluster = BuildCluster(ClusterId(service, targetPort), service, targetPort, routing);
+                    cluster = ServiceClusters.Build(ClusterId(service, targetPort), service, targetPort, routing);
                     clusters[targetPort] = cluster;
                 }
 
@@ -221,59 +251,9 @@ public static class RouteTableBuilder
         return metadata;
     }
 
-    private static ClusterConfig BuildCluster(string clusterId, SwarmService service, int targetPort, ServiceRouting routing)
-    {
-        var destinations = new Dictionary<string, DestinationConfig>(StringComparer.Ordinal);
-        foreach (var task in service.Tasks)
-        {
-            destinations[task.Id] = new DestinationConfig
-            {
-                Address = DestinationAddress(task.Address, targetPort),
-                Host = null,
-            };
-        }
-
-        return new ClusterConfig
-        {
-            ClusterId = clusterId,
-            LoadBalancingPolicy = routing.LoadBalancingPolicy,
-            Destinations = destinations,
-            HealthCheck = routing.HealthCheck is { } probe
-                ? new HealthCheckConfig
-                {
-                    Active = new ActiveHealthCheckConfig
-                    {
-                        Enabled = true,
-                        // YARP escapes a '?' in Path, so a query string has to go in Query (which keeps its '?').
-                        Path = probe.PathOnly,
-                        Query = probe.Query,
-                        Interval = probe.Interval,
-                        Timeout = probe.Timeout,
-                    },
-                }
-                : null,
-            // YARP's activity timeout: the replica must send something within it, or the request fails with 504.
-            HttpRequest = RequestConfig(routing),
-            Metadata = new Dictionary<string, string> { [RouteMetadata.ServiceKey] = service.Name },
-        };
-    }
-
-    /// <summary>
-    /// How requests go to the tasks: within <c>ingress.timeout</c>, and for <c>ingress.scheme=h2c</c> as HTTP/2 with prior
-    /// knowledge and nothing else (a gRPC server speaks no HTTP/1.1). Null when both are the defaults.
-    /// </summary>
-    private static ForwarderRequestConfig? RequestConfig(ServiceRouting routing)
-    {
-        if (routing.Timeout is null && routing.Protocol == BackendProtocol.Http1)
-        {
-            return null;
-        }
-
-        var request = new ForwarderRequestConfig { ActivityTimeout = routing.Timeout };
-        return routing.Protocol == BackendProtocol.H2c
-            ? request with { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact }
-            : request;
-    }
+    private static string WeightHint(ServiceRouting routing, bool weightedRoute) => routing.Weight is not null || weightedRoute
+        ? $" (services share a route by weight only when they declare the same {IngressLabels.Publish} entry port, or the same {IngressLabels.Host} and {IngressLabels.Path}, and all set {IngressLabels.Weight})"
+        : "";
 
     internal static string DestinationAddress(string ip, int port) =>
         IPAddress.TryParse(ip, out var parsed) && parsed.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
@@ -281,28 +261,4 @@ public static class RouteTableBuilder
             : $"http://{ip}:{port}/";
 
     private static string ClusterId(SwarmService service, int targetPort) => $"{service.Name}/{targetPort}";
-
-    /// <summary>
-    /// What a route claims: no two services may claim the same entry port, host and path. Compared the way ASP.NET
-    /// Core routing matches (<see cref="MatchComparer"/>), since two routes it cannot tell apart make every request
-    /// they both match fail with an ambiguous-match 500.
-    /// </summary>
-    internal readonly record struct RouteKey(int EntryPort, string Host, string Path)
-    {
-        /// <summary>Host names and path literals match case-insensitively.</summary>
-        public static readonly IEqualityComparer<RouteKey> MatchComparer = new IgnoreCaseComparer();
-
-        public override string ToString() => Host == "*" ? $":{EntryPort}{Path}" : $"{Host}:{EntryPort}{Path}";
-
-        private sealed class IgnoreCaseComparer : IEqualityComparer<RouteKey>
-        {
-            public bool Equals(RouteKey x, RouteKey y) =>
-                x.EntryPort == y.EntryPort
-                && string.Equals(x.Host, y.Host, StringComparison.OrdinalIgnoreCase)
-                && string.Equals(x.Path, y.Path, StringComparison.OrdinalIgnoreCase);
-
-            public int GetHashCode(RouteKey key) => HashCode.Combine(
-                key.EntryPort, StringComparer.OrdinalIgnoreCase.GetHashCode(key.Host), StringComparer.OrdinalIgnoreCase.GetHashCode(key.Path));
-        }
-    }
 }

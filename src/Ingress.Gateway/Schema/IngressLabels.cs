@@ -132,6 +132,31 @@ public static class IngressLabels
     /// <summary>How long the auth service may take to answer, e.g. <c>2s</c> (default 5 s); then the gateway answers 504.</summary>
     public const string AuthForwardTimeout = "ingress.auth.forward.timeout";
 
+    // Sticky sessions (issue 15, point 4): YARP's HashCookie session affinity on the service's clusters.
+
+    /// <summary><c>true</c>: a client keeps going to the replica that served it, by cookie. Traefik's <c>loadbalancer.sticky.cookie</c>.</summary>
+    public const string Sticky = "ingress.sticky";
+
+    /// <summary>The sticky cookie's name (default <c>ingress_sticky</c>). Traefik's <c>sticky.cookie.name</c>.</summary>
+    public const string StickyCookie = "ingress.sticky.cookie";
+
+    /// <summary><c>true</c>: the sticky cookie is <c>Secure</c>; <c>false</c>: never; unset: when the request came over TLS. Traefik's <c>sticky.cookie.secure</c>.</summary>
+    public const string StickySecure = "ingress.sticky.secure";
+
+    /// <summary><c>true</c> (default): the sticky cookie is <c>HttpOnly</c>. Traefik's <c>sticky.cookie.httpOnly</c>.</summary>
+    public const string StickyHttpOnly = "ingress.sticky.httponly";
+
+    /// <summary><c>none</c>, <c>lax</c> (default) or <c>strict</c>: the sticky cookie's <c>SameSite</c>. Traefik's <c>sticky.cookie.sameSite</c>.</summary>
+    public const string StickySameSite = "ingress.sticky.samesite";
+
+    // Weighted canaries (issue 15, point 5): services sharing one rule split its requests by weight.
+
+    /// <summary>
+    /// 0-1000: services that declare the same rule and all carry a weight share the route, each getting its weight's share of
+    /// the requests (0: none, a dark launch). Traefik's weighted round robin service (<c>services.weighted.services[].weight</c>).
+    /// </summary>
+    public const string Weight = "ingress.weight";
+
     /// <summary>True for labels in the <c>ingress.</c> namespace.</summary>
     public static bool IsIngressLabel(string key) => key.StartsWith(Prefix, StringComparison.Ordinal);
 
@@ -139,7 +164,9 @@ public static class IngressLabels
         RedirectScheme, RedirectHost, RedirectPort, RedirectPermanent, HstsMaxAge, HstsIncludeSubdomains, HstsPreload, TlsAcme,
         PathStrip, PathAdd, Compress, RequestHeadersRemove, ResponseHeadersRemove,
         AuthBasicUsersFile, AuthBasicRealm, AuthBasicRemoveHeader, AuthBasicHeaderField,
-        AuthForwardAddress, AuthForwardResponseHeaders, AuthForwardRequestHeaders, AuthForwardTrustForwardHeader, AuthForwardTimeout];
+        AuthForwardAddress, AuthForwardResponseHeaders, AuthForwardRequestHeaders, AuthForwardTrustForwardHeader, AuthForwardTimeout,
+        Sticky, StickyCookie, StickySecure, StickyHttpOnly, StickySameSite,
+        Weight];
 
     /// <summary>The label prefixes whose last part is a header name (<c>ingress.request.headers.set.X-Env</c>).</summary>
     internal static readonly string[] KnownPrefixes = [RequestHeadersSetPrefix, RequestHeadersAddPrefix, ResponseHeadersSetPrefix, ResponseHeadersAddPrefix];

@@ -43,6 +43,8 @@ public static class LabelParser
         var policies = ParsePolicies(labels, found);
         // Access policies (ingress.auth.*): their own parser, AccessLabelParser.
         var access = AccessLabelParser.Parse(labels, found);
+        var sticky = StickySession.Parse(labels, found);
+        var weight = RouteWeight.Parse(labels, found);
         if (redirect is { Scheme: "http" } && hsts is not null)
         {
             found.Add(new LabelError(IngressLabels.RedirectScheme, labels[IngressLabels.RedirectScheme],
@@ -55,7 +57,11 @@ public static class LabelParser
         }
 
         errors = found.ToImmutable();
-        return errors.IsEmpty ? new ServiceRouting(enabled, publish, rule, policy, probe, timeout, protocol, redirect, hsts, acme, policies, access) : null;
+        return errors.IsEmpty ? new ServiceRouting(enabled, publish, rule, policy, probe, timeout, protocol, redirect, hsts, acme, policies, access)
+        {
+            Sticky = sticky,
+            Weight = weight,
+        } : null;
     }
 
     /// <summary>

@@ -51,6 +51,11 @@ internal static class RelayRouteTableBuilder
                 // Paths, headers and compression are YARP transforms and ASP.NET Core middleware: the YARP path applies them.
                 handoff = HandoffReason.Policy;
             }
+            else if (model.Cluster?.Model?.Config.SessionAffinity is { Enabled: true })
+            {
+                // ingress.sticky: YARP's session affinity reads and writes the cookie; the YARP path applies it.
+                handoff = HandoffReason.Policy;
+            }
             else if (model.Config.Access(out _) is not null)
             {
                 // Basic and forward auth are ASP.NET Core middleware on the YARP path: a request must never reach a replica unchecked.
