@@ -25,11 +25,19 @@ internal sealed class RawHttpClient : IDisposable
     public void ShutdownSend() => _client.Client.Shutdown(SocketShutdown.Send);
 
     /// <summary>Reads until <paramref name="done"/> holds for everything received, the connection closes, or 10 s pass.</summary>
-    public async Task<string> ReadUntilAsync(Func<string, bool> done)
+    public Task<string> ReadUntilAsync(Func<string, bool> done) => ReadWhileAsync(() => !done(Text));
+
+    /// <summary>
+    /// Reads until at least <paramref name="length"/> bytes have been received, the connection closes, or 10 s pass: for
+    /// a large response, which <see cref="ReadUntilAsync"/> would decode again after every read.
+    /// </summary>
+    public Task<string> ReadAtLeastAsync(int length) => ReadWhileAsync(() => _received.Count < length);
+
+    private async Task<string> ReadWhileAsync(Func<bool> more)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var buffer = new byte[65536];
-        while (!done(Text))
+        while (more())
         {
             int read;
             try

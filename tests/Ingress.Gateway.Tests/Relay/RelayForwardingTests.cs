@@ -67,8 +67,9 @@ public sealed class RelayForwardingTests
         await Eventually.WaitUntilAsync(() => backend.Requests.Any(r => r.RawTarget.StartsWith("/bytes", StringComparison.Ordinal)), "the large response to be under way");
         Assert.Equal("ok", await gateway.Public.GetStringAsync("/"));
 
-        var text = await slow.ReadUntilAsync(t => t.Length >= 8_000_000);
-        var bodyStart = text.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4;
+        var head = await slow.ReadUntilAsync(t => t.Contains("\r\n\r\n", StringComparison.Ordinal));
+        var bodyStart = head.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4;
+        var text = await slow.ReadAtLeastAsync(bodyStart + 8_000_000);
         Assert.Equal(StreamingBackend.Pattern(8_000_000), Encoding.Latin1.GetBytes(text[bodyStart..]));
     }
 
