@@ -44,6 +44,7 @@ public static class GatewayHostBuilderExtensions
             .AddHttpConformance()
             .AddRedirectsAndHsts()
             .AddRoutePolicies()
+            .AddClientPolicies()
             .AddRelay(settings.Relay);
         return builder;
     }

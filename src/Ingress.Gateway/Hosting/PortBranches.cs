@@ -61,6 +61,8 @@ internal static class PortBranches
                 {
                     proxy.UseMiddleware<RequestTelemetryMiddleware>();
                     proxy.UseMiddleware<RedirectMiddleware>();
+                    // ingress.ipallowlist, ingress.ratelimit.*, ingress.cors.*: allow-list, rate limit, CORS, in that order.
+                    proxy.UseClientPolicies();
                     // ingress.compress: the framework's middleware, on the routes that ask for it only (endpoint metadata).
                     proxy.UseWhen(RouteCompression.Applies, compressed => compressed.UseResponseCompression());
                     proxy.UseMiddleware<RetryMiddleware>();
@@ -89,6 +91,8 @@ internal static class PortBranches
                     {
                         endpoint.WithMetadata(RouteCompression.Instance);
                     }
+
+                    ClientPolicyEndpoints.Add(endpoint, route);
                 });
                 selector.Attach(endpoints.DataSources.Skip(before).Single());
             });

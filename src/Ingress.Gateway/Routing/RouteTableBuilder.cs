@@ -213,7 +213,7 @@ public static class RouteTableBuilder
         };
 
         var policies = key.Path == "/" ? routing.Policies?.WithoutStrip() : routing.Policies;
-        foreach (var (label, value) in (routing.Redirect?.ToLabels() ?? []).Concat(routing.Hsts?.ToLabels() ?? []).Concat(policies?.ToLabels() ?? []))
+        foreach (var (label, value) in (routing.Redirect?.ToLabels() ?? []).Concat(routing.Hsts?.ToLabels() ?? []).Concat(policies?.ToLabels() ?? []).Concat(routing.Clients?.ToLabels() ?? []))
         {
             metadata[label] = value;
         }

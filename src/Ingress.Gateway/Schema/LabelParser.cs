@@ -41,6 +41,7 @@ public static class LabelParser
         var redirect = ParseRedirect(labels, found);
         var hsts = ParseHsts(labels, found);
         var policies = ParsePolicies(labels, found);
+        var clients = ClientPolicyParser.Parse(labels, found);
         if (redirect is { Scheme: "http" } && hsts is not null)
         {
             found.Add(new LabelError(IngressLabels.RedirectScheme, labels[IngressLabels.RedirectScheme],
@@ -53,7 +54,7 @@ public static class LabelParser
         }
 
         errors = found.ToImmutable();
-        return errors.IsEmpty ? new ServiceRouting(enabled, publish, rule, policy, probe, timeout, protocol, redirect, hsts, acme, policies) : null;
+        return errors.IsEmpty ? new ServiceRouting(enabled, publish, rule, policy, probe, timeout, protocol, redirect, hsts, acme, policies, clients) : null;
     }
 
     /// <summary>

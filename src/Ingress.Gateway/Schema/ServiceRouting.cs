@@ -14,6 +14,7 @@ namespace Ingress.Gateway.Schema;
 /// <param name="Redirect">The redirect of the service's routes, if an <c>ingress.redirect.*</c> label is set.</param>
 /// <param name="Hsts">The HSTS header of the service's responses over TLS, if <c>ingress.hsts.maxage</c> is set.</param>
 /// <param name="Policies">What is done to the service's requests and responses on the way (path, headers, compression), if any such label is set.</param>
+/// <param name="Clients">Who may use the service and how much (IP allow-list, rate limit, CORS), if any such label is set.</param>
 public sealed record ServiceRouting(
     bool Enabled,
     ImmutableArray<PortMapping> Publish,
@@ -25,7 +26,8 @@ public sealed record ServiceRouting(
     RedirectRule? Redirect = null,
     HstsPolicy? Hsts = null,
     bool Acme = false,
-    RoutePolicies? Policies = null);
+    RoutePolicies? Policies = null,
+    ClientPolicies? Clients = null);
 
 /// <summary>
 /// What the gateway changes on a route's requests and responses (<c>ingress.path.strip</c>, <c>ingress.path.add</c>,

@@ -74,6 +74,10 @@ internal sealed class GatewayMetrics
             "ingress_acme_certificates_failing", "Certificates asked for by ingress.tls.acme whose last order failed and that wait for their next attempt.");
         InvalidLabels = factory.CreateCounter(
             "ingress_invalid_labels_total", "Times a service was found with invalid labels (counted once per distinct error).", ["service"]);
+
+        // Client policies (ingress.ipallowlist, ingress.ratelimit.*): requests the gateway answered itself.
+        PolicyRejections = factory.CreateCounter(
+            "ingress_policy_rejections_total", "Requests refused by a route's client policy before reaching a replica, by service and policy: ipallowlist (403) or ratelimit (429).", ["service", "policy"]);
     }
 
     /// <summary>The registry served on the admin port's <c>/metrics</c>.</summary>
@@ -134,4 +138,7 @@ internal sealed class GatewayMetrics
     public Counter RetriesRefused { get; }
 
     public Counter NoHealthyReplica { get; }
+
+    /// <summary><c>ingress_policy_rejections_total{service,policy}</c>: see the client policies (README, "Client policies").</summary>
+    public Counter PolicyRejections { get; }
 }

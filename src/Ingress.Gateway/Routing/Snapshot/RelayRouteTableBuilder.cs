@@ -44,9 +44,10 @@ internal static class RelayRouteTableBuilder
                 // The relay serves cleartext only, where such a route may answer a redirect: the YARP path answers it.
                 handoff = HandoffReason.Redirect;
             }
-            else if (model.Config.Policies(out _) is not null)
+            else if (model.Config.Policies(out _) is not null || model.Config.ClientPolicies(out _) is not null)
             {
-                // Paths, headers and compression are YARP transforms and ASP.NET Core middleware: the YARP path applies them.
+                // Paths, headers and compression are YARP transforms and ASP.NET Core middleware, and so are the client
+                // policies (allow-list, rate limit, CORS): the YARP path applies them.
                 handoff = HandoffReason.Policy;
             }
             else if (model.Cluster is { } state && !clusters.TryGetValue(state, out cluster))
