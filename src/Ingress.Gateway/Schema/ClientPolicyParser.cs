@@ -50,7 +50,7 @@ public static class ClientPolicyParser
             else
             {
                 errors.Add(new LabelError(IngressLabels.IpAllowList, value,
-                    $"'{part}' is not an IP address or a CIDR range with no bits set after the prefix (10.0.0.0/8, 192.168.1.7, 2001:db8::/32)"));
+                    $"'{part}' is not an IP address or a CIDR range (10.0.0.0/8, 192.168.1.7, 2001:db8::/32)"));
             }
         }
 
