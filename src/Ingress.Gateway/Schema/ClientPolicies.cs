@@ -38,7 +38,7 @@ public sealed record ClientPolicies(IpAllowList? AllowList, RateLimitRule? RateL
 /// <param name="Ranges">IPv4 and IPv6 networks; a single address is a /32 or /128.</param>
 public sealed record IpAllowList(ImmutableArray<IPNetwork> Ranges)
 {
-    /// <summary>True when <paramref name="client"/> is in one of the ranges. An IPv4-mapped IPv6 address must be mapped back by the caller.</summary>
+    /// <summary>True when <paramref name="client"/> is in one of the ranges; an IPv4-mapped IPv6 address matches IPv4 ranges (<see cref="IPNetwork.Contains"/> does it).</summary>
     public bool Allows(IPAddress client)
     {
         foreach (var range in Ranges)

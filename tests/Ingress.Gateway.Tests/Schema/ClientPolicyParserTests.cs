@@ -105,7 +105,7 @@ public sealed class ClientPolicyParserTests
     [InlineData("2001:db8::1", "2001:db8::/32", true)]
     [InlineData("2001:db9::1", "2001:db8::/32", false)]
     [InlineData("::ffff:192.168.1.7", "192.168.1.7", true)]
-    public void AllowList_ClientAddress_MatchesAsIPv4WhenMapped(string remote, string allowList, bool allowed)
+    public void AllowList_IPv4MappedClient_MatchesIPv4Ranges_AsIPNetworkDoesIt(string remote, string allowList, bool allowed)
     {
         var context = new DefaultHttpContext();
         context.Connection.RemoteIpAddress = IPAddress.Parse(remote);
