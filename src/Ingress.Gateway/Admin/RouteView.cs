@@ -195,6 +195,8 @@ internal static class RoutePolicies
             policies.Add(new("acme", acmeNames));
         }
 
+        AddClientPolicies(policies, route);
+
         AddMetadata(policies, route.Metadata);
         AddMetadata(policies, cluster?.Metadata);
         foreach (var transform in route.Transforms ?? [])
@@ -224,12 +226,44 @@ internal static class RoutePolicies
             // Redirect and HSTS are listed above, once, as what they do.
             if (!s_bookkeeping.Contains(key)
                 && !key.StartsWith(RedirectPrefix, StringComparison.Ordinal)
-                && !key.StartsWith(HstsPrefix, StringComparison.Ordinal))
+                && !key.StartsWith(HstsPrefix, StringComparison.Ordinal)
+                && !IsClientPolicyKey(key))
             {
                 policies.Add(new(key, value));
             }
         }
     }
+
+    // --- Client policies (ingress.ipallowlist, ingress.ratelimit.*, ingress.cors.*): listed once each, as what they do. ---
+
+    private static void AddClientPolicies(List<PolicyView> policies, RouteConfig route)
+    {
+        if (route.ClientPolicies(out _) is not { } client)
+        {
+            return;
+        }
+
+        if (client.AllowList is { } allowList)
+        {
+            policies.Add(new("ipAllowList", allowList.ToString()));
+        }
+
+        if (client.RateLimit is { } limit)
+        {
+            policies.Add(new("rateLimit", string.Create(CultureInfo.InvariantCulture,
+                $"{limit.Average} per {Duration(limit.Period)}, burst {limit.Burst}, per client address, per gateway")));
+        }
+
+        if (client.Cors is { } cors)
+        {
+            policies.Add(new("cors", string.Join(" ", cors.ToLabels().Select(l => $"{l.Key["ingress.cors.".Length..]}={l.Value}"))));
+        }
+    }
+
+    private static bool IsClientPolicyKey(string key) =>
+        key == IngressLabels.IpAllowList || key.StartsWith("ingress.ratelimit.", StringComparison.Ordinal) || key.StartsWith("ingress.cors.", StringComparison.Ordinal);
+
+    // --- End of client policies. ---
 
     private static void Add(List<PolicyView> policies, string name, string? value)
     {

@@ -47,6 +47,7 @@ public static class GatewayHostBuilderExtensions
             .AddRoutePolicies()
             .AddAccessPolicies()
             .AddWeightedCanaries()
+            .AddClientPolicies()
             .AddRelay(settings.Relay);
         return builder;
     }

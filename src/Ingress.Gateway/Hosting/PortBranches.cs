@@ -63,7 +63,9 @@ internal static class PortBranches
                 {
                     proxy.UseMiddleware<RequestTelemetryMiddleware>();
                     proxy.UseMiddleware<RedirectMiddleware>();
-                    // ingress.auth.*: after the redirect, before anything else; a refused request never reaches a replica nor a retry.
+                    // ingress.ipallowlist, ingress.ratelimit.*, ingress.cors.*: allow-list, rate limit, CORS, in that order.
+                    proxy.UseClientPolicies();
+                    // ingress.auth.*: after the client policies (a preflight is answered, a flood limited, before any bcrypt or auth call); a refused request never reaches a replica nor a retry.
                     proxy.UseWhen(RouteAccess.Applies, guarded => guarded.UseMiddleware<AccessMiddleware>());
                     // ingress.compress: the framework's middleware, on the routes that ask for it only (endpoint metadata).
                     proxy.UseWhen(RouteCompression.Applies, compressed => compressed.UseResponseCompression());
@@ -98,6 +100,8 @@ internal static class PortBranches
                     {
                         endpoint.WithMetadata(RouteCompression.Instance);
                     }
+
+                    ClientPolicyEndpoints.Add(endpoint, route);
                 });
                 selector.Attach(endpoints.DataSources.Skip(before).Single());
             });

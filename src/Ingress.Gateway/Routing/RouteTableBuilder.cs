@@ -243,7 +243,7 @@ public static class RouteTableBuilder
         };
 
         var policies = key.Path == "/" ? routing.Policies?.WithoutStrip() : routing.Policies;
-        foreach (var (label, value) in (routing.Redirect?.ToLabels() ?? []).Concat(routing.Hsts?.ToLabels() ?? []).Concat(policies?.ToLabels() ?? []).Concat(routing.Access?.ToLabels() ?? []))
+        foreach (var (label, value) in (routing.Redirect?.ToLabels() ?? []).Concat(routing.Hsts?.ToLabels() ?? []).Concat(policies?.ToLabels() ?? []).Concat(routing.Access?.ToLabels() ?? []).Concat(routing.Clients?.ToLabels() ?? []))
         {
             metadata[label] = value;
         }

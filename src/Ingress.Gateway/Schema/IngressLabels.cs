@@ -157,6 +157,40 @@ public static class IngressLabels
     /// </summary>
     public const string Weight = "ingress.weight";
 
+    // --- Client policies: who may use a route and how much (ClientPolicies, ClientPolicyParser). ---
+
+    /// <summary>Client addresses and CIDR ranges (comma list, IPv4 and IPv6) allowed to use the service; others get 403. Traefik's <c>ipAllowList.sourceRange</c>.</summary>
+    public const string IpAllowList = "ingress.ipallowlist";
+
+    /// <summary>Requests per <see cref="RateLimitPeriod"/> a client (by address) may make on average; more get 429. Traefik's <c>rateLimit.average</c>.</summary>
+    public const string RateLimitAverage = "ingress.ratelimit.average";
+
+    /// <summary>The period of <see cref="RateLimitAverage"/> (default 1s). Traefik's <c>rateLimit.period</c>.</summary>
+    public const string RateLimitPeriod = "ingress.ratelimit.period";
+
+    /// <summary>Requests a quiet client may make at once (the token bucket's size). Traefik's <c>rateLimit.burst</c>.</summary>
+    public const string RateLimitBurst = "ingress.ratelimit.burst";
+
+    /// <summary>Origins (comma list, <c>https://*.example.com</c> wildcards) or <c>*</c> allowed cross-origin requests. Traefik's <c>headers.accessControlAllowOriginList</c>.</summary>
+    public const string CorsOrigins = "ingress.cors.origins";
+
+    /// <summary>Methods (comma list, or <c>*</c>) a preflight may ask for. Traefik's <c>headers.accessControlAllowMethods</c>.</summary>
+    public const string CorsMethods = "ingress.cors.methods";
+
+    /// <summary>Request headers (comma list, or <c>*</c>) a preflight may ask for. Traefik's <c>headers.accessControlAllowHeaders</c>.</summary>
+    public const string CorsHeaders = "ingress.cors.headers";
+
+    /// <summary>Response headers (comma list) scripts may read. Traefik's <c>headers.accessControlExposeHeaders</c>.</summary>
+    public const string CorsExposeHeaders = "ingress.cors.exposeheaders";
+
+    /// <summary><c>true</c>: browsers may send credentials (not with origin <c>*</c>). Traefik's <c>headers.accessControlAllowCredentials</c>.</summary>
+    public const string CorsCredentials = "ingress.cors.credentials";
+
+    /// <summary>Seconds browsers may cache a preflight answer. Traefik's <c>headers.accessControlMaxAge</c>.</summary>
+    public const string CorsMaxAge = "ingress.cors.maxage";
+
+    // --- End of client policies. ---
+
     /// <summary>True for labels in the <c>ingress.</c> namespace.</summary>
     public static bool IsIngressLabel(string key) => key.StartsWith(Prefix, StringComparison.Ordinal);
 
@@ -166,7 +200,10 @@ public static class IngressLabels
         AuthBasicUsersFile, AuthBasicRealm, AuthBasicRemoveHeader, AuthBasicHeaderField,
         AuthForwardAddress, AuthForwardResponseHeaders, AuthForwardRequestHeaders, AuthForwardTrustForwardHeader, AuthForwardTimeout,
         Sticky, StickyCookie, StickySecure, StickyHttpOnly, StickySameSite,
-        Weight];
+        Weight,
+
+        // Client policies:
+        IpAllowList, RateLimitAverage, RateLimitPeriod, RateLimitBurst, CorsOrigins, CorsMethods, CorsHeaders, CorsExposeHeaders, CorsCredentials, CorsMaxAge];
 
     /// <summary>The label prefixes whose last part is a header name (<c>ingress.request.headers.set.X-Env</c>).</summary>
     internal static readonly string[] KnownPrefixes = [RequestHeadersSetPrefix, RequestHeadersAddPrefix, ResponseHeadersSetPrefix, ResponseHeadersAddPrefix];

@@ -45,6 +45,7 @@ public static class LabelParser
         var access = AccessLabelParser.Parse(labels, found);
         var sticky = StickySession.Parse(labels, found);
         var weight = RouteWeight.Parse(labels, found);
+        var clients = ClientPolicyParser.Parse(labels, found);
         if (redirect is { Scheme: "http" } && hsts is not null)
         {
             found.Add(new LabelError(IngressLabels.RedirectScheme, labels[IngressLabels.RedirectScheme],
@@ -57,7 +58,7 @@ public static class LabelParser
         }
 
         errors = found.ToImmutable();
-        return errors.IsEmpty ? new ServiceRouting(enabled, publish, rule, policy, probe, timeout, protocol, redirect, hsts, acme, policies, access)
+        return errors.IsEmpty ? new ServiceRouting(enabled, publish, rule, policy, probe, timeout, protocol, redirect, hsts, acme, policies, access, clients)
         {
             Sticky = sticky,
             Weight = weight,

@@ -50,6 +50,13 @@ internal static class RouteMetadata
         return route.Metadata is { } metadata ? AccessLabelParser.Parse(metadata, out errors) : null;
     }
 
+    /// <summary>The client policies <paramref name="route"/>'s metadata asks for (allow-list, rate limit, CORS keys, as the labels), or null.</summary>
+    public static ClientPolicies? ClientPolicies(this RouteConfig route, out ImmutableArray<LabelError> errors)
+    {
+        errors = [];
+        return route.Metadata is { } metadata ? ClientPolicyParser.Parse(metadata, out errors) : null;
+    }
+
     /// <summary>The service a cluster serves: its <see cref="ServiceKey"/> metadata, else the cluster ID.</summary>
     public static string ServiceName(this ClusterConfig cluster) =>
         cluster.Metadata?.TryGetValue(ServiceKey, out var name) == true ? name : cluster.ClusterId;

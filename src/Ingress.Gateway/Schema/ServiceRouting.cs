@@ -15,6 +15,7 @@ namespace Ingress.Gateway.Schema;
 /// <param name="Hsts">The HSTS header of the service's responses over TLS, if <c>ingress.hsts.maxage</c> is set.</param>
 /// <param name="Policies">What is done to the service's requests and responses on the way (path, headers, compression), if any such label is set.</param>
 /// <param name="Access">Who may reach the service's replicas (basic auth, forward auth), if an <c>ingress.auth.*</c> label is set.</param>
+/// <param name="Clients">Who may use the service and how much (IP allow-list, rate limit, CORS), if any such label is set.</param>
 /// <param name="Sticky">Sticky sessions by cookie, if <c>ingress.sticky=true</c>.</param>
 /// <param name="Weight">The service's share of a route it declares together with other weighted services (<c>ingress.weight</c>), if set.</param>
 public sealed record ServiceRouting(
@@ -30,6 +31,7 @@ public sealed record ServiceRouting(
     bool Acme = false,
     RoutePolicies? Policies = null,
     AccessPolicy? Access = null,
+    ClientPolicies? Clients = null,
     StickySession? Sticky = null,
     int? Weight = null);
 

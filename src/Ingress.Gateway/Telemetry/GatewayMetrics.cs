@@ -77,6 +77,10 @@ internal sealed class GatewayMetrics
             "ingress_access_refused_total", "Requests an access policy answered itself instead of forwarding, by service, policy (basic, forward) and reason (unauthorized, users_file, denied, unreachable, timeout, client_aborted).", ["service", "policy", "reason"]);
         InvalidLabels = factory.CreateCounter(
             "ingress_invalid_labels_total", "Times a service was found with invalid labels (counted once per distinct error).", ["service"]);
+
+        // Client policies (ingress.ipallowlist, ingress.ratelimit.*): requests the gateway answered itself.
+        PolicyRejections = factory.CreateCounter(
+            "ingress_policy_rejections_total", "Requests refused by a route's client policy before reaching a replica, by service and policy: ipallowlist (403) or ratelimit (429).", ["service", "policy"]);
     }
 
     /// <summary>The registry served on the admin port's <c>/metrics</c>.</summary>
@@ -140,4 +144,6 @@ internal sealed class GatewayMetrics
 
     /// <summary>Requests refused by an access policy (basic or forward auth), by service, policy and reason.</summary>
     public Counter AccessRefused { get; }
+    /// <summary><c>ingress_policy_rejections_total{service,policy}</c>: see the client policies (README, "Client policies").</summary>
+    public Counter PolicyRejections { get; }
 }

@@ -46,19 +46,8 @@ internal static class RelayRouteTableBuilder
                 // The relay serves cleartext only, where such a route may answer a redirect: the YARP path answers it.
                 handoff = HandoffReason.Redirect;
             }
-            else if (model.Config.Policies(out _) is not null)
+            else if (HasPolicy(model))
             {
-                // Paths, headers and compression are YARP transforms and ASP.NET Core middleware: the YARP path applies them.
-                handoff = HandoffReason.Policy;
-            }
-            else if (model.Cluster?.Model?.Config.SessionAffinity is { Enabled: true })
-            {
-                // ingress.sticky: YARP's session affinity reads and writes the cookie; the YARP path applies it.
-                handoff = HandoffReason.Policy;
-            }
-            else if (model.Config.Access(out _) is not null)
-            {
-                // Basic and forward auth are ASP.NET Core middleware on the YARP path: a request must never reach a replica unchecked.
                 handoff = HandoffReason.Policy;
             }
             else if (tracing)
@@ -81,6 +70,18 @@ internal static class RelayRouteTableBuilder
 
         return new RelayRouteTable([.. ports.Select(p => p.Build())]);
     }
+
+    /// <summary>
+    /// Whether the route has a traffic policy, which the YARP path applies and the relay does not: paths, headers and
+    /// compression (YARP transforms, ASP.NET Core middleware), the client policies (allow-list, rate limit, CORS: ASP.NET
+    /// Core middleware), basic and forward auth (so a request never reaches a replica unchecked) and sticky sessions
+    /// (YARP's session affinity reads and writes the cookie).
+    /// </summary>
+    private static bool HasPolicy(RouteModel model) =>
+        model.Config.Policies(out _) is not null
+        || model.Config.ClientPolicies(out _) is not null
+        || model.Config.Access(out _) is not null
+        || model.Cluster?.Model?.Config.SessionAffinity is { Enabled: true };
 
     private static int? EntryPort(RouteConfig route) =>
         route.Metadata?.TryGetValue(RouteMetadata.EntryPortKey, out var value) == true
