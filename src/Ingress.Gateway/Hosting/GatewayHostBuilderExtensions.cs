@@ -30,7 +30,7 @@ public static class GatewayHostBuilderExtensions
         services.AddTlsEntryPorts(settings.Tls);
         services.AddAcmeIssuance(settings.Acme, settings.Control.Enabled, settings.Docker.Enabled ? settings.DockerClient : null);
         services.AddGatewayTelemetry(configuration, settings.Telemetry);
-        services.AddGatewayTracing(settings.Tracing);
+        services.AddGatewayTracing(settings.Tracing, settings.Gateway.AdminPort);
         services.AddAdminEndpoints();
         services.AddDiscoverySink(settings.Control, readsSwarm: settings.Docker.Enabled);
         services.AddDockerDiscovery(settings.Docker, settings.DockerClient);

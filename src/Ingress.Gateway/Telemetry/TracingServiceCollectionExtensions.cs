@@ -16,13 +16,14 @@ internal static class TracingServiceCollectionExtensions
     /// <summary>
     /// Adds the OpenTelemetry SDK with the framework's own spans and an OTLP exporter, or nothing at all when tracing
     /// is off: no <c>ActivityListener</c> is registered then, so ASP.NET Core and HttpClient create no Activity.
+    /// Requests to <paramref name="adminPort"/> (scrapes, probes, the dashboard) are not traced.
     /// </summary>
     /// <remarks>
     /// The SDK reads the standard <c>OTEL_*</c> variables it reads anyway (such as <c>OTEL_EXPORTER_OTLP_HEADERS</c>,
     /// <c>OTEL_EXPORTER_OTLP_TIMEOUT</c>, <c>OTEL_BSP_SCHEDULE_DELAY</c>, <c>OTEL_RESOURCE_ATTRIBUTES</c>); the endpoint,
     /// protocol, sampler and service name are the gateway's settings, which take precedence.
     /// </remarks>
-    public static IServiceCollection AddGatewayTracing(this IServiceCollection services, TracingOptions options)
+    public static IServiceCollection AddGatewayTracing(this IServiceCollection services, TracingOptions options, int adminPort)
     {
         if (!options.Enabled)
         {
@@ -33,7 +34,11 @@ internal static class TracingServiceCollectionExtensions
             .ConfigureResource(resource => resource.AddService(options.ServiceName))
             .WithTracing(tracing => tracing
                 .SetSampler(new ParentBasedSampler(new ServedRequestSampler(options.SampleRatio)))
-                .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.EnrichWithHttpResponse = ServerSpan.Enrich)
+                .AddAspNetCoreInstrumentation(aspNetCore =>
+                {
+                    aspNetCore.Filter = context => context.Connection.LocalPort != adminPort;
+                    aspNetCore.EnrichWithHttpResponse = ServerSpan.Enrich;
+                })
                 .AddSource(ClientSource)
                 .AddOtlpExporter(exporter =>
                 {

@@ -33,8 +33,10 @@ public sealed class TracingTests
         await using var backend = await TestBackend.StartAsync("a");
         await using var gateway = await GatewayTestHost.StartAsync(Tracing(StaticRoutes.CatchAll([backend]), collector, protocol));
         using var client = ClientOf(gateway);
+        using var admin = ClientOf(gateway, gateway.AdminPort);
         var path = "/traced-" + Guid.NewGuid().ToString("N");
 
+        Assert.Equal("ok", await admin.GetStringAsync("/healthz"));
         Assert.Equal("a", await client.GetStringAsync(path));
 
         var (server, attempts, replica) = await RequestTraceAsync(collector, path, attempts: 1);
@@ -53,6 +55,7 @@ public sealed class TracingTests
         Assert.Equal("200", attempt.Attribute("http.response.status_code"));
         AssertSampledTraceparent(server.TraceId, attempt.SpanId, Received(backend, path).Headers["traceparent"]);
         Assert.Equal(attempt.SpanId, replica.ParentSpanId);
+        Assert.DoesNotContain(collector.Spans, s => s.Attribute("url.path") == "/healthz");
     }
 
     [Fact]
@@ -210,13 +213,13 @@ public sealed class TracingTests
     }
 
     /// <summary>
-    /// A client of the gateway's default entry port that creates no span and sends no <c>traceparent</c>: it stands for
+    /// A client of the gateway's default entry port (or <paramref name="port"/>) that creates no span and sends no <c>traceparent</c>: it stands for
     /// a client in another process (in this one, the gateway's listener would record its spans, and continue its trace).
     /// </summary>
-    private static HttpClient ClientOf(GatewayTestHost gateway) =>
+    private static HttpClient ClientOf(GatewayTestHost gateway, int? port = null) =>
         new(new SocketsHttpHandler { ActivityHeadersPropagator = null })
         {
-            BaseAddress = new Uri($"http://127.0.0.1:{gateway.EntryPorts[0]}/"),
+            BaseAddress = new Uri($"http://127.0.0.1:{port ?? gateway.EntryPorts[0]}/"),
             Timeout = TimeSpan.FromSeconds(10),
         };
 
