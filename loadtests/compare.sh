@@ -69,8 +69,8 @@ usage: loadtests/compare.sh [options]
                        Native AOT build are fixed when it is published: DOTNET_gcServer and DOTNET_GCgen0MaxBudget
                        do not reach it; DOTNET_GCgen0size, DOTNET_GCConserveMemory and DOTNET_GCRegionSize
                        (hexadecimal values, as the runtime reads them) do
-  --header "N: v"      send this header with every request of every run, to every target (repeatable), e.g. the
-                       credentials a variant's basic auth asks for
+  --header "N: v"      send this header with every request (wrk's runs, and curl's checks before them) to every
+                       target (repeatable), e.g. the credentials a variant's basic auth asks for
   --quick              2 s runs, 1 s warm-up, 2 s pre-warm, 1 round: a fast check that everything works
   --out FILE           markdown report (default results/compare-<UTC timestamp>.md)
   --write-docs         also replace the <!-- compare:start --> ... <!-- compare:end --> section of
@@ -231,7 +231,7 @@ wait_ready() {
   local name=$1 url=$2 pid=$3 i body
   for i in $(seq 1 150); do
     kill -0 "$pid" 2>/dev/null || return 1
-    body=$(curl -sk --max-time 1 -w '\n%{http_code}' "$url" 2>/dev/null || true)
+    body=$(curl -sk "${WRK_HEADERS[@]}" --max-time 1 -w '\n%{http_code}' "$url" 2>/dev/null || true)
     if [ "${body##*$'\n'}" = 200 ] && [[ $body == replica-* ]]; then return 0; fi
     sleep 0.1
   done
@@ -398,7 +398,7 @@ start_caddy() {
 # Sends a few requests through a proxy and checks that all three replicas answer.
 check_rotation() { # target [base url, default its cleartext port]
   local name=$1 url=${2:-http://127.0.0.1:${PORT[$1]}/} names i
-  names=$(for i in $(seq 1 30); do curl -sk --max-time 2 "$url"; echo; done | sort | uniq -c | awk '{printf "%s=%s ", $2, $1}')
+  names=$(for i in $(seq 1 30); do curl -sk "${WRK_HEADERS[@]}" --max-time 2 "$url"; echo; done | sort | uniq -c | awk '{printf "%s=%s ", $2, $1}')
   log "$name rotation over 30 requests: $names"
   [ "$(wc -w <<<"$names")" -ge 3 ] || log "warning: $name did not reach all three replicas"
 }

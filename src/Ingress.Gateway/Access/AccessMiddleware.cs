@@ -9,7 +9,7 @@ namespace Ingress.Gateway.Access;
 /// <remarks>
 /// Runs after the redirect (a request about to be redirected to HTTPS is not asked for credentials over cleartext) and
 /// before response compression, retries and load balancing. Each refusal is counted in
-/// <c>ingress_access_refused_total{service, policy, reason}</c>; those that are the gateway's or the auth service's fault
+/// <c>ingress_policy_rejections_total{service, policy, reason}</c>; those that are the gateway's or the auth service's fault
 /// (users file, unreachable, timeout) are logged too.
 /// </remarks>
 internal sealed partial class AccessMiddleware(RequestDelegate next, ForwardAuthentication forward, GatewayMetrics metrics, ILogger<AccessMiddleware> logger)
@@ -56,7 +56,7 @@ internal sealed partial class AccessMiddleware(RequestDelegate next, ForwardAuth
             AccessOutcome.TimedOut => "timeout",
             _ => "client_aborted",
         };
-        metrics.AccessRefused.WithLabels(access.Service, policy, reason).Inc();
+        metrics.PolicyRejections.WithLabels(access.Service, policy, reason).Inc();
         switch (outcome)
         {
             case AccessOutcome.UsersFileInvalid:

@@ -72,15 +72,14 @@ internal sealed class GatewayMetrics
             "ingress_acme_orders_total", "ACME certificate orders (first issue or renewal) by result: issued or failed (the log and /api/state give the certificate authority's reason).", ["result"]);
         AcmeCertificatesFailing = factory.CreateGauge(
             "ingress_acme_certificates_failing", "Certificates asked for by ingress.tls.acme whose last order failed and that wait for their next attempt.");
-        // Access policies (ingress.auth.*).
-        AccessRefused = factory.CreateCounter(
-            "ingress_access_refused_total", "Requests an access policy answered itself instead of forwarding, by service, policy (basic, forward) and reason (unauthorized, users_file, denied, unreachable, timeout, client_aborted).", ["service", "policy", "reason"]);
         InvalidLabels = factory.CreateCounter(
             "ingress_invalid_labels_total", "Times a service was found with invalid labels (counted once per distinct error).", ["service"]);
 
-        // Client policies (ingress.ipallowlist, ingress.ratelimit.*): requests the gateway answered itself.
+        // Traffic policies that refuse requests (ingress.ipallowlist, ingress.ratelimit.*, ingress.auth.*): requests the gateway answered itself.
         PolicyRejections = factory.CreateCounter(
-            "ingress_policy_rejections_total", "Requests refused by a route's client policy before reaching a replica, by service and policy: ipallowlist (403) or ratelimit (429).", ["service", "policy"]);
+            "ingress_policy_rejections_total",
+            "Requests a route's policy answered itself instead of forwarding, by service, policy (ipallowlist, ratelimit, basic, forward) and reason (forbidden, limited, unauthorized, users_file, denied, unreachable, timeout, client_aborted).",
+            ["service", "policy", "reason"]);
     }
 
     /// <summary>The registry served on the admin port's <c>/metrics</c>.</summary>
@@ -142,8 +141,6 @@ internal sealed class GatewayMetrics
 
     public Counter NoHealthyReplica { get; }
 
-    /// <summary>Requests refused by an access policy (basic or forward auth), by service, policy and reason.</summary>
-    public Counter AccessRefused { get; }
-    /// <summary><c>ingress_policy_rejections_total{service,policy}</c>: see the client policies (README, "Client policies").</summary>
+    /// <summary><c>ingress_policy_rejections_total{service,policy,reason}</c>: requests refused by an allow-list, a rate limit, basic or forward auth.</summary>
     public Counter PolicyRejections { get; }
 }

@@ -47,7 +47,7 @@ public sealed class BasicAuthTests
         Assert.Equal(relay, await gateway.MetricAsync($"ingress_relay_handoffs_total{{entrypoint=\"{gateway.Gateway.EntryPorts[0]}\",reason=\"policy\"}}") > 0);
     }
 
-    private const string Unauthorized = "ingress_access_refused_total{service=\"web\",policy=\"basic\",reason=\"unauthorized\"}";
+    private const string Unauthorized = "ingress_policy_rejections_total{service=\"web\",policy=\"basic\",reason=\"unauthorized\"}";
 
     [Theory]
     [InlineData(true)]
@@ -105,7 +105,7 @@ public sealed class BasicAuthTests
         Assert.Equal(HttpStatusCode.InternalServerError, (await gateway.SendAsync("/", "alice", "pw")).StatusCode);
         Assert.Equal(HttpStatusCode.InternalServerError, (await gateway.SendAsync("/")).StatusCode);
         Assert.Empty(gateway.Backend.Requests);
-        Assert.True(await gateway.MetricAsync("ingress_access_refused_total{service=\"web\",policy=\"basic\",reason=\"users_file\"}") >= 3);
+        Assert.True(await gateway.MetricAsync("ingress_policy_rejections_total{service=\"web\",policy=\"basic\",reason=\"users_file\"}") >= 3);
 
         gateway.WriteUsers("users", Htpasswd.BCryptLine("alice", "pw"));
         await Eventually.WaitUntilAsync(async () => (await gateway.SendAsync("/", "alice", "pw")).StatusCode == HttpStatusCode.OK, "the fixed file to let alice in");

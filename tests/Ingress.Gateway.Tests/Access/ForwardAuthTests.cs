@@ -77,7 +77,7 @@ public sealed class ForwardAuthTests
         Assert.Equal("https://login.example/?rd=%2F", redirected.Headers.Location!.OriginalString);
 
         Assert.Empty(gateway.Backend.Requests);
-        Assert.True(await gateway.MetricAsync("ingress_access_refused_total{service=\"web\",policy=\"forward\",reason=\"denied\"}") >= 2);
+        Assert.True(await gateway.MetricAsync("ingress_policy_rejections_total{service=\"web\",policy=\"forward\",reason=\"denied\"}") >= 2);
     }
 
     [Theory]
@@ -91,7 +91,7 @@ public sealed class ForwardAuthTests
         await gateway.PublishAsync($"ingress.auth.forward.address=http://127.0.0.1:{closed}/verify");
 
         Assert.Equal(HttpStatusCode.BadGateway, (await gateway.SendAsync("/")).StatusCode);
-        Assert.True(await gateway.MetricAsync("ingress_access_refused_total{service=\"web\",policy=\"forward\",reason=\"unreachable\"}") >= 1);
+        Assert.True(await gateway.MetricAsync("ingress_policy_rejections_total{service=\"web\",policy=\"forward\",reason=\"unreachable\"}") >= 1);
 
         auth.Answer = context => Task.Delay(Timeout.Infinite, context.RequestAborted);
         await gateway.PublishAsync($"ingress.auth.forward.address={auth.Address}", "ingress.auth.forward.timeout=300ms");
@@ -102,7 +102,7 @@ public sealed class ForwardAuthTests
         Assert.Empty(gateway.Backend.Requests);
     }
 
-    private const string TimedOut = "ingress_access_refused_total{service=\"web\",policy=\"forward\",reason=\"timeout\"}";
+    private const string TimedOut = "ingress_policy_rejections_total{service=\"web\",policy=\"forward\",reason=\"timeout\"}";
 
     [Theory]
     [InlineData(false, "/app?x=1", "127.0.0.1")]

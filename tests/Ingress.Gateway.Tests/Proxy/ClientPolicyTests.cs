@@ -309,11 +309,11 @@ public sealed class ClientPolicyTests
             return response.StatusCode;
         }
 
-        /// <summary><c>ingress_policy_rejections_total{service="web",policy}</c>, 0 when absent.</summary>
+        /// <summary><c>ingress_policy_rejections_total{service="web",policy,reason}</c>, 0 when absent.</summary>
         public async Task<double> RejectionsAsync(string policy)
         {
             var metrics = await Gateway.Admin.GetStringAsync("/metrics");
-            var match = Regex.Match(metrics, $"^ingress_policy_rejections_total\\{{service=\"web\",policy=\"{policy}\"\\}} (\\S+)$", RegexOptions.Multiline);
+            var match = Regex.Match(metrics, $"^ingress_policy_rejections_total\\{{service=\"web\",policy=\"{policy}\",reason=\"{(policy == "ratelimit" ? "limited" : "forbidden")}\"\\}} (\\S+)$", RegexOptions.Multiline);
             return match.Success ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
         }
 
