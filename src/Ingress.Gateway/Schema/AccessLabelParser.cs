@@ -53,7 +53,7 @@ public static class AccessLabelParser
             }
         }
 
-        var remove = ParseFlag(labels, IngressLabels.AuthBasicRemoveHeader, errors);
+        var remove = LabelParser.ParseFlag(labels, IngressLabels.AuthBasicRemoveHeader, errors);
         string? field = null;
         if (labels.TryGetValue(IngressLabels.AuthBasicHeaderField, out var fieldValue))
         {
@@ -88,7 +88,7 @@ public static class AccessLabelParser
 
         var response = ParseNames(labels, IngressLabels.AuthForwardResponseHeaders, isRequest: true, errors);
         var request = ParseNames(labels, IngressLabels.AuthForwardRequestHeaders, isRequest: false, errors);
-        var trust = ParseFlag(labels, IngressLabels.AuthForwardTrustForwardHeader, errors);
+        var trust = LabelParser.ParseFlag(labels, IngressLabels.AuthForwardTrustForwardHeader, errors);
         var timeout = ForwardAuthPolicy.DefaultTimeout;
         if (labels.TryGetValue(IngressLabels.AuthForwardTimeout, out var timeoutValue)
             && (!LabelParser.TryParseDuration(timeoutValue, out timeout) || timeout <= TimeSpan.Zero || timeout > TimeSpan.FromMinutes(1)))
@@ -146,22 +146,6 @@ public static class AccessLabelParser
         }
 
         return null;
-    }
-
-    private static bool ParseFlag(IReadOnlyDictionary<string, string> labels, string key, ImmutableArray<LabelError>.Builder errors)
-    {
-        if (!labels.TryGetValue(key, out var value))
-        {
-            return false;
-        }
-
-        if (bool.TryParse(value.Trim(), out var flag))
-        {
-            return flag;
-        }
-
-        errors.Add(new LabelError(key, value, "expected true or false"));
-        return false;
     }
 
     private static void RequireWith(IReadOnlyDictionary<string, string> labels, string required, ImmutableArray<LabelError>.Builder errors, params ReadOnlySpan<string> keys)

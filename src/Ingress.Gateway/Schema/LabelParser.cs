@@ -554,7 +554,8 @@ public static class LabelParser
         return true;
     }
 
-    private static bool ParseFlag(IReadOnlyDictionary<string, string> labels, string key, ImmutableArray<LabelError>.Builder errors)
+    /// <summary>A <c>true</c>/<c>false</c> label, false when absent; any other value is an error (and false).</summary>
+    internal static bool ParseFlag(IReadOnlyDictionary<string, string> labels, string key, ImmutableArray<LabelError>.Builder errors)
     {
         if (!labels.TryGetValue(key, out var value))
         {
