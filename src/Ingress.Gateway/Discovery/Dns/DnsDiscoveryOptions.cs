@@ -81,8 +81,18 @@ public sealed class DnsServiceOptions
     /// <summary>As the <c>ingress.response.headers.*</c> labels: <c>ResponseHeaders:Set:&lt;Name&gt;</c>, <c>ResponseHeaders:Add:&lt;Name&gt;</c>, <c>ResponseHeaders:Remove</c>.</summary>
     public DnsHeaderOptions ResponseHeaders { get; set; } = new();
 
+    /// <summary>
+    /// Any other <c>ingress.*</c> label, under its own key: <c>Labels:ingress.sticky=true</c>,
+    /// <c>Labels:ingress.auth.basic.usersfile=/run/secrets/users</c>, <c>Labels:ingress.ratelimit.average=100</c>. For the
+    /// labels that have no option of their own above; a key given both ways is refused at start-up.
+    /// </summary>
+    public Dictionary<string, string> Labels { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>The labels this entry stands for, so DNS services are validated and routed exactly like labelled ones.</summary>
-    public IReadOnlyDictionary<string, string> ToLabels()
+    public IReadOnlyDictionary<string, string> ToLabels() => ToLabels(out _);
+
+    /// <summary><see cref="ToLabels()"/>, with the keys of <see cref="Labels"/> that an option of their own also sets.</summary>
+    public IReadOnlyDictionary<string, string> ToLabels(out IReadOnlyList<string> givenTwice)
     {
         var labels = new SortedDictionary<string, string>(StringComparer.Ordinal);
         Add(IngressLabels.Publish, Publish);
@@ -104,6 +114,16 @@ public sealed class DnsServiceOptions
         Add(IngressLabels.Compress, Compress);
         AddHeaders(RequestHeaders, IngressLabels.RequestHeadersSetPrefix, IngressLabels.RequestHeadersAddPrefix, IngressLabels.RequestHeadersRemove);
         AddHeaders(ResponseHeaders, IngressLabels.ResponseHeadersSetPrefix, IngressLabels.ResponseHeadersAddPrefix, IngressLabels.ResponseHeadersRemove);
+        var twice = new List<string>();
+        foreach (var (key, value) in Labels)
+        {
+            if (!labels.TryAdd(key, value))
+            {
+                twice.Add(key);
+            }
+        }
+
+        givenTwice = twice;
         return labels;
 
         void AddHeaders(DnsHeaderOptions headers, string setPrefix, string addPrefix, string removeKey)

@@ -47,7 +47,18 @@ internal sealed class DnsDiscoveryOptionsValidator : IValidateOptions<DnsDiscove
                 failures.Add($"{key}:{nameof(DnsServiceOptions.Name)} = '{service.Name}' is listed twice.");
             }
 
-            if (LabelParser.Parse(service.ToLabels(), out var errors) is null)
+            var labels = service.ToLabels(out var givenTwice);
+            foreach (var label in givenTwice)
+            {
+                failures.Add($"{key}:{nameof(DnsServiceOptions.Labels)}:{label} is also set by an option of its own; give it once.");
+            }
+
+            foreach (var label in service.Labels.Keys.Where(k => !IngressLabels.IsIngressLabel(k)))
+            {
+                failures.Add($"{key}:{nameof(DnsServiceOptions.Labels)}:{label} is not an {IngressLabels.Prefix}* label.");
+            }
+
+            if (LabelParser.Parse(labels, out var errors) is null)
             {
                 foreach (var error in errors)
                 {
