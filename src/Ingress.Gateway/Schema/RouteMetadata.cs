@@ -23,38 +23,35 @@ internal static class RouteMetadata
     /// The redirect <paramref name="route"/>'s metadata asks for (the <c>ingress.redirect.*</c> keys, as the labels), or null
     /// when it asks for none or the values are invalid (<paramref name="errors"/>).
     /// </summary>
-    public static RedirectRule? Redirect(this RouteConfig route, out ImmutableArray<LabelError> errors)
-    {
-        errors = [];
-        return route.Metadata is { } metadata ? LabelParser.ParseRedirect(metadata, out errors) : null;
-    }
+    public static RedirectRule? Redirect(this RouteConfig route, out ImmutableArray<LabelError> errors) =>
+        Read(route, LabelParser.ParseRedirect, out errors);
 
     /// <summary>The HSTS policy <paramref name="route"/>'s metadata asks for (the <c>ingress.hsts.*</c> keys, as the labels), or null.</summary>
-    public static HstsPolicy? Hsts(this RouteConfig route, out ImmutableArray<LabelError> errors)
-    {
-        errors = [];
-        return route.Metadata is { } metadata ? LabelParser.ParseHsts(metadata, out errors) : null;
-    }
+    public static HstsPolicy? Hsts(this RouteConfig route, out ImmutableArray<LabelError> errors) =>
+        Read(route, LabelParser.ParseHsts, out errors);
 
     /// <summary>The policies <paramref name="route"/>'s metadata asks for (the policy keys, as the labels: path, headers, compression), or null.</summary>
-    public static RoutePolicies? Policies(this RouteConfig route, out ImmutableArray<LabelError> errors)
-    {
-        errors = [];
-        return route.Metadata is { } metadata ? LabelParser.ParsePolicies(metadata, out errors) : null;
-    }
+    public static RoutePolicies? Policies(this RouteConfig route, out ImmutableArray<LabelError> errors) =>
+        Read(route, LabelParser.ParsePolicies, out errors);
 
     /// <summary>The access policy <paramref name="route"/>'s metadata asks for (the <c>ingress.auth.*</c> keys, as the labels), or null.</summary>
-    public static AccessPolicy? Access(this RouteConfig route, out ImmutableArray<LabelError> errors)
-    {
-        errors = [];
-        return route.Metadata is { } metadata ? AccessLabelParser.Parse(metadata, out errors) : null;
-    }
+    public static AccessPolicy? Access(this RouteConfig route, out ImmutableArray<LabelError> errors) =>
+        Read(route, AccessLabelParser.Parse, out errors);
 
     /// <summary>The client policies <paramref name="route"/>'s metadata asks for (allow-list, rate limit, CORS keys, as the labels), or null.</summary>
-    public static ClientPolicies? ClientPolicies(this RouteConfig route, out ImmutableArray<LabelError> errors)
+    public static ClientPolicies? ClientPolicies(this RouteConfig route, out ImmutableArray<LabelError> errors) =>
+        Read(route, ClientPolicyParser.Parse, out errors);
+
+    /// <summary>One of the label parsers, over a route's metadata (the same keys and values as the labels).</summary>
+    private delegate T? MetadataParser<T>(IReadOnlyDictionary<string, string> metadata, out ImmutableArray<LabelError> errors)
+        where T : class;
+
+    /// <summary>What <paramref name="parse"/> reads from <paramref name="route"/>'s metadata; null, with no error, when it has none.</summary>
+    private static T? Read<T>(RouteConfig route, MetadataParser<T> parse, out ImmutableArray<LabelError> errors)
+        where T : class
     {
         errors = [];
-        return route.Metadata is { } metadata ? ClientPolicyParser.Parse(metadata, out errors) : null;
+        return route.Metadata is { } metadata ? parse(metadata, out errors) : null;
     }
 
     /// <summary>The service a cluster serves: its <see cref="ServiceKey"/> metadata, else the cluster ID.</summary>

@@ -94,6 +94,11 @@ public sealed class DnsDiscoveryOptionsValidatorTests
     [InlineData("RequestHeaders:Set:Host", "evil.test", "ingress.request.headers.set.Host=evil.test")]
     [InlineData("ResponseHeaders:Remove", "Connection", "ingress.response.headers.remove=Connection")]
     [InlineData("PathAdd", "api", "ingress.path.add=api")]
+    [InlineData("Labels:ingress.weight", "5000", "ingress.weight=5000")]
+    [InlineData("Labels:ingress.cors.credentials", "maybe", "ingress.cors.credentials=maybe")]
+    [InlineData("Labels:ingress.nonsense", "1", "ingress.nonsense")]
+    [InlineData("Labels:team", "a", "Labels:team is not an ingress.* label")]
+    [InlineData("Labels:ingress.publish", "9999:80", "Labels:ingress.publish is also set by an option of its own")]
     public void Build_DnsServiceWithBadRedirectHstsOrPolicy_NamesTheEntryAndTheLabel(string key, string value, string label)
     {
         var ex = Assert.Throws<GatewayConfigurationException>(() => GatewayApplication.Build([
@@ -155,24 +160,5 @@ public sealed class DnsDiscoveryOptionsValidatorTests
         Assert.Equal("ingress_sticky", routing!.Sticky!.CookieName);
         Assert.Equal(5, routing.Clients!.RateLimit!.Average);
         Assert.Equal(new Uri("http://auth:4181/verify"), routing.Access!.Forward!.Address);
-    }
-
-    [Theory]
-    [InlineData("Labels:ingress.weight", "5000", "ingress.weight=5000")]
-    [InlineData("Labels:ingress.cors.credentials", "maybe", "ingress.cors.credentials=maybe")]
-    [InlineData("Labels:ingress.nonsense", "1", "ingress.nonsense")]
-    [InlineData("Labels:team", "a", "Labels:team is not an ingress.* label")]
-    [InlineData("Labels:ingress.publish", "9999:80", "Labels:ingress.publish is also set by an option of its own")]
-    public void Build_DnsServiceLabels_BadOrGivenTwice_NamesTheEntryAndTheLabel(string key, string value, string expected)
-    {
-        var ex = Assert.Throws<GatewayConfigurationException>(() => GatewayApplication.Build([
-            "--Ingress:Discovery:Dns:Enabled=true",
-            "--Ingress:Discovery:Dns:Services:0:Name=web",
-            "--Ingress:Discovery:Dns:Services:0:Publish=8888:80",
-            $"--Ingress:Discovery:Dns:Services:0:{key}={value}",
-        ]));
-
-        Assert.Contains("Ingress:Discovery:Dns:Services:0", ex.Message);
-        Assert.Contains(expected, ex.Message);
     }
 }
