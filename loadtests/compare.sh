@@ -343,8 +343,10 @@ start_ingress() { # [target name, default ingress]
   PORT[$name]=$port
   if [ "$TLS" = 1 ]; then
     TLS_PORT[$name]=$(next_port)
-    # A TLS entry port serving the routes of the plain one, with the run's certificate as the default for every name.
-    args+=(--Ingress:Tls:Ports:0:Port="${TLS_PORT[$name]}" --Ingress:Tls:CertificatesPath="$CERTS" --Ingress:Tls:DefaultCertificate=site.crt)
+    # A TLS entry port serving the routes of the plain one, with the run's certificate as the default for every name;
+    # session resumption off, as for nginx and HAProxy here, so that every new connection is a full handshake.
+    args+=(--Ingress:Tls:Ports:0:Port="${TLS_PORT[$name]}" --Ingress:Tls:CertificatesPath="$CERTS" --Ingress:Tls:DefaultCertificate=site.crt
+      --Ingress:Tls:SessionResumption=false)
   fi
   local gateway=("$dir/Ingress.Gateway")
   [ -x "${gateway[0]}" ] || gateway=(dotnet "$dir/Ingress.Gateway.dll")
@@ -711,7 +713,7 @@ mkdir -p "$(dirname "$OUT")"
   echo "- Versions: $versions"
   echo "- Backends: Ingress.Hostname (Native AOT) x3; direct = wrk straight at replica-1"
   if [ "$TLS" = 1 ]; then
-    echo "- TLS: one self-signed ECDSA P-256 certificate for all; TLS 1.2 and 1.3 with the gateway's suites; session resumption off in nginx and HAProxy (the gateway has none); wrk speaks HTTP/1.1 (no ALPN). Ingress: a TLS entry port (Kestrel + YARP) beside its plain entry port (the relay, unless a variant turns it off) in the same process"
+    echo "- TLS: one self-signed ECDSA P-256 certificate for all; TLS 1.2 and 1.3 with the gateway's suites; session resumption off in all three (\`Ingress:Tls:SessionResumption=false\`); wrk speaks HTTP/1.1 (no ALPN). Ingress: a TLS entry port beside its plain entry port in the same process, both served by the relay (its own TLS on OpenSSL), or by Kestrel's TLS and YARP when a variant turns the relay off"
   fi
   for t in $TARGETS; do
     case $t in ingress-*) words=${VARIANT[${t#ingress-}]}; echo "- $(base_label "$t"): the gateway started with \`${words#"${words%%[! ]*}"}\`" ;; esac
@@ -798,8 +800,8 @@ mkdir -p "$(dirname "$OUT")"
       done
     done
     echo
-    echo "For Ingress the HTTPS side is Kestrel + YARP and the HTTP side the relay: the difference is TLS plus the YARP"
-    echo "path. A variant with \`--Ingress:Transport:Relay=false\` measures the YARP path in cleartext, which separates them."
+    echo "For Ingress both sides are the relay (the HTTPS side terminating TLS with OpenSSL on its own loops), so the"
+    echo "difference is TLS alone; a variant with \`--Ingress:Transport:Relay=false\` serves both with Kestrel and YARP."
     echo
 
     if [ -s "$HANDSHAKES" ]; then

@@ -26,6 +26,13 @@ public sealed class TlsOptions
     /// <remarks>Default: 10 seconds.</remarks>
     public TimeSpan ReloadInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Whether returning clients may resume an earlier TLS session (TLS 1.3 tickets; TLS 1.2 session IDs and tickets).</summary>
+    /// <remarks>
+    /// Default: true, as nginx and HAProxy have it. Applies where the relay terminates TLS (<c>Ingress:Transport:Relay</c>
+    /// on); with the relay off, Kestrel's SslStream resumes no session whatever this says.
+    /// </remarks>
+    public bool SessionResumption { get; set; } = true;
+
     /// <summary>TLS is on when at least one TLS port is configured.</summary>
     public bool Enabled => Ports.Count > 0;
 

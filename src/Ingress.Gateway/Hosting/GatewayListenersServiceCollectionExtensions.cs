@@ -5,6 +5,7 @@ using Ingress.Gateway.Telemetry;
 using Ingress.Gateway.Tls;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.Options;
 
 namespace Ingress.Gateway.Hosting;
 
@@ -41,11 +42,20 @@ internal static class GatewayListenersServiceCollectionExtensions
                 Listen(kestrel, gateway.ListenAddress, port, listen => listen.Use(limiter.Wrap));
             }
 
-            // TLS entry ports are Kestrel's (the relay speaks no TLS), behind a cap of their own: the cap runs before the
-            // handshake, so a flood of handshakes is refused as cheaply as plain connections (closed, with no 503, which a
-            // TLS client could not read).
+            // TLS entry ports: the relay's own listener terminates TLS, and hands Kestrel the plaintext of what it does not
+            // relay (HTTP/2 by ALPN among it), with the handshake's outcome. Without the relay, Kestrel's TLS, behind a
+            // cap of its own: the cap runs before the handshake, so a flood of handshakes is refused as cheaply as plain
+            // connections (closed, with no 503, which a TLS client could not read).
             foreach (var tlsPort in tls.Ports)
             {
+                if (relay)
+                {
+                    // The routes it serves as the YARP path's selector reads them: from the bound options.
+                    var routes = provider.GetRequiredService<IOptions<TlsOptions>>().Value.RoutesFor(tlsPort.Port);
+                    kestrel.Listen(new EntryEndPoint(gateway.ListenAddress, tlsPort.Port, tls: true, routes), listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
+                    continue;
+                }
+
                 var handshake = provider.GetRequiredService<TlsHandshake>();
                 var limiter = new EntryConnectionLimiter(new ConnectionCap(tlsPort.Port, limits.MaxConnectionsPerEntryPort, metrics), plainRefusal: false);
                 Listen(kestrel, gateway.ListenAddress, tlsPort.Port, listen =>

@@ -1,5 +1,6 @@
 using Ingress.Gateway.Configuration;
 using Ingress.Gateway.Tls;
+using Ingress.Gateway.Transport.Tls;
 
 namespace Ingress.Gateway.Hosting;
 
@@ -16,6 +17,7 @@ internal static class TlsServiceCollectionExtensions
 
         services.AddSingleton<CertificateStore>();
         services.AddSingleton<TlsHandshake>();
+        services.AddSingleton<ITlsContextSelector, RelayTlsContexts>();
         services.AddHostedService<CertificateReloader>();
         return services;
     }

@@ -116,4 +116,7 @@ internal enum HandoffReason
 
     /// <summary>Tracing is on (<c>Ingress:Telemetry:Tracing</c>): the relay records no spans, so Kestrel and YARP serve every route.</summary>
     Tracing,
+
+    /// <summary>A TLS client chose HTTP/2 by ALPN: Kestrel serves the connection, through the relay's TLS session.</summary>
+    Http2,
 }

@@ -8,11 +8,18 @@ namespace Ingress.Gateway.Listeners;
 /// </summary>
 /// <param name="listenAddress"><c>*</c> (all interfaces, IPv6 dual-mode where available), <c>localhost</c>, or an IP address.</param>
 /// <param name="port">The entry port.</param>
-internal sealed class EntryEndPoint(string listenAddress, int port) : EndPoint
+/// <param name="tls">A TLS entry port: the relay terminates TLS on it.</param>
+/// <param name="routes">The plain entry port whose routes a TLS port serves; 0: its own.</param>
+internal sealed class EntryEndPoint(string listenAddress, int port, bool tls = false, int routes = 0) : EndPoint
 {
     public string ListenAddress { get; } = listenAddress;
 
     public int Port { get; } = port;
+
+    public bool Tls { get; } = tls;
+
+    /// <summary>The entry port whose routes are served here.</summary>
+    public int Routes { get; } = routes == 0 ? port : routes;
 
     /// <summary>The addresses to bind; for <c>localhost</c> the IPv6 one is optional (a host may have no IPv6).</summary>
     public IEnumerable<(IPEndPoint EndPoint, bool Optional)> Addresses() => ListenAddress switch

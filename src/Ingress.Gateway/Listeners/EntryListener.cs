@@ -9,6 +9,7 @@ using Ingress.Gateway.Routing.Snapshot;
 using Ingress.Gateway.Telemetry;
 using Ingress.Gateway.Transport;
 using Ingress.Gateway.Transport.Native;
+using Ingress.Gateway.Transport.Tls;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 
@@ -29,6 +30,8 @@ internal sealed partial class EntryListener : IConnectionListener, IRelayEntry
     private readonly RelayEngine _engine;
     private readonly ConnectionCap _cap;
     private readonly SocketConnectionContextFactory _handoffFactory;
+    private readonly ITlsContextSelector? _tls;
+    private readonly byte[] _forwardedProto;
     private readonly ILogger<EntryListener> _logger;
     private readonly Prometheus.Counter.Child[] _handoffs;
     private readonly Channel<ConnectionContext> _handedOff = Channel.CreateUnbounded<ConnectionContext>(new UnboundedChannelOptions { SingleReader = true });
@@ -39,8 +42,15 @@ internal sealed partial class EntryListener : IConnectionListener, IRelayEntry
     private int _unbound;
 
     public EntryListener(EntryEndPoint endPoint, int[] fds, RelayEngine engine, GatewayMetrics metrics, int maxConnections,
-        SocketConnectionContextFactory handoffFactory, ILogger<EntryListener> logger)
+        SocketConnectionContextFactory handoffFactory, ITlsContextSelector? tls, ILogger<EntryListener> logger)
     {
+        if (endPoint.Tls && tls is null)
+        {
+            throw new ArgumentException($"The TLS entry port {endPoint} needs certificates.", nameof(tls));
+        }
+
+        _tls = endPoint.Tls ? tls : null;
+        _forwardedProto = Encoding.ASCII.GetBytes(endPoint.Tls ? "https" : "http");
         _endPoint = endPoint;
         _fds = fds;
         _engine = engine;
@@ -56,6 +66,8 @@ internal sealed partial class EntryListener : IConnectionListener, IRelayEntry
     public EndPoint EndPoint => _endPoint;
 
     public int Port => _endPoint.Port;
+
+    public int RoutesPort => _endPoint.Routes;
 
     /// <summary>The gateway is shutting down: finish what is in flight, take nothing new.</summary>
     public bool Draining => _draining;
@@ -129,13 +141,21 @@ internal sealed partial class EntryListener : IConnectionListener, IRelayEntry
     {
         if (_draining)
         {
-            Refuse(fd, s_shuttingDown);
+            TurnAway(fd, s_shuttingDown);
             return;
         }
 
         if (!_cap.TryOpen())
         {
-            Refuse(fd, ConnectionCap.Refusal);
+            TurnAway(fd, ConnectionCap.Refusal);
+            return;
+        }
+
+        TlsSession? session = null;
+        if (_tls is not null && !TryStartTls(fd, out session))
+        {
+            _cap.Closed();
+            Libc.Close(fd);
             return;
         }
 
@@ -145,8 +165,8 @@ internal sealed partial class EntryListener : IConnectionListener, IRelayEntry
 
         // X-Forwarded-For as the YARP pipeline writes it: Kestrel's RemoteIpAddress, printed by IPAddress.
         var client = SocketAddresses.Read(peer)?.Address.ToString() ?? "";
-        var forwardedFor = RelayCluster.Pinned(Encoding.ASCII.GetBytes($"X-Forwarded-For: {client}\r\nX-Forwarded-Proto: http\r\n"));
-        var connection = new ClientConnection(_engine, worker, this, fd, forwardedFor);
+        var forwardedFor = RelayCluster.Pinned([.. Encoding.ASCII.GetBytes($"X-Forwarded-For: {client}\r\nX-Forwarded-Proto: "), .. _forwardedProto, .. "\r\n"u8]);
+        var connection = new ClientConnection(_engine, worker, this, fd, forwardedFor, session);
         try
         {
             connection.Register();
@@ -156,6 +176,32 @@ internal sealed partial class EntryListener : IConnectionListener, IRelayEntry
             LogRegisterFailed(ex);
             Libc.Close(fd);
             OnRelayConnectionClosed();
+        }
+    }
+
+    /// <summary>
+    /// Starts the server side of a TLS session on <paramref name="fd"/> with the default certificate's context (SNI may
+    /// switch it); false, with the reason logged, when no certificate is loaded or OpenSSL fails. The client's handshake
+    /// then fails, as Kestrel's does when it has no certificate.
+    /// </summary>
+    private bool TryStartTls(int fd, out TlsSession? session)
+    {
+        session = null;
+        try
+        {
+            if (_tls!.Default is not { } context)
+            {
+                LogNoCertificate(Port);
+                return false;
+            }
+
+            session = TlsSession.Create(context, fd);
+            return true;
+        }
+        catch (Exception ex)
+        {
+            LogTlsStartFailed(Port, ex);
+            return false;
         }
     }
 
@@ -170,7 +216,7 @@ internal sealed partial class EntryListener : IConnectionListener, IRelayEntry
     /// Gives <paramref name="fd"/> to Kestrel, with the bytes already read from it (<paramref name="unread"/>), which
     /// Kestrel reads first. Called on the connection's loop.
     /// </summary>
-    public unsafe void HandOff(int fd, byte[] unread, HandoffReason reason)
+    public unsafe void HandOff(int fd, byte[] unread, HandoffReason reason, TlsConnectionInfo? tls = null)
     {
         _handoffs[(int)reason].Inc();
         ReleaseRelayConnection();
@@ -187,7 +233,7 @@ internal sealed partial class EntryListener : IConnectionListener, IRelayEntry
         try
         {
             socket = new Socket(handle);
-            connection = new HandoffConnection(_handoffFactory.Create(socket), unread, OnHandedOffClosed);
+            connection = new HandoffConnection(_handoffFactory.Create(socket), unread, OnHandedOffClosed, tls);
         }
         catch (Exception ex)
         {
@@ -211,6 +257,21 @@ internal sealed partial class EntryListener : IConnectionListener, IRelayEntry
             // Unbound meanwhile.
             _ = connection.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// Refuses a new connection: with <paramref name="response"/> on a plain port; closed without a word on a TLS port,
+    /// where the client could not read a plaintext answer (as the Kestrel path's limiter does).
+    /// </summary>
+    private void TurnAway(int fd, byte[] response)
+    {
+        if (_tls is null)
+        {
+            Refuse(fd, response);
+            return;
+        }
+
+        Libc.Close(fd);
     }
 
     /// <summary>
@@ -281,6 +342,7 @@ internal sealed partial class EntryListener : IConnectionListener, IRelayEntry
         HandoffReason.Redirect => "redirect",
         HandoffReason.Policy => "policy",
         HandoffReason.Tracing => "tracing",
+        HandoffReason.Http2 => "h2",
         _ => "none",
     };
 
@@ -289,6 +351,12 @@ internal sealed partial class EntryListener : IConnectionListener, IRelayEntry
 
     [LoggerMessage(EventId = 421, Level = LogLevel.Warning, Message = "A connection could not be handed to Kestrel; it was closed.")]
     private partial void LogHandoffFailed(Exception exception);
+
+    [LoggerMessage(EventId = 423, Level = LogLevel.Warning, Message = "A TLS connection on entry port {Port} was closed: no TLS certificate is loaded.")]
+    private partial void LogNoCertificate(int port);
+
+    [LoggerMessage(EventId = 424, Level = LogLevel.Error, Message = "A TLS connection on entry port {Port} was closed: OpenSSL could not start its session.")]
+    private partial void LogTlsStartFailed(int port, Exception exception);
 
     [LoggerMessage(EventId = 422, Level = LogLevel.Error, Message = "accept4 on entry port {Port} failed (errno {Errno}).")]
     private partial void LogAcceptFailed(int port, int errno);

@@ -3,6 +3,7 @@ using Ingress.Gateway.Configuration;
 using Ingress.Gateway.Relay;
 using Ingress.Gateway.Telemetry;
 using Ingress.Gateway.Transport.Native;
+using Ingress.Gateway.Transport.Tls;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
@@ -11,7 +12,8 @@ namespace Ingress.Gateway.Listeners;
 
 /// <summary>
 /// Kestrel's transport for entry ports: binds each <see cref="EntryEndPoint"/> as a listening socket the relay's event
-/// loops accept on. Kestrel only sees the connections the relay hands over (<see cref="EntryListener.AcceptAsync"/>).
+/// loops accept on, TLS entry ports included (the relay terminates TLS with the certificates of <see cref="ITlsContextSelector"/>).
+/// Kestrel only sees the connections the relay hands over (<see cref="EntryListener.AcceptAsync"/>).
 /// </summary>
 internal sealed unsafe class EntryListenerFactory : IConnectionListenerFactory, IConnectionListenerFactorySelector
 {
@@ -21,6 +23,7 @@ internal sealed unsafe class EntryListenerFactory : IConnectionListenerFactory, 
     private readonly GatewayMetrics _metrics;
     private readonly int _maxConnections;
     private readonly SocketConnectionContextFactory _handoffFactory;
+    private readonly ITlsContextSelector? _tls;
     private readonly ILoggerFactory _loggerFactory;
 
     public EntryListenerFactory(
@@ -28,8 +31,10 @@ internal sealed unsafe class EntryListenerFactory : IConnectionListenerFactory, 
         GatewayMetrics metrics,
         IOptions<GatewayLimitsOptions> limits,
         IOptions<TransportOptions> transport,
-        ILoggerFactory loggerFactory)
+        ILoggerFactory loggerFactory,
+        ITlsContextSelector? tls = null)
     {
+        _tls = tls;
         _engine = engine;
         _metrics = metrics;
         _maxConnections = limits.Value.MaxConnectionsPerEntryPort;
@@ -67,7 +72,7 @@ internal sealed unsafe class EntryListenerFactory : IConnectionListenerFactory, 
             throw;
         }
 
-        var listener = new EntryListener(entry, [.. fds], _engine, _metrics, _maxConnections, _handoffFactory, _loggerFactory.CreateLogger<EntryListener>());
+        var listener = new EntryListener(entry, [.. fds], _engine, _metrics, _maxConnections, _handoffFactory, _tls, _loggerFactory.CreateLogger<EntryListener>());
         listener.Start();
         return ValueTask.FromResult<IConnectionListener>(listener);
     }

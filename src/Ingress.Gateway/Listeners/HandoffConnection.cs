@@ -1,8 +1,11 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using Ingress.Gateway.Transport.Tls;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 
 namespace Ingress.Gateway.Listeners;
 
@@ -22,9 +25,21 @@ internal sealed class HandoffConnection : ConnectionContext
     private readonly Action _onDisposed;
     private int _disposed;
 
-    public HandoffConnection(ConnectionContext inner, byte[] unread, Action onDisposed)
+    public HandoffConnection(ConnectionContext inner, byte[] unread, Action onDisposed, TlsConnectionInfo? tls = null)
     {
         _inner = inner;
+        if (tls is not null)
+        {
+            // The socket is the plaintext end of the relay's TLS tunnel: Kestrel learns the handshake's outcome (and so
+            // the https scheme and the ALPN protocol) and the client's addresses from the relay.
+            var feature = new RelayTlsFeature(tls);
+            inner.Features.Set<ITlsConnectionFeature>(feature);
+            inner.Features.Set<ITlsApplicationProtocolFeature>(feature);
+            inner.Features.Set<ITlsHandshakeFeature>(feature);
+            inner.RemoteEndPoint = tls.RemoteEndPoint;
+            inner.LocalEndPoint = tls.LocalEndPoint;
+        }
+
         _onDisposed = onDisposed;
         _input = new Pipe(new PipeOptions(
             readerScheduler: PipeScheduler.Inline,

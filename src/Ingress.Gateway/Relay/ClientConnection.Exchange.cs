@@ -21,7 +21,7 @@ internal sealed unsafe partial class ClientConnection
         }
 
         var bytes = new ReadOnlySpan<byte>(_buffer, _end);
-        var routes = _engine.Routes.ForPort(_listener.Port);
+        var routes = _engine.Routes.ForPort(_listener.RoutesPort);
         var reason = HandoffReason.Route;
         var route = routes?.Match(Exchange.Head.HostName(bytes), Exchange.Head.Path(bytes), out reason);
         if (route is null)
@@ -33,6 +33,12 @@ internal sealed unsafe partial class ClientConnection
         if (route.Cluster is not { } cluster)
         {
             HandOff(route.Handoff);
+            return;
+        }
+
+        if (Tls is not null && route.TlsHandoff != HandoffReason.None)
+        {
+            HandOff(route.TlsHandoff);
             return;
         }
 

@@ -2,6 +2,7 @@ using Ingress.Gateway.Http1;
 using Ingress.Gateway.Routing.Snapshot;
 using Ingress.Gateway.Transport;
 using Ingress.Gateway.Transport.Native;
+using Ingress.Gateway.Transport.Tls;
 using Yarp.ReverseProxy.Model;
 
 namespace Ingress.Gateway.Relay;
@@ -47,9 +48,10 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
     // The request being relayed: held while the connection is busy, like the buffer.
     private RelayExchange? _exchange;
 
-    public ClientConnection(RelayEngine engine, RelayWorker worker, IRelayEntry listener, int fd, byte[] forwardedFor)
-        : base(worker.Loop, fd)
+    public ClientConnection(RelayEngine engine, RelayWorker worker, IRelayEntry listener, int fd, byte[] forwardedFor, TlsSession? tls = null)
+        : base(worker.Loop, fd, tls)
     {
+        _phase = tls is null ? Phase.Head : Phase.Handshake;
         _engine = engine;
         _worker = worker;
         _listener = listener;
@@ -60,6 +62,9 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
 
     private enum Phase : byte
     {
+        /// <summary>The TLS handshake, on a TLS entry port (bounded by the request-head timeout, as Kestrel's handshake is by its own).</summary>
+        Handshake,
+
         /// <summary>Reading a request head (or idle between requests).</summary>
         Head,
 
@@ -105,6 +110,9 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
     {
         switch (_phase)
         {
+            case Phase.Handshake when _listener.Draining || nowMs >= _deadline:
+                Close();
+                break;
             case Phase.Head when _listener.Draining && _end == 0:
                 Close();
                 break;
@@ -138,11 +146,34 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
         {
             progress = _phase switch
             {
+                Phase.Handshake => StepHandshake(),
                 Phase.Head => StepHead(),
                 Phase.Exchange => StepExchange(),
                 Phase.Lingering => StepLinger(),
                 _ => false,
             };
+        }
+    }
+
+    private bool StepHandshake()
+    {
+        switch (Tls!.Handshake())
+        {
+            case TlsSession.Status.Done when Tls.IsHttp2:
+                // HTTP/2 by ALPN: Kestrel serves it, through the session the relay keeps.
+                _phase = Phase.Head;
+                HandOff(HandoffReason.Http2);
+                return false;
+            case TlsSession.Status.Done:
+                _phase = Phase.Head;
+                return true;
+            case TlsSession.Status.WantRead:
+            case TlsSession.Status.WantWrite:
+                return false;
+            default:
+                // A failed handshake, or a client that left during it: there is no one to answer.
+                Close();
+                return false;
         }
     }
 
@@ -212,7 +243,7 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
     {
         _phase = Phase.Lingering;
         _deadline = Loop.Now + RelaySettings.LingerMs;
-        Libc.Shutdown(Fd, Libc.SHUT_WR);
+        ShutdownSend();
         _end = 0;
     }
 
@@ -249,7 +280,23 @@ internal sealed unsafe partial class ClientConnection : RelaySocket
         var unread = new ReadOnlySpan<byte>(_buffer, _end).ToArray();
         ReleaseBuffer();
         _phase = Phase.Closed;
-        _listener.HandOff(Detach(), unread, reason);
+        if (Tls is null)
+        {
+            _listener.HandOff(Detach(), unread, reason);
+            return;
+        }
+
+        // TLS: Kestrel gets the plaintext end of a socket pair, and the relay keeps decrypting into it.
+        var info = new TlsConnectionInfo(Tls.Protocol, Tls.CipherSuite, Tls.ApplicationProtocol, Tls.ServerName, PeerEndPoint(), LocalEndPoint());
+        if (!TlsTunnel.TryOpenPair(out var pair))
+        {
+            _phase = Phase.Head;
+            Close();
+            return;
+        }
+
+        new TlsTunnel(Loop, Detach(), DetachTls()!, pair.Relay).Start();
+        _listener.HandOff(pair.Kestrel, unread, reason, info);
     }
 
     private void Close()

@@ -1,4 +1,5 @@
 using Ingress.Gateway.Http1;
+using Ingress.Gateway.Transport.Tls;
 
 namespace Ingress.Gateway.Relay;
 
@@ -10,11 +11,18 @@ internal interface IRelayEntry
 {
     int Port { get; }
 
+    /// <summary>The entry port whose routes apply: <see cref="Port"/>, or for a TLS port the plain port it serves.</summary>
+    int RoutesPort { get; }
+
     /// <summary>The gateway is shutting down: finish what is in flight, take nothing new.</summary>
     bool Draining { get; }
 
-    /// <summary>Gives the socket to Kestrel with the bytes already read from it, which Kestrel reads first.</summary>
-    void HandOff(int fd, byte[] unread, HandoffReason reason);
+    /// <summary>
+    /// Gives the socket to Kestrel with the bytes already read from it, which Kestrel reads first. For a TLS connection
+    /// the socket is the plaintext end of the relay's <see cref="TlsTunnel"/>, and <paramref name="tls"/> says what the
+    /// handshake agreed on and who the client is.
+    /// </summary>
+    void HandOff(int fd, byte[] unread, HandoffReason reason, TlsConnectionInfo? tls = null);
 
     /// <summary>A relayed connection closed.</summary>
     void OnRelayConnectionClosed();

@@ -131,8 +131,11 @@ public sealed record HeaderPolicy(ImmutableArray<KeyValuePair<string, string>> S
 /// <param name="Permanent">308 when true (the default), 307 when false: both keep the method and the body.</param>
 public sealed record RedirectRule(string? Scheme, string? Host, int? Port, bool Permanent)
 {
-    /// <summary>Whether a request over cleartext HTTP can be redirected: the relay, which serves only cleartext, hands such routes to Kestrel.</summary>
+    /// <summary>Whether a request over cleartext HTTP can be redirected: the relay hands such routes to Kestrel.</summary>
     public bool RedirectsCleartext => Scheme == "https" || Host is not null;
+
+    /// <summary>Whether a request over TLS can be redirected (to http, or to another host).</summary>
+    public bool RedirectsTls => Scheme == "http" || Host is not null;
 
     /// <summary>The labels that stand for this rule, with canonical values; discovery writes them as route metadata.</summary>
     public IEnumerable<KeyValuePair<string, string>> ToLabels()

@@ -9,8 +9,9 @@ namespace Ingress.Gateway.Tls;
 /// <see cref="CertificateStore"/>, TLS 1.2 and 1.3 only, modern cipher suites, and HTTP/2 or HTTP/1.1 through ALPN.
 /// </summary>
 /// <remarks>
-/// The cipher suites are Mozilla's "intermediate" set: AEAD with forward secrecy only (no CBC, no RSA key exchange, no
-/// SHA-1). A cipher-suite policy is supported on Linux and macOS; elsewhere the operating system's defaults apply.
+/// This is the handshake of TLS ports when the relay is off; with the relay on, <see cref="RelayTlsContexts"/> serves
+/// the same certificates and suites (<see cref="TlsSuites"/>) from the relay's loops. A cipher-suite policy is
+/// supported on Linux and macOS; elsewhere the operating system's defaults apply.
 /// Certificates are loaded with an ephemeral private key (<c>X509Certificate2.CreateFromPem</c>), which SslStream uses
 /// as is on Linux (Windows' SChannel would need it exported to a key store first; the gateway runs on Linux).
 /// </remarks>
@@ -21,18 +22,7 @@ internal sealed class TlsHandshake(CertificateStore store)
 
     private static readonly List<SslApplicationProtocol> s_alpn = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
 
-    private static readonly CipherSuitesPolicy? s_cipherSuites = OperatingSystem.IsWindows() ? null : new CipherSuitesPolicy(
-    [
-        TlsCipherSuite.TLS_AES_128_GCM_SHA256,
-        TlsCipherSuite.TLS_AES_256_GCM_SHA384,
-        TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256,
-        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-        TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-        TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-        TlsCipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-    ]);
+    private static readonly CipherSuitesPolicy? s_cipherSuites = OperatingSystem.IsWindows() ? null : new CipherSuitesPolicy(TlsSuites.All);
 
     /// <summary>Kestrel's per-connection TLS options for <c>ListenOptions.UseHttps</c>.</summary>
     public TlsHandshakeCallbackOptions Options => new() { OnConnection = SelectAsync };

@@ -23,7 +23,7 @@ public sealed class LayerTests
         ["Routing"] = ["Discovery", "Schema", "Configuration", "Telemetry", "Resilience", "Http1", "Transport"],
         ["Relay"] = ["Routing", "Resilience", "Telemetry", "Http1", "Transport", "Configuration", "Schema"],
         ["Proxy"] = ["Routing", "Resilience", "Telemetry", "Http1", "Configuration", "Schema"],
-        ["Tls"] = ["Configuration", "Telemetry"],
+        ["Tls"] = ["Configuration", "Telemetry", "Transport"],
         ["Issuance"] = ["Acme", "Tls", "Routing", "Discovery", "Telemetry", "Configuration", "Schema"],
         ["Listeners"] = ["Relay", "Proxy", "Routing", "Telemetry", "Http1", "Transport", "Configuration", "Schema"],
         ["Admin"] = ["Routing", "Discovery", "Resilience", "Telemetry", "Tls", "Issuance", "Configuration", "Schema", "Access"],

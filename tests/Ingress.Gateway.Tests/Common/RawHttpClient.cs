@@ -9,13 +9,29 @@ internal sealed class RawHttpClient : IDisposable
 {
     private readonly TcpClient _client = new();
     private readonly List<byte> _received = [];
-    private NetworkStream? _stream;
+    private Stream? _stream;
 
     public static async Task<RawHttpClient> ConnectAsync(int port)
     {
         var client = new RawHttpClient();
         await client._client.ConnectAsync(IPAddress.Loopback, port);
         client._stream = client._client.GetStream();
+        return client;
+    }
+
+    /// <summary>A TLS connection: the handshake done with <paramref name="serverName"/> as SNI, any certificate accepted.</summary>
+    public static async Task<RawHttpClient> ConnectTlsAsync(int port, string serverName, List<System.Net.Security.SslApplicationProtocol>? alpn = null)
+    {
+        var client = new RawHttpClient();
+        await client._client.ConnectAsync(IPAddress.Loopback, port);
+        var tls = new System.Net.Security.SslStream(client._client.GetStream());
+        client._stream = tls;
+        await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+        {
+            TargetHost = serverName,
+            ApplicationProtocols = alpn,
+            RemoteCertificateValidationCallback = static (_, _, _, _) => true,
+        });
         return client;
     }
 
@@ -74,5 +90,9 @@ internal sealed class RawHttpClient : IDisposable
     /// <summary>The gateway reset the connection (an abortive close).</summary>
     public bool Reset { get; private set; }
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose()
+    {
+        _stream?.Dispose();
+        _client.Dispose();
+    }
 }

@@ -28,9 +28,16 @@ public sealed class HstsTransformsTests
         Assert.False(cleartext.Headers.Contains("Strict-Transport-Security"));
         Assert.Equal(3, tls.Backend.Requests.Count);
 
-        // HSTS asks nothing of the cleartext path: the relay forwards the route itself, with no hand-off.
+        // HSTS asks nothing of the cleartext path: the relay forwards the route itself, with no hand-off. Over TLS the
+        // YARP path adds the header: the relay hands HTTP/1.1 over as "policy" (HTTP/2 goes to Kestrel anyway).
         var metrics = await tls.Gateway.Admin.GetStringAsync("/metrics");
-        Assert.DoesNotContain(metrics.Split('\n'), line => line.StartsWith("ingress_relay_handoffs_total{", StringComparison.Ordinal) && !line.EndsWith(" 0", StringComparison.Ordinal));
+        var plain = $"ingress_relay_handoffs_total{{entrypoint=\"{tls.Gateway.EntryPorts[0]}\",";
+        Assert.DoesNotContain(metrics.Split('\n'), line => line.StartsWith(plain, StringComparison.Ordinal) && !line.EndsWith(" 0", StringComparison.Ordinal));
+        if (relay)
+        {
+            Assert.Matches(System.Text.RegularExpressions.Regex.Escape($"ingress_relay_handoffs_total{{entrypoint=\"{tls.Port}\",reason=\"policy\"}} ") + "[1-9]", metrics);
+            Assert.Contains($"ingress_relay_handoffs_total{{entrypoint=\"{tls.Port}\",reason=\"h2\"}} 1", metrics);
+        }
     }
 
     [Fact]

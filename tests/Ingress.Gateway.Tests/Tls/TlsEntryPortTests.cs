@@ -9,7 +9,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Ingress.Gateway.Tests.Tls;
 
 /// <summary>The real gateway with a TLS entry port, real backends, certificates in a folder, and real TLS clients.</summary>
-public sealed class TlsEntryPortTests
+public abstract class TlsEntryPortTests(bool relay)
 {
     [Fact]
     public async Task Handshake_ChoosesTheCertificateBySni_ExactWildcardUnknownAndNone()
@@ -18,7 +18,7 @@ public sealed class TlsEntryPortTests
         var fallback = certificates.WriteCombined("default.pem", "default.test");
         var exact = certificates.WriteCombined("shop.pem", "shop.example.test");
         var wildcard = certificates.WriteSeparate("wildcard.crt", "*.example.test");
-        await using var tls = await TlsGateway.StartAsync(certificates, new Dictionary<string, string?> { ["Ingress:Tls:DefaultCertificate"] = "default.pem" });
+        await using var tls = await StartAsync(certificates, new Dictionary<string, string?> { ["Ingress:Tls:DefaultCertificate"] = "default.pem" });
 
         Assert.Equal(exact.Thumbprint, (await TlsClient.HandshakeAsync(tls.Port, "shop.example.test")).Certificate.Thumbprint);
         Assert.Equal(wildcard.Thumbprint, (await TlsClient.HandshakeAsync(tls.Port, "blog.example.test")).Certificate.Thumbprint);
@@ -33,7 +33,7 @@ public sealed class TlsEntryPortTests
     {
         using var certificates = new TestCertificates();
         certificates.WriteCombined("site.pem", "site.test");
-        await using var tls = await TlsGateway.StartAsync(certificates);
+        await using var tls = await StartAsync(certificates);
 
         var handshake = await TlsClient.HandshakeAsync(tls.Port, "site.test", protocol);
 
@@ -48,7 +48,7 @@ public sealed class TlsEntryPortTests
     {
         using var certificates = new TestCertificates();
         certificates.WriteCombined("site.pem", "site.test");
-        await using var tls = await TlsGateway.StartAsync(certificates);
+        await using var tls = await StartAsync(certificates);
 
         var ex = await Record.ExceptionAsync(() => TlsClient.HandshakeAsync(tls.Port, "site.test", protocol));
 
@@ -61,7 +61,7 @@ public sealed class TlsEntryPortTests
     {
         using var certificates = new TestCertificates();
         certificates.WriteCombined("site.pem", "site.test");
-        await using var tls = await TlsGateway.StartAsync(certificates);
+        await using var tls = await StartAsync(certificates);
 
         // The same hand-made hello offering TLS 1.2 gets a ServerHello (a handshake record), so the refusal of the
         // TLS 1.1 one is the server's, not a malformed hello's.
@@ -74,7 +74,7 @@ public sealed class TlsEntryPortTests
     {
         using var certificates = new TestCertificates();
         certificates.WriteCombined("site.pem", "site.test");
-        await using var tls = await TlsGateway.StartAsync(certificates);
+        await using var tls = await StartAsync(certificates);
 
         var h2 = await TlsClient.HandshakeAsync(tls.Port, "site.test", alpn: [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11]);
         var http11 = await TlsClient.HandshakeAsync(tls.Port, "site.test", alpn: [SslApplicationProtocol.Http11]);
@@ -90,7 +90,7 @@ public sealed class TlsEntryPortTests
     {
         using var certificates = new TestCertificates();
         certificates.WriteCombined("site.pem", "site.test");
-        await using var tls = await TlsGateway.StartAsync(certificates);
+        await using var tls = await StartAsync(certificates);
         using var client = TlsClient.HttpClient(certificates, tls.Port, Version.Parse(version));
 
         using var response = await client.GetAsync($"https://site.test:{tls.Port}/hello");
@@ -109,7 +109,7 @@ public sealed class TlsEntryPortTests
     {
         using var certificates = new TestCertificates();
         certificates.WriteCombined("site.pem", "site.test");
-        await using var tls = await TlsGateway.StartAsync(certificates);
+        await using var tls = await StartAsync(certificates);
         using var client = TlsClient.HttpClient(certificates, tls.Port, HttpVersion.Version11);
 
         // The default certificate is served for an unknown name, and a client that checks names refuses it.
@@ -123,7 +123,7 @@ public sealed class TlsEntryPortTests
         using var certificates = new TestCertificates();
         certificates.WriteCombined("a.pem", "a.test");
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var tls = await TlsGateway.StartAsync(certificates, time: time);
+        await using var tls = await StartAsync(certificates, time: time);
         using var client = TlsClient.HttpClient(certificates, tls.Port, HttpVersion.Version11);
         Assert.Equal("backend", await client.GetStringAsync($"https://a.test:{tls.Port}/"));
 
@@ -153,7 +153,7 @@ public sealed class TlsEntryPortTests
         certificates.Write("expired.pem", expiredPem + "\n" + expiredKey);
         certificates.Write("garbage.pem", "not a certificate at all");
         var log = new RecordingLogger<CertificateStore>();
-        await using var tls = await TlsGateway.StartAsync(certificates, log: log);
+        await using var tls = await StartAsync(certificates, log: log);
         using var client = TlsClient.HttpClient(certificates, tls.Port, HttpVersion.Version11);
 
         Assert.Equal("backend", await client.GetStringAsync($"https://good.test:{tls.Port}/"));
@@ -185,7 +185,7 @@ public sealed class TlsEntryPortTests
     {
         using var certificates = new TestCertificates();
         certificates.WriteCombined("site.pem", "site.test");
-        await using var tls = await TlsGateway.StartAsync(certificates, new Dictionary<string, string?> { ["Ingress:Limits:MaxConnectionsPerEntryPort"] = "1" });
+        await using var tls = await StartAsync(certificates, new Dictionary<string, string?> { ["Ingress:Limits:MaxConnectionsPerEntryPort"] = "1" });
         using var first = TlsClient.HttpClient(certificates, tls.Port, HttpVersion.Version11);
         Assert.Equal("backend", await first.GetStringAsync($"https://site.test:{tls.Port}/"));
 
@@ -197,5 +197,19 @@ public sealed class TlsEntryPortTests
         Assert.Contains($"ingress_refused_connections_total{{entrypoint=\"{tls.Port}\"}} 1", metrics);
     }
 
+    /// <summary>A gateway whose TLS port is served by the relay's TLS, or by Kestrel's (<c>Ingress:Transport:Relay</c>).</summary>
+    private Task<TlsGateway> StartAsync(
+        TestCertificates certificates, Dictionary<string, string?>? extra = null, TimeProvider? time = null, RecordingLogger<CertificateStore>? log = null)
+    {
+        var settings = new Dictionary<string, string?>(extra ?? []) { ["Ingress:Transport:Relay"] = relay ? "true" : "false" };
+        return TlsGateway.StartAsync(certificates, settings, time, log);
+    }
+
     private static string KeyBody(string pem) => pem.Split('\n')[1].Trim();
 }
+
+/// <summary>The TLS entry port tests with the relay terminating TLS (the default).</summary>
+public sealed class TlsEntryPortRelayTests() : TlsEntryPortTests(relay: true);
+
+/// <summary>The TLS entry port tests with the relay off: Kestrel's TLS (SslStream) and the YARP path.</summary>
+public sealed class TlsEntryPortKestrelTests() : TlsEntryPortTests(relay: false);

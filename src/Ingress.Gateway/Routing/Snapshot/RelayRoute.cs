@@ -11,7 +11,9 @@ namespace Ingress.Gateway.Routing.Snapshot;
 /// </summary>
 internal sealed class RelayRoute
 {
-    public RelayRoute(RouteModel model, string pathPrefix, bool hasHosts, bool isStatic, decimal precedence, RelayCluster? cluster, HandoffReason handoff = HandoffReason.Cluster)
+    public RelayRoute(
+        RouteModel model, string pathPrefix, bool hasHosts, bool isStatic, decimal precedence, RelayCluster? cluster,
+        HandoffReason handoff = HandoffReason.Cluster, HandoffReason tlsHandoff = HandoffReason.None)
     {
         Model = model;
         RouteId = model.Config.RouteId;
@@ -22,6 +24,7 @@ internal sealed class RelayRoute
         Precedence = precedence;
         Cluster = cluster;
         Handoff = cluster is null ? handoff : HandoffReason.None;
+        TlsHandoff = cluster is null ? Handoff : tlsHandoff;
     }
 
     public RouteModel Model { get; }
@@ -46,6 +49,12 @@ internal sealed class RelayRoute
 
     /// <summary>Why a request for this route is handed to Kestrel when <see cref="Cluster"/> is null: <see cref="HandoffReason.Cluster"/>, <see cref="HandoffReason.Redirect"/>, <see cref="HandoffReason.Policy"/> or <see cref="HandoffReason.Tracing"/>.</summary>
     public HandoffReason Handoff { get; }
+
+    /// <summary>
+    /// Why a request for this route that came over TLS is handed to Kestrel: <see cref="Handoff"/>, or a reason of its own
+    /// when the route does more over TLS than over cleartext (HSTS, a redirect to http or another host); else none.
+    /// </summary>
+    public HandoffReason TlsHandoff { get; }
 
     /// <summary>True when <paramref name="path"/> (starting with '/') is within this route's prefix, segment-wise and ignoring case.</summary>
     public bool MatchesPath(ReadOnlySpan<byte> path)

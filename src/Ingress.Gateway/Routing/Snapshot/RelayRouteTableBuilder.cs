@@ -61,7 +61,7 @@ internal static class RelayRouteTableBuilder
             }
 
             var isStatic = model.Config.Metadata?.ContainsKey(RouteMetadata.DiscoveredKey) != true;
-            var route = new RelayRoute(model, shape.PathPrefix, shape.Hosts.Length > 0, isStatic, shape.Precedence, cluster, handoff);
+            var route = new RelayRoute(model, shape.PathPrefix, shape.Hosts.Length > 0, isStatic, shape.Precedence, cluster, handoff, TlsHandoff(model));
             foreach (var port in targets)
             {
                 port.Add(route, shape.Hosts);
@@ -82,6 +82,15 @@ internal static class RelayRouteTableBuilder
         || model.Config.ClientPolicies(out _) is not null
         || model.Config.Access(out _) is not null
         || model.Cluster?.Model?.Config.SessionAffinity is { Enabled: true };
+
+    /// <summary>
+    /// What a route does over TLS only, which the YARP path does: a redirect that applies to https requests (to http, or
+    /// to another host), and <c>Strict-Transport-Security</c>, sent over TLS only.
+    /// </summary>
+    private static HandoffReason TlsHandoff(RouteModel model) =>
+        model.Config.Redirect(out _) is { RedirectsTls: true } ? HandoffReason.Redirect
+        : model.Config.Hsts(out _) is not null ? HandoffReason.Policy
+        : HandoffReason.None;
 
     private static int? EntryPort(RouteConfig route) =>
         route.Metadata?.TryGetValue(RouteMetadata.EntryPortKey, out var value) == true

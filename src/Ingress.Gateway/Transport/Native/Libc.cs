@@ -16,6 +16,7 @@ internal static unsafe partial class Libc
 {
     private const string Library = "libc";
 
+    public const int AF_UNIX = 1;
     public const int AF_INET = 2;
     public const int AF_INET6 = 10;
     public const int SOCK_STREAM = 1;
@@ -57,6 +58,15 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Library, EntryPoint = "accept4", SetLastError = true)]
     public static partial int Accept4(int fd, byte* address, int* length, int flags);
+
+    [LibraryImport(Library, EntryPoint = "socketpair", SetLastError = true)]
+    public static partial int SocketPair(int domain, int type, int protocol, int* fds);
+
+    [LibraryImport(Library, EntryPoint = "getsockname", SetLastError = true)]
+    public static partial int GetSockName(int fd, byte* address, int* length);
+
+    [LibraryImport(Library, EntryPoint = "getpeername", SetLastError = true)]
+    public static partial int GetPeerName(int fd, byte* address, int* length);
 
     [LibraryImport(Library, EntryPoint = "connect", SetLastError = true)]
     public static partial int Connect(int fd, byte* address, int length);
