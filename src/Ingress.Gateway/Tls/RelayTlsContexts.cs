@@ -25,8 +25,16 @@ internal sealed partial class RelayTlsContexts(CertificateStore store, IOptions<
 
     public TlsContext? Select(string serverName) => For(store.Current.Select(serverName));
 
-    private TlsContext? For(ServerCertificate? certificate) =>
-        certificate is null ? null : _contexts.GetValue(certificate, Make).Context;
+    private TlsContext? For(ServerCertificate? certificate)
+    {
+        if (certificate is null)
+        {
+            return null;
+        }
+
+        // Every handshake asks: the made context is found without allocating; only the first one for a certificate makes it.
+        return _contexts.TryGetValue(certificate, out var made) ? made.Context : _contexts.GetValue(certificate, Make).Context;
+    }
 
     private Made Make(ServerCertificate certificate)
     {
