@@ -174,6 +174,7 @@ internal sealed partial class EntryListener : IConnectionListener, IRelayEntry
         catch (IOException ex)
         {
             LogRegisterFailed(ex);
+            session?.Dispose();
             Libc.Close(fd);
             OnRelayConnectionClosed();
         }
