@@ -85,28 +85,10 @@ internal sealed unsafe class TlsSession : IDisposable
         : default;
 
     /// <summary>The protocol ALPN chose (h2, http/1.1), or empty when the client offered none.</summary>
-    public byte[] ApplicationProtocol
-    {
-        get
-        {
-            byte* data;
-            uint length;
-            LibSsl.SslGet0AlpnSelected(_ssl, &data, &length);
-            return new ReadOnlySpan<byte>(data, (int)length).ToArray();
-        }
-    }
+    public byte[] ApplicationProtocol => Alpn().ToArray();
 
     /// <summary>Whether ALPN chose HTTP/2.</summary>
-    public bool IsHttp2
-    {
-        get
-        {
-            byte* data;
-            uint length;
-            LibSsl.SslGet0AlpnSelected(_ssl, &data, &length);
-            return new ReadOnlySpan<byte>(data, (int)length).SequenceEqual("h2"u8);
-        }
-    }
+    public bool IsHttp2 => Alpn().SequenceEqual("h2"u8);
 
     /// <summary>The name the client asked for (SNI), or null.</summary>
     public string? ServerName => LibSsl.SslGetServerName(_ssl, LibSsl.TLSEXT_NAMETYPE_host_name) is var name && name != null
@@ -152,6 +134,14 @@ internal sealed unsafe class TlsSession : IDisposable
             _ssl = 0;
             _context.DangerousRelease();
         }
+    }
+
+    private ReadOnlySpan<byte> Alpn()
+    {
+        byte* data;
+        uint length;
+        LibSsl.SslGet0AlpnSelected(_ssl, &data, &length);
+        return new ReadOnlySpan<byte>(data, (int)length);
     }
 
     private Status Outcome(int result)
