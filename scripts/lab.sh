@@ -609,6 +609,12 @@ cmd_set_role() { # $1 = K, $2 = manager | worker
     [ "$SECONDS" -lt "$deadline" ] || die "node $k is not a $role after ${WAIT_SECONDS}s"
     sleep 0.5
   done
+  # A new manager's own engine refuses manager commands ("Manager is being prepared") a while longer; the next command
+  # may go through it.
+  while [ "$role" = manager ] && ! ndocker "$k" node ls >/dev/null 2>&1; do
+    [ "$SECONDS" -lt "$deadline" ] || die "node $k's engine does not act as a manager after ${WAIT_SECONDS}s"
+    sleep 0.5
+  done
   log "node $k ($(name_of "$k")) is a $role"
 }
 
