@@ -109,7 +109,6 @@ public sealed partial class AcmeLeaderChangeTests(LabFixture lab, ITestOutputHel
             await Eventually.WaitAsync(() => AcmeAsync(1), a => a.GetProperty("role").GetString() == "manager" && HoldsValid(a), Patience,
                 "node 1's manager gateway to hold the renewed certificate", TimeSpan.FromMilliseconds(500));
             await RestoreRolesAsync();
-            clock.Restart();
             await Eventually.WaitAsync(async () => (await AcmeAsync(1)).GetProperty("issuer").GetBoolean(), Patience, "node 1's gateway to issue again", TimeSpan.FromMilliseconds(200));
             await Continually.HoldsAsync(() => pebble.OrderCount == 2, CheckInterval * 2, $"no new order after the second leader change ({pebble})", TimeSpan.FromSeconds(1));
             await Eventually.WaitAsync(() => ServedCertificateAsync(1), c => c is not null && c.SerialNumber == renewed.SerialNumber, Patience,
@@ -133,6 +132,7 @@ public sealed partial class AcmeLeaderChangeTests(LabFixture lab, ITestOutputHel
                     output.WriteLine($"node {node} after the roles went back: {ex.Message}");
                 }
             }
+
             passed = true;
         }
         finally
