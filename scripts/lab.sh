@@ -5,8 +5,12 @@
 #
 #   scripts/lab.sh up [N] [--managers M]   N nodes (3), nodes 1..M managers (1), the rest workers
 #   scripts/lab.sh load                    the images of artifacts/images.env into every live node
-#   scripts/lab.sh deploy [--no-expect-all-nodes]
-#                                          stack.yml through a manager, then wait until it serves
+#   scripts/lab.sh deploy [--no-expect-all-nodes] [--acme DIRECTORY_URL ROOT_PEM]
+#                                          stack.yml through a manager, then wait until it serves; with --acme, every
+#                                          gateway also gets TLS port 8443 and ACME from DIRECTORY_URL, whose TLS must
+#                                          chain to ROOT_PEM (a test CA's, pebble's); a deploy without it removes both
+#   scripts/lab.sh promote K | demote K    node K becomes a manager | a worker (Raft roles: demoting the leader moves
+#                                          the leadership); its gateway task changes service with the role
 #   scripts/lab.sh scene                   nodes, hostname tasks, and the rotation seen through each node
 #   scripts/lab.sh kill-node K             power node K off: link down, then SIGKILL of all it runs;
 #                                          prints the link-down time (epoch seconds, ms) on stdout
@@ -34,6 +38,7 @@ BRIDGE=$PREFIX-br
 FREEZER=/sys/fs/cgroup/freezer/$PREFIX
 MARKER=.ingress-lab   # in LAB_DIR: down deletes only a dir that carries it
 ENTRY_PORT=8888
+TLS_PORT=8443
 
 TMP_FILES=()
 FAIL_HINT=
@@ -413,12 +418,47 @@ answers_of() { # $1 = K, $2 = requests
   done | sort -u
 }
 
+# The compose file that `deploy --acme` adds to stack.yml (`docker stack deploy -c stack.yml -c it`): the same ACME
+# settings, TLS port and trusted root for both gateway services, as README's "Certificates from ACME" shows. The root
+# is a swarm config, immutable, so its name carries a hash of its content. stack.yml itself is left as users have it.
+write_acme_compose() { # $1 = directory URL, $2 = root PEM, $3 = the file to write
+  local hash
+  hash=$(sha256sum "$2" | cut -c1-12)
+  cat >"$3" <<EOF
+version: "3.8"
+x-acme: &acme
+  environment:
+    Ingress__Tls__Ports__0__Port: "$TLS_PORT"
+    Ingress__Acme__DirectoryUrl: "$1"
+    Ingress__Acme__AcceptTermsOfService: "true"
+    Ingress__Acme__Contacts__0: mailto:lab@ingress.test
+    Ingress__Acme__TrustedRootFile: /etc/ingress/acme-root.pem
+  configs:
+    - source: acme-root
+      target: /etc/ingress/acme-root.pem
+      mode: 0444
+  ports:
+    - target: $TLS_PORT
+      published: $TLS_PORT
+      protocol: tcp
+      mode: host
+services:
+  gateway: *acme
+  gateway-worker: *acme
+configs:
+  acme-root:
+    name: ingress-lab-acme-root-$hash
+    file: $2
+EOF
+}
+
 cmd_deploy() {
-  local expect_all=1 m k svc deadline replicas
+  local expect_all=1 m k svc deadline replicas acme_url='' acme_root='' compose=()
   while [ $# -gt 0 ]; do
     case $1 in
       --expect-all-nodes) expect_all=1 ;;
       --no-expect-all-nodes) expect_all=0 ;;
+      --acme) [ $# -ge 3 ] || usage; acme_url=$2 acme_root=$3; shift 2 ;;
       *) usage ;;
     esac
     shift
@@ -432,8 +472,16 @@ cmd_deploy() {
       die "node $k lacks $GATEWAY_IMAGE or $HOSTNAME_IMAGE: run scripts/lab.sh load"
   done
   ensure_control_secret "$DOCKER" -H "$(sock_of "$m")"
+  compose=(-c "$REPO_ROOT/stack.yml")
+  if [ -n "$acme_url" ]; then
+    [ -r "$acme_root" ] || die "--acme: cannot read the root $acme_root"
+    [[ $acme_root == /* ]] || acme_root=$PWD/$acme_root
+    write_acme_compose "$acme_url" "$acme_root" "$LAB_DIR/acme.yml"
+    compose+=(-c "$LAB_DIR/acme.yml")
+    log "with ACME from $acme_url on TLS port $TLS_PORT"
+  fi
   log "deploying stack.yml as $STACK_NAME through node $m"
-  ndocker "$m" stack deploy --prune --resolve-image never -c "$REPO_ROOT/stack.yml" "$STACK_NAME" | sed "s/^/[lab]   /" >&2
+  ndocker "$m" stack deploy --prune --resolve-image never "${compose[@]}" "$STACK_NAME" | sed "s/^/[lab]   /" >&2
 
   deadline=$((SECONDS + WAIT_SECONDS))
   log "waiting up to ${WAIT_SECONDS}s for every service of the stack to have all its tasks running"
@@ -538,6 +586,38 @@ cmd_add_node() { # $1 = worker | manager
   log "node $k ($(ip_of "$k")) joined ($((SECONDS - started))s)"
 }
 
+# Node $1 becomes a $2 (manager | worker), through a live manager other than itself where there is one, so that the
+# leader can be demoted; the role file follows, so that the commands above pick their manager right.
+cmd_set_role() { # $1 = K, $2 = manager | worker
+  local k=$1 role=$2 m='' n deadline want
+  need_root
+  load_lab
+  check_node "$k"
+  [ "$(state_of "$k")" = alive ] || die "node $k is not alive"
+  for n in $(alive_numbers); do
+    [ "$n" != "$k" ] && [ "$(role_of "$n")" = manager ] && { m=$n; break; }
+  done
+  [ -n "$m" ] || { [ "$role" = manager ] || die "node $k is the only manager: promote another node first"; m=$(first_manager); }
+  ndocker "$m" node "$([ "$role" = manager ] && echo promote || echo demote)" "$(name_of "$k")" >/dev/null
+  echo "$role" >"$(dir_of "$k")/role"
+  # Until the swarm says so, asked through a manager: reachable (or the leader) for a manager, no manager status for a
+  # worker.
+  [ "$role" = manager ] && want='reachable' || want='^$'
+  deadline=$((SECONDS + WAIT_SECONDS))
+  until ndocker "$m" node inspect -f '{{with .ManagerStatus}}{{.Reachability}}{{end}}' "$(name_of "$k")" 2>/dev/null |
+      grep -Eq "$want"; do
+    [ "$SECONDS" -lt "$deadline" ] || die "node $k is not a $role after ${WAIT_SECONDS}s"
+    sleep 0.5
+  done
+  # A new manager's own engine refuses manager commands ("Manager is being prepared") a while longer; the next command
+  # may go through it.
+  while [ "$role" = manager ] && ! ndocker "$k" node ls >/dev/null 2>&1; do
+    [ "$SECONDS" -lt "$deadline" ] || die "node $k's engine does not act as a manager after ${WAIT_SECONDS}s"
+    sleep 0.5
+  done
+  log "node $k ($(name_of "$k")) is a $role"
+}
+
 cmd_down() {
   need_root
   local name k any=0
@@ -603,6 +683,8 @@ case $cmd in
       --manager) [ $# = 1 ] || usage; cmd_add_node manager ;;
       *) usage ;;
     esac ;;
+  promote) [ $# = 1 ] || usage; cmd_set_role "$1" manager ;;
+  demote) [ $# = 1 ] || usage; cmd_set_role "$1" worker ;;
   down) [ $# = 0 ] || usage; cmd_down ;;
   ip) [ $# = 1 ] || usage; load_lab; check_node "$1"; ip_of "$1" ;;
   docker) [ $# -ge 1 ] || usage; load_lab; check_node "$1"; k=$1; shift; exec "$DOCKER" -H "$(sock_of "$k")" "$@" ;;
