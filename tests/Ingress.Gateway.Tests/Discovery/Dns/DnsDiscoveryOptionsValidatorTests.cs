@@ -7,6 +7,15 @@ namespace Ingress.Gateway.Tests.Discovery.Dns;
 
 public sealed class DnsDiscoveryOptionsValidatorTests
 {
+    /// <summary>Builds the gateway with <paramref name="args"/>, and parses its one DNS service's labels as discovery does.</summary>
+    private static async Task<(Ingress.Gateway.Schema.ServiceRouting? Routing, System.Collections.Immutable.ImmutableArray<Ingress.Gateway.Schema.LabelError> Errors)> ParseOnlyServiceAsync(string[] args)
+    {
+        await using var app = GatewayApplication.Build(args);
+        var labels = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DnsDiscoveryOptions>>().Value.Services.Single().ToLabels();
+        var routing = Ingress.Gateway.Schema.LabelParser.Parse(labels, out var errors);
+        return (routing, errors);
+    }
+
     private static DnsDiscoveryOptions Valid() => new()
     {
         Enabled = true,
@@ -68,7 +77,7 @@ public sealed class DnsDiscoveryOptionsValidatorTests
     [Fact]
     public async Task Build_DnsServiceRedirectAndHsts_BindToTheLabelsOfTheSameNames()
     {
-        await using var app = GatewayApplication.Build([
+        var (routing, errors) = await ParseOnlyServiceAsync([
             "--Ingress:Discovery:Dns:Enabled=true",
             "--Ingress:Discovery:Dns:Services:0:Name=web",
             "--Ingress:Discovery:Dns:Services:0:Publish=8888:80",
@@ -78,9 +87,6 @@ public sealed class DnsDiscoveryOptionsValidatorTests
             "--Ingress:Discovery:Dns:Services:0:Hsts:MaxAge=300",
             "--Ingress:Discovery:Dns:Services:0:Hsts:IncludeSubdomains=true",
         ]);
-
-        var labels = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DnsDiscoveryOptions>>().Value.Services.Single().ToLabels();
-        var routing = Ingress.Gateway.Schema.LabelParser.Parse(labels, out var errors);
 
         Assert.Empty(errors);
         Assert.Equal(new Ingress.Gateway.Schema.RedirectRule("https", null, 8443, Permanent: false), routing!.Redirect);
@@ -115,7 +121,7 @@ public sealed class DnsDiscoveryOptionsValidatorTests
     [Fact]
     public async Task Build_DnsServicePolicies_BindToTheLabelsOfTheSameNames()
     {
-        await using var app = GatewayApplication.Build([
+        var (routing, errors) = await ParseOnlyServiceAsync([
             "--Ingress:Discovery:Dns:Enabled=true",
             "--Ingress:Discovery:Dns:Services:0:Name=web",
             "--Ingress:Discovery:Dns:Services:0:Path=/v1",
@@ -130,9 +136,6 @@ public sealed class DnsDiscoveryOptionsValidatorTests
             "--Ingress:Discovery:Dns:Services:0:ResponseHeaders:Remove=Server",
         ]);
 
-        var labels = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DnsDiscoveryOptions>>().Value.Services.Single().ToLabels();
-        var routing = Ingress.Gateway.Schema.LabelParser.Parse(labels, out var errors);
-
         Assert.Empty(errors);
         Assert.Equal(
             new Ingress.Gateway.Schema.RoutePolicies("/v1", "/api",
@@ -144,7 +147,7 @@ public sealed class DnsDiscoveryOptionsValidatorTests
     [Fact]
     public async Task Build_DnsServiceLabels_AnyOtherIngressLabel_ParsedAsTheLabel()
     {
-        await using var app = GatewayApplication.Build([
+        var (routing, errors) = await ParseOnlyServiceAsync([
             "--Ingress:Discovery:Dns:Enabled=true",
             "--Ingress:Discovery:Dns:Services:0:Name=web",
             "--Ingress:Discovery:Dns:Services:0:Publish=8888:80",
@@ -152,9 +155,6 @@ public sealed class DnsDiscoveryOptionsValidatorTests
             "--Ingress:Discovery:Dns:Services:0:Labels:ingress.ratelimit.average=5",
             "--Ingress:Discovery:Dns:Services:0:Labels:ingress.auth.forward.address=http://auth:4181/verify",
         ]);
-
-        var labels = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DnsDiscoveryOptions>>().Value.Services.Single().ToLabels();
-        var routing = Ingress.Gateway.Schema.LabelParser.Parse(labels, out var errors);
 
         Assert.Empty(errors);
         Assert.Equal("ingress_sticky", routing!.Sticky!.CookieName);
