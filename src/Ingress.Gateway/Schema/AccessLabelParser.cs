@@ -53,7 +53,7 @@ public static class AccessLabelParser
             }
         }
 
-        var remove = LabelParser.ParseFlag(labels, IngressLabels.AuthBasicRemoveHeader, errors);
+        var remove = LabelParser.ParseFlag(labels, IngressLabels.AuthBasicRemoveHeader, errors) == true;
         string? field = null;
         if (labels.TryGetValue(IngressLabels.AuthBasicHeaderField, out var fieldValue))
         {
@@ -88,7 +88,7 @@ public static class AccessLabelParser
 
         var response = ParseNames(labels, IngressLabels.AuthForwardResponseHeaders, isRequest: true, errors);
         var request = ParseNames(labels, IngressLabels.AuthForwardRequestHeaders, isRequest: false, errors);
-        var trust = LabelParser.ParseFlag(labels, IngressLabels.AuthForwardTrustForwardHeader, errors);
+        var trust = LabelParser.ParseFlag(labels, IngressLabels.AuthForwardTrustForwardHeader, errors) == true;
         var timeout = ForwardAuthPolicy.DefaultTimeout;
         if (labels.TryGetValue(IngressLabels.AuthForwardTimeout, out var timeoutValue)
             && (!LabelParser.TryParseDuration(timeoutValue, out timeout) || timeout <= TimeSpan.Zero || timeout > TimeSpan.FromMinutes(1)))

@@ -148,11 +148,7 @@ public static class ClientPolicyParser
         var methods = ParseList(labels, IngressLabels.CorsMethods, IsMethod, "an HTTP method (GET, PUT, DELETE, ...)", allowAny: true, errors);
         var headers = ParseList(labels, IngressLabels.CorsHeaders, IsToken, "a header name", allowAny: true, errors);
         var expose = ParseList(labels, IngressLabels.CorsExposeHeaders, IsToken, "a header name", allowAny: false, errors);
-        var credentials = false;
-        if (labels.TryGetValue(IngressLabels.CorsCredentials, out var credentialsValue) && !bool.TryParse(credentialsValue.Trim(), out credentials))
-        {
-            errors.Add(new LabelError(IngressLabels.CorsCredentials, credentialsValue, "expected true or false"));
-        }
+        var credentials = LabelParser.ParseFlag(labels, IngressLabels.CorsCredentials, errors) == true;
 
         TimeSpan? maxAge = null;
         if (labels.TryGetValue(IngressLabels.CorsMaxAge, out var maxAgeValue))
@@ -189,7 +185,7 @@ public static class ClientPolicyParser
         if (credentials && origins is [CorsRule.Any])
         {
             // Browsers refuse credentials with Access-Control-Allow-Origin: *, and ASP.NET Core refuses to build such a policy.
-            errors.Add(new LabelError(IngressLabels.CorsCredentials, credentialsValue,
+            errors.Add(new LabelError(IngressLabels.CorsCredentials, labels[IngressLabels.CorsCredentials],
                 $"not with {IngressLabels.CorsOrigins}=*: browsers refuse credentials for any origin; list the origins instead"));
         }
 

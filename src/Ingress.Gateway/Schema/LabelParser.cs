@@ -101,18 +101,7 @@ public static class LabelParser
 
     private static bool ParseEnable(IReadOnlyDictionary<string, string> labels, ImmutableArray<LabelError>.Builder errors)
     {
-        if (!labels.TryGetValue(IngressLabels.Enable, out var value))
-        {
-            return true;
-        }
-
-        if (bool.TryParse(value.Trim(), out var enabled))
-        {
-            return enabled;
-        }
-
-        errors.Add(new LabelError(IngressLabels.Enable, value, "expected true or false"));
-        return false;
+        return ParseFlag(labels, IngressLabels.Enable, errors) ?? true;
     }
 
     private static ImmutableArray<PortMapping> ParsePublish(IReadOnlyDictionary<string, string> labels, ImmutableArray<LabelError>.Builder errors)
@@ -254,21 +243,12 @@ public static class LabelParser
 
     private static bool ParseAcme(IReadOnlyDictionary<string, string> labels, HttpRule? rule, ImmutableArray<LabelError>.Builder errors)
     {
-        if (!labels.TryGetValue(IngressLabels.TlsAcme, out var value))
+        if (ParseFlag(labels, IngressLabels.TlsAcme, errors) is not true)
         {
             return false;
         }
 
-        if (!bool.TryParse(value.Trim(), out var acme))
-        {
-            errors.Add(new LabelError(IngressLabels.TlsAcme, value, "expected true or false"));
-            return false;
-        }
-
-        if (!acme)
-        {
-            return false;
-        }
+        var value = labels[IngressLabels.TlsAcme];
 
         if (!labels.ContainsKey(IngressLabels.Host))
         {
@@ -325,11 +305,7 @@ public static class LabelParser
             }
         }
 
-        var permanent = true;
-        if (labels.TryGetValue(IngressLabels.RedirectPermanent, out var permanentValue) && !bool.TryParse(permanentValue.Trim(), out permanent))
-        {
-            errors.Add(new LabelError(IngressLabels.RedirectPermanent, permanentValue, "expected true (308) or false (307)"));
-        }
+        var permanent = ParseFlag(labels, IngressLabels.RedirectPermanent, errors, "expected true (308) or false (307)") ?? true;
 
         if (schemeValue is null && hostValue is null)
         {
@@ -350,8 +326,8 @@ public static class LabelParser
     private static HstsPolicy? ParseHsts(IReadOnlyDictionary<string, string> labels, ImmutableArray<LabelError>.Builder errors)
     {
         var count = errors.Count;
-        var includeSubdomains = ParseFlag(labels, IngressLabels.HstsIncludeSubdomains, errors);
-        var preload = ParseFlag(labels, IngressLabels.HstsPreload, errors);
+        var includeSubdomains = ParseFlag(labels, IngressLabels.HstsIncludeSubdomains, errors) == true;
+        var preload = ParseFlag(labels, IngressLabels.HstsPreload, errors) == true;
         if (!labels.TryGetValue(IngressLabels.HstsMaxAge, out var maxAgeValue))
         {
             foreach (var key in (ReadOnlySpan<string>)[IngressLabels.HstsIncludeSubdomains, IngressLabels.HstsPreload])
@@ -383,7 +359,7 @@ public static class LabelParser
     {
         var count = errors.Count;
         string? strip = null;
-        if (ParseFlag(labels, IngressLabels.PathStrip, errors))
+        if (ParseFlag(labels, IngressLabels.PathStrip, errors) == true)
         {
             var stripValue = labels[IngressLabels.PathStrip];
             if (!labels.TryGetValue(IngressLabels.Path, out var pathValue) || !IsValidPathPrefix(pathValue))
@@ -420,7 +396,7 @@ public static class LabelParser
 
         var request = ParseHeaders(labels, IngressLabels.RequestHeadersSetPrefix, IngressLabels.RequestHeadersAddPrefix, IngressLabels.RequestHeadersRemove, isRequest: true, errors);
         var response = ParseHeaders(labels, IngressLabels.ResponseHeadersSetPrefix, IngressLabels.ResponseHeadersAddPrefix, IngressLabels.ResponseHeadersRemove, isRequest: false, errors);
-        var compress = ParseFlag(labels, IngressLabels.Compress, errors);
+        var compress = ParseFlag(labels, IngressLabels.Compress, errors) == true;
         if (errors.Count != count || (strip is null && add is null && request.IsEmpty && response.IsEmpty && !compress))
         {
             return null;
@@ -554,12 +530,16 @@ public static class LabelParser
         return true;
     }
 
-    /// <summary>A <c>true</c>/<c>false</c> label, false when absent; any other value is an error (and false).</summary>
-    internal static bool ParseFlag(IReadOnlyDictionary<string, string> labels, string key, ImmutableArray<LabelError>.Builder errors)
+    /// <summary>
+    /// A <c>true</c>/<c>false</c> label (any case, spaces trimmed): null when absent, so that each caller states its own
+    /// default; any other value is an error, <paramref name="expected"/>, and reads as false.
+    /// </summary>
+    internal static bool? ParseFlag(
+        IReadOnlyDictionary<string, string> labels, string key, ImmutableArray<LabelError>.Builder errors, string expected = "expected true or false")
     {
         if (!labels.TryGetValue(key, out var value))
         {
-            return false;
+            return null;
         }
 
         if (bool.TryParse(value.Trim(), out var flag))
@@ -567,7 +547,7 @@ public static class LabelParser
             return flag;
         }
 
-        errors.Add(new LabelError(key, value, "expected true or false"));
+        errors.Add(new LabelError(key, value, expected));
         return false;
     }
 

@@ -32,14 +32,13 @@ public sealed record StickySession(string CookieName, bool? Secure, bool HttpOnl
     /// </summary>
     internal static StickySession? Parse(IReadOnlyDictionary<string, string> labels, ImmutableArray<LabelError>.Builder errors)
     {
-        var enabled = false;
-        if (labels.TryGetValue(IngressLabels.Sticky, out var stickyValue) && !bool.TryParse(stickyValue.Trim(), out enabled))
+        var count = errors.Count;
+        var enabled = LabelParser.ParseFlag(labels, IngressLabels.Sticky, errors) == true;
+        if (errors.Count > count)
         {
-            errors.Add(new LabelError(IngressLabels.Sticky, stickyValue, "expected true or false"));
             return null;
         }
 
-        var valid = true;
         var name = DefaultCookieName;
         if (labels.TryGetValue(IngressLabels.StickyCookie, out var nameValue))
         {
@@ -47,30 +46,11 @@ public sealed record StickySession(string CookieName, bool? Secure, bool HttpOnl
             if (!IsCookieName(name))
             {
                 errors.Add(new LabelError(IngressLabels.StickyCookie, nameValue, "expected a cookie name (RFC 6265 token: letters, digits and !#$%&'*+-.^_`|~)"));
-                valid = false;
             }
         }
 
-        bool? secure = null;
-        if (labels.TryGetValue(IngressLabels.StickySecure, out var secureValue))
-        {
-            if (bool.TryParse(secureValue.Trim(), out var flag))
-            {
-                secure = flag;
-            }
-            else
-            {
-                errors.Add(new LabelError(IngressLabels.StickySecure, secureValue, "expected true or false"));
-                valid = false;
-            }
-        }
-
-        var httpOnly = true;
-        if (labels.TryGetValue(IngressLabels.StickyHttpOnly, out var httpOnlyValue) && !bool.TryParse(httpOnlyValue.Trim(), out httpOnly))
-        {
-            errors.Add(new LabelError(IngressLabels.StickyHttpOnly, httpOnlyValue, "expected true or false"));
-            valid = false;
-        }
+        var secure = LabelParser.ParseFlag(labels, IngressLabels.StickySecure, errors);
+        var httpOnly = LabelParser.ParseFlag(labels, IngressLabels.StickyHttpOnly, errors) ?? true;
 
         var sameSite = SameSiteMode.Lax;
         if (labels.TryGetValue(IngressLabels.StickySameSite, out var sameSiteValue))
@@ -78,12 +58,10 @@ public sealed record StickySession(string CookieName, bool? Secure, bool HttpOnl
             if (!s_sameSite.TryGetValue(sameSiteValue.Trim(), out sameSite))
             {
                 errors.Add(new LabelError(IngressLabels.StickySameSite, sameSiteValue, "expected none, lax or strict"));
-                valid = false;
             }
             else if (sameSite == SameSiteMode.None && secure != true)
             {
                 errors.Add(new LabelError(IngressLabels.StickySameSite, sameSiteValue, $"SameSite=None needs {IngressLabels.StickySecure}=true: browsers drop such a cookie otherwise"));
-                valid = false;
             }
         }
 
@@ -100,7 +78,7 @@ public sealed record StickySession(string CookieName, bool? Secure, bool HttpOnl
             return null;
         }
 
-        return valid ? new StickySession(name, secure, httpOnly, sameSite) : null;
+        return errors.Count == count ? new StickySession(name, secure, httpOnly, sameSite) : null;
     }
 
     private static bool IsCookieName(string name)
