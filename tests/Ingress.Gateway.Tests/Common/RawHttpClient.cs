@@ -19,19 +19,14 @@ internal sealed class RawHttpClient : IDisposable
         return client;
     }
 
-    /// <summary>A TLS connection: the handshake done with <paramref name="serverName"/> as SNI, any certificate accepted.</summary>
-    public static async Task<RawHttpClient> ConnectTlsAsync(int port, string serverName, List<System.Net.Security.SslApplicationProtocol>? alpn = null)
+    /// <summary>A TLS connection, its handshake done with <paramref name="options"/> (see <c>TlsClient.Options</c>).</summary>
+    public static async Task<RawHttpClient> ConnectTlsAsync(int port, System.Net.Security.SslClientAuthenticationOptions options)
     {
         var client = new RawHttpClient();
         await client._client.ConnectAsync(IPAddress.Loopback, port);
         var tls = new System.Net.Security.SslStream(client._client.GetStream());
         client._stream = tls;
-        await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
-        {
-            TargetHost = serverName,
-            ApplicationProtocols = alpn,
-            RemoteCertificateValidationCallback = static (_, _, _, _) => true,
-        });
+        await tls.AuthenticateAsClientAsync(options);
         return client;
     }
 

@@ -40,7 +40,7 @@ public sealed partial class RelayTlsTests
         using var certificates = new TestCertificates();
         certificates.WriteCombined("site.pem", "site.test");
         await using var tls = await TlsGateway.StartAsync(certificates);
-        using var client = await RawHttpClient.ConnectTlsAsync(tls.Port, "site.test", [SslApplicationProtocol.Http11]);
+        using var client = await RawHttpClient.ConnectTlsAsync(tls.Port, TlsClient.Options("site.test", alpn: [SslApplicationProtocol.Http11]));
 
         // Relayed; then a chunked upload, which the relay hands to Kestrel; then one more on the same connection.
         await client.SendAsync("GET /one HTTP/1.1\r\nHost: site.test\r\n\r\n");

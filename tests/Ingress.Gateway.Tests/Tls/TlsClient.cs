@@ -21,18 +21,23 @@ internal static class TlsClient
         await using var tls = new SslStream(tcp.GetStream());
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
 
-        // An IP address as the target host sends no SNI, as a client that connects by address does.
-        await tls.AuthenticateAsClientAsync(
-            new SslClientAuthenticationOptions
-            {
-                TargetHost = serverName ?? "127.0.0.1",
-                EnabledSslProtocols = protocols,
-                ApplicationProtocols = alpn,
-                RemoteCertificateValidationCallback = static (_, _, _, _) => true,
-            },
-            timeout.Token);
+        await tls.AuthenticateAsClientAsync(Options(serverName, protocols, alpn), timeout.Token);
         return new Handshake(new X509Certificate2(tls.RemoteCertificate!), tls.NegotiatedApplicationProtocol, tls.SslProtocol);
     }
+
+    /// <summary>
+    /// Client options that send <paramref name="serverName"/> as SNI (null: none) and accept any certificate: the tests
+    /// that use them check the certificate they got themselves.
+    /// </summary>
+    public static SslClientAuthenticationOptions Options(
+        string? serverName, SslProtocols protocols = SslProtocols.None, List<SslApplicationProtocol>? alpn = null) => new()
+    {
+        // An IP address as the target host sends no SNI, as a client that connects by address does.
+        TargetHost = serverName ?? "127.0.0.1",
+        EnabledSslProtocols = protocols,
+        ApplicationProtocols = alpn,
+        RemoteCertificateValidationCallback = static (_, _, _, _) => true,
+    };
 
     /// <summary>An HttpClient that sends every request for <c>https://name:port/</c> to the gateway's loopback port, trusting only the test CA.</summary>
     public static HttpClient HttpClient(TestCertificates certificates, int port, Version version) =>
