@@ -73,7 +73,9 @@ public sealed class GatewayTestHost : IAsyncDisposable
         var entryPorts = ports[..entryPortCount];
         var tlsPorts = ports[entryPortCount..^1];
         var adminPort = ports[^1];
-        var args = new List<string> { "--Ingress:ListenAddress=127.0.0.1", $"--Ingress:AdminPort={adminPort}" };
+        // No start-up memory release by default: in process it would advise the test host's own pages and run a
+        // blocking full GC in the middle of other tests' timings (StartupMemoryReleaseTests test it on its own).
+        var args = new List<string> { "--Ingress:ListenAddress=127.0.0.1", $"--Ingress:AdminPort={adminPort}", "--Ingress:Memory:ReleaseAfterStart=false" };
         for (var i = 0; i < entryPorts.Length; i++)
         {
             args.Add($"--Ingress:EntryPorts:{i}={entryPorts[i]}");

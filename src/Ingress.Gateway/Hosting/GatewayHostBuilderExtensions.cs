@@ -49,6 +49,7 @@ public static class GatewayHostBuilderExtensions
             .AddWeightedCanaries()
             .AddClientPolicies()
             .AddRelay(settings.Relay);
+        services.AddStartupMemoryRelease(settings.Memory);
         return builder;
     }
 

@@ -54,6 +54,7 @@ internal sealed class GatewaySettings
         Telemetry = Add<TelemetryOptions>(TelemetryOptions.SectionName, static (c, o) => c.Bind(o), validator: null);
         Tracing = Add<TracingOptions>(TracingOptions.SectionName, static (c, o) => c.Bind(o), new TracingOptionsValidator());
         Transport = Add<TransportOptions>(TransportOptions.SectionName, static (c, o) => c.Bind(o), new TransportOptionsValidator());
+        Memory = Add<MemoryOptions>(MemoryOptions.SectionName, static (c, o) => c.Bind(o), validator: null);
         if (Docker.Enabled)
         {
             // The factory checks the endpoint and the certificates as it creates the client.
@@ -89,6 +90,8 @@ internal sealed class GatewaySettings
     public TracingOptions Tracing { get; }
 
     public TransportOptions Transport { get; }
+
+    public MemoryOptions Memory { get; }
 
     /// <summary>The Docker API client, when the Docker source is enabled.</summary>
     public DockerEngineClient? DockerClient { get; }
