@@ -75,54 +75,29 @@ public sealed class ProcessMappingsTests
     [Fact]
     public void Release_AFileMappedReadOnly_LeavesTheResidentSetAndReadsBackUnchanged()
     {
-        var path = Path.Combine(Directory.CreateTempSubdirectory("ingress-mappings-").FullName, "pages.bin");
         var content = new byte[1024 * 1024];
         Random.Shared.NextBytes(content);
-        File.WriteAllBytes(path, content);
-        try
-        {
-            using var file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-            using var view = file.CreateViewAccessor(0, content.Length, MemoryMappedFileAccess.Read);
-            var read = new byte[content.Length];
-            view.ReadArray(0, read, 0, read.Length);
-            var before = Mapped(path);
-            Assert.True(before.ResidentKb >= 1024, $"the file's pages are resident after reading it: {before}");
+        using var file = new MappedTestFile(content, MemoryMappedFileAccess.Read);
+        file.ReadAll();
+        var before = file.Mapping;
+        Assert.True(before.ResidentKb >= 1024, $"the file's pages are resident after reading it: {before}");
 
-            var released = ProcessMappings.Release([before]);
+        var released = ProcessMappings.Release([before]);
 
-            Assert.Equal(before.ResidentKb, released);
-            Assert.Equal(0, Mapped(path).ResidentKb);
-            view.ReadArray(0, read, 0, read.Length);
-            Assert.Equal(content, read);
-            Assert.True(Mapped(path).ResidentKb >= 1024, "read again, the pages are mapped back");
-        }
-        finally
-        {
-            Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
-        }
+        Assert.Equal(before.ResidentKb, released);
+        Assert.Equal(0, file.Mapping.ResidentKb);
+        Assert.Equal(content, file.ReadAll());
+        Assert.True(file.Mapping.ResidentKb >= 1024, "read again, the pages are mapped back");
     }
 
     [Fact]
     public void Release_APrivateMappingWrittenTo_IsLeftAloneAndKeepsTheWrites()
     {
-        var path = Path.Combine(Directory.CreateTempSubdirectory("ingress-mappings-").FullName, "pages.bin");
-        File.WriteAllBytes(path, new byte[64 * 1024]);
-        try
-        {
-            // Copy-on-write: what is written lives only in the mapping's anonymous pages, which an advice would drop.
-            using var file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.CopyOnWrite);
-            using var view = file.CreateViewAccessor(0, 64 * 1024, MemoryMappedFileAccess.CopyOnWrite);
-            view.Write(100, (byte)42);
+        // Copy-on-write: what is written lives only in the mapping's anonymous pages, which an advice would drop.
+        using var file = new MappedTestFile(new byte[64 * 1024], MemoryMappedFileAccess.CopyOnWrite);
+        file.View.Write(100, (byte)42);
 
-            Assert.Equal(0, ProcessMappings.Release([Mapped(path)]));
-            Assert.Equal(42, view.ReadByte(100));
-        }
-        finally
-        {
-            Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
-        }
+        Assert.Equal(0, ProcessMappings.Release([file.Mapping]));
+        Assert.Equal(42, file.View.ReadByte(100));
     }
-
-    internal static ProcessMapping Mapped(string path) =>
-        Assert.Single(ProcessMappings.Parse(File.ReadAllText("/proc/self/smaps")), m => m.Path == path);
 }

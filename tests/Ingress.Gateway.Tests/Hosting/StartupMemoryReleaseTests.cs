@@ -13,31 +13,21 @@ public sealed class StartupMemoryReleaseTests
     public async Task Release_RunsOnceItsDelayHasPassed_AndTakesTheFilesPagesOutOfTheResidentSet()
     {
         // A file of this test's own stands for the executable: the test host's pages are shared with every other test.
-        var path = Path.Combine(Directory.CreateTempSubdirectory("ingress-release-").FullName, "executable");
-        File.WriteAllBytes(path, new byte[1024 * 1024]);
-        try
-        {
-            using var file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-            using var view = file.CreateViewAccessor(0, 1024 * 1024, MemoryMappedFileAccess.Read);
-            view.ReadArray(0, new byte[1024 * 1024], 0, 1024 * 1024);
-            var time = new FakeTimeProvider();
-            using var release = new StartupMemoryRelease(time, NullLogger<StartupMemoryRelease>.Instance, path);
-            await release.StartAsync(CancellationToken.None);
+        using var file = new MappedTestFile(new byte[1024 * 1024], MemoryMappedFileAccess.Read);
+        file.ReadAll();
+        var time = new FakeTimeProvider();
+        using var release = new StartupMemoryRelease(time, NullLogger<StartupMemoryRelease>.Instance, file.Path);
+        await release.StartAsync(CancellationToken.None);
 
-            time.Advance(StartupMemoryRelease.Delay - TimeSpan.FromSeconds(1));
-            Assert.False(release.Released.IsCompleted, "released before its delay");
-            Assert.True(ProcessMappingsTests.Mapped(path).ResidentKb >= 1024);
-            time.Advance(TimeSpan.FromSeconds(1));
-            var (releasedKb, _, _) = await release.Released;
+        time.Advance(StartupMemoryRelease.Delay - TimeSpan.FromSeconds(1));
+        Assert.False(release.Released.IsCompleted, "released before its delay");
+        Assert.True(file.Mapping.ResidentKb >= 1024);
+        time.Advance(TimeSpan.FromSeconds(1));
+        var (releasedKb, _, _) = await release.Released;
 
-            Assert.True(releasedKb >= 1024, $"released {releasedKb} KiB");
-            Assert.Equal(0, ProcessMappingsTests.Mapped(path).ResidentKb);
-            await release.StopAsync(CancellationToken.None);
-        }
-        finally
-        {
-            Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
-        }
+        Assert.True(releasedKb >= 1024, $"released {releasedKb} KiB");
+        Assert.Equal(0, file.Mapping.ResidentKb);
+        await release.StopAsync(CancellationToken.None);
     }
 
     [Fact]
