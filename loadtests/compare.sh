@@ -405,11 +405,11 @@ check_rotation() { # target [base url, default its cleartext port]
   [ "$(wc -w <<<"$names")" -ge 3 ] || log "warning: $name did not reach all three replicas"
 }
 
-# VmRSS in kB of a process, plus its children (nginx workers); 0 if gone.
+# VmRSS (or the /proc/PID/status field given, e.g. RssAnon) in kB of a process, plus its children (nginx workers); 0 if gone.
 rss_kb() {
-  local pid=$1 total=0 kb child
+  local pid=$1 field=${2:-VmRSS} total=0 kb child
   for child in "$pid" $(pgrep -P "$pid" 2>/dev/null || true); do
-    kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$child/status" 2>/dev/null || echo 0)
+    kb=$(awk -v f="$field:" '$1 == f {print $2}' "/proc/$child/status" 2>/dev/null || echo 0)
     total=$(( total + ${kb:-0} ))
   done
   echo "$total"
@@ -613,7 +613,8 @@ for round in $(seq 1 "$ROUNDS"); do
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$c" "$t" "$rps" "$p50" "$p99" "$errors" "$requests" "$cpu_us" >>"$RESULTS"
       log "round $round/$ROUNDS c=$c $t: $rps req/s, p50 $p50 ms, p99 $p99 ms, errors $errors, proxy CPU $cpu_us us/request"
       if [ "$c" = "$MAX_C" ]; then
-        printf '%s\t%s\t%s\t%s\n' "$round" "$t" "$(rss_kb "${PID[${t%+tls}]}")" "$(process_count "${PID[${t%+tls}]}")" >>"$RSS"
+        printf '%s\t%s\t%s\t%s\t%s\n' "$round" "$t" "$(rss_kb "${PID[${t%+tls}]}")" "$(process_count "${PID[${t%+tls}]}")" \
+          "$(rss_kb "${PID[${t%+tls}]}" RssAnon)" >>"$RSS"
       fi
     done
   done
@@ -739,15 +740,17 @@ mkdir -p "$(dirname "$OUT")"
 
   echo "#### Memory after the c = $MAX_C runs"
   echo
-  echo "| target | RSS MiB (median) | processes |"
-  echo "|---|---:|---:|"
+  echo "| target | RSS MiB (median) | of which anonymous | processes |"
+  echo "|---|---:|---:|---:|"
   for t in $MEASURES; do
     kb=$(awk -F'\t' -v t="$t" '$2 == t { print $3 }' "$RSS" | median)
+    anon=$(awk -F'\t' -v t="$t" '$2 == t { print $5 }' "$RSS" | median)
     procs=$(awk -F'\t' -v t="$t" '$2 == t { print $4 }' "$RSS" | tail -1)
-    echo "| $(label "$t") | $(awk -v kb="$kb" 'BEGIN { printf "%.1f", kb / 1024 }') | ${procs:-?} |"
+    echo "| $(label "$t") | $(awk -v kb="$kb" 'BEGIN { printf "%.1f", kb / 1024 }') | $(awk -v kb="$anon" 'BEGIN { printf "%.1f", kb / 1024 }') | ${procs:-?} |"
   done
   echo
-  echo "RSS of the proxy alone (nginx: master plus workers); for direct, of the one replica wrk hit."
+  echo "RSS of the proxy alone (nginx: master plus workers); for direct, of the one replica wrk hit. Anonymous: heap, stacks"
+  echo "and buffers (RssAnon); the rest is mapped files, the executable and its libraries."
   echo
 
   if [ -s "$IDLE_RESULTS" ]; then
