@@ -1,4 +1,5 @@
 using Ingress.Gateway.Acme;
+using Ingress.Testing.Acme;
 
 namespace Ingress.Gateway.Tests.Acme;
 

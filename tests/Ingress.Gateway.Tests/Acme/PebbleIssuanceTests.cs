@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Ingress.Gateway.Acme;
+using Ingress.Testing.Acme;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -14,7 +15,7 @@ namespace Ingress.Gateway.Tests.Acme;
 [Collection(PebbleCollection.Name)]
 public sealed class PebbleIssuanceTests(PebbleFixture pebble)
 {
-    private PebbleServer Server => pebble.Server;
+    private PebbleHost Server => pebble.Server;
 
     [Theory]
     [InlineData("one.ingress.test")]

@@ -8,6 +8,7 @@ using Ingress.Gateway.Tests.Acme;
 using Ingress.Gateway.Tests.Common;
 using Ingress.Gateway.Tests.Tls;
 using Ingress.Gateway.Tls;
+using Ingress.Testing.Acme;
 using static Ingress.Gateway.Tests.Common.Swarm;
 
 namespace Ingress.Gateway.Tests.Issuance;
@@ -170,7 +171,7 @@ public sealed class AcmeIssuanceTests
     private static void PublishService(AcmeGateway gateway, TestBackend backend) =>
         gateway.Host.Sink.Publish(Snapshot("docker", Service("app", Labels($"ingress.host={Name}", $"ingress.port={backend.Port}", "ingress.tls.acme=true"), [Task("a1", backend.Ip)])));
 
-    private static async Task<AcmeGateway> StartGatewayAsync(PebbleServer pebble, int entryPort, Folders folders, bool relay)
+    private static async Task<AcmeGateway> StartGatewayAsync(PebbleHost pebble, int entryPort, Folders folders, bool relay)
     {
         var settings = Settings(pebble, folders.Secrets, folders.Storage);
         settings["Ingress:EntryPorts:0"] = entryPort.ToString(CultureInfo.InvariantCulture);
@@ -180,7 +181,7 @@ public sealed class AcmeIssuanceTests
     }
 
     /// <summary>ACME settings for <paramref name="pebble"/>, with short checks, polls and backoffs.</summary>
-    internal static Dictionary<string, string?> Settings(PebbleServer pebble, string secrets, string storage) => new()
+    internal static Dictionary<string, string?> Settings(PebbleHost pebble, string secrets, string storage) => new()
     {
         ["Ingress:Tls:CertificatesPath"] = secrets,
         ["Ingress:Acme:DirectoryUrl"] = pebble.DirectoryUrl.AbsoluteUri,

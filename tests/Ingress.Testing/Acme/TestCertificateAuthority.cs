@@ -2,11 +2,12 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Ingress.Gateway.Tests.Acme;
+namespace Ingress.Testing.Acme;
 
 /// <summary>
 /// A throwaway root CA and a server certificate it signed, written as PEM files: Debian's pebble package ships no test
-/// certificates (upstream's <c>test/certs/</c> is not in it), so the fixture makes the TLS certificate pebble serves.
+/// certificates (upstream's <c>test/certs/</c> is not in it), so <see cref="PebbleHost"/> makes the TLS certificate
+/// pebble serves, for the address it listens on.
 /// </summary>
 public sealed class TestCertificateAuthority
 {
@@ -20,14 +21,17 @@ public sealed class TestCertificateAuthority
     /// <summary>The root certificate, PEM.</summary>
     public string RootFile { get; }
 
-    /// <summary>The server certificate for <c>localhost</c> and 127.0.0.1, PEM.</summary>
+    /// <summary>The server certificate for <c>localhost</c> and the server's address (127.0.0.1 unless told), PEM.</summary>
     public string CertificateFile { get; }
 
     /// <summary>The server certificate's key, PKCS#8 PEM.</summary>
     public string KeyFile { get; }
 
-    /// <summary>Makes a root and a server certificate in <paramref name="directory"/>, with names starting <paramref name="prefix"/>.</summary>
-    public static TestCertificateAuthority Create(string directory, string prefix = "tls")
+    /// <summary>
+    /// Makes a root and a server certificate for <c>localhost</c> and <paramref name="serverAddress"/> (default
+    /// 127.0.0.1) in <paramref name="directory"/>, with file names starting <paramref name="prefix"/>.
+    /// </summary>
+    public static TestCertificateAuthority Create(string directory, string prefix = "tls", IPAddress? serverAddress = null)
     {
         var now = DateTimeOffset.UtcNow;
         using var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -41,7 +45,7 @@ public sealed class TestCertificateAuthority
         var serverRequest = new CertificateRequest("CN=localhost", serverKey, HashAlgorithmName.SHA256);
         var names = new SubjectAlternativeNameBuilder();
         names.AddDnsName("localhost");
-        names.AddIpAddress(IPAddress.Loopback);
+        names.AddIpAddress(serverAddress ?? IPAddress.Loopback);
         serverRequest.CertificateExtensions.Add(names.Build());
         serverRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         serverRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
