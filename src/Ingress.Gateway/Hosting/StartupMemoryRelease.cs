@@ -67,9 +67,16 @@ internal sealed partial class StartupMemoryRelease : IHostedService, IDisposable
     {
         try
         {
-            var outcome = Release(_executable);
-            LogReleased(outcome.ReleasedKb / 1024.0, outcome.ResidentBeforeKb / 1024.0, outcome.ResidentAfterKb / 1024.0);
-            _released.TrySetResult(outcome);
+            var before = Environment.WorkingSet / 1024;
+            var started = _time.GetTimestamp();
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            var collection = _time.GetElapsedTime(started);
+            var released = OperatingSystem.IsLinux() && _executable is not null
+                ? ProcessMappings.Release(ProcessMappings.Parse(File.ReadAllText("/proc/self/smaps")).Where(m => m.Path == _executable))
+                : 0;
+            var after = Environment.WorkingSet / 1024;
+            LogReleased(collection.TotalMilliseconds, released / 1024.0, before / 1024.0, after / 1024.0);
+            _released.TrySetResult((released, before, after));
         }
         catch (Exception ex)
         {
@@ -79,23 +86,8 @@ internal sealed partial class StartupMemoryRelease : IHostedService, IDisposable
         }
     }
 
-    /// <summary>Collects the start-up garbage and releases <paramref name="executable"/>'s clean file pages; what <see cref="Released"/> reports.</summary>
-    private static (long ReleasedKb, long ResidentBeforeKb, long ResidentAfterKb) Release(string? executable)
-    {
-        var before = Environment.WorkingSet / 1024;
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        long released = 0;
-        if (OperatingSystem.IsLinux() && executable is not null)
-        {
-            var mappings = ProcessMappings.Parse(File.ReadAllText("/proc/self/smaps"));
-            released = ProcessMappings.Release(mappings.Where(m => m.Path == executable));
-        }
-
-        return (released, before, Environment.WorkingSet / 1024);
-    }
-
-    [LoggerMessage(801, LogLevel.Information, "Released the memory only starting needed: {ReleasedMiB:F1} MiB of the executable's start-up pages; resident {BeforeMiB:F1} -> {AfterMiB:F1} MiB.")]
-    private partial void LogReleased(double releasedMiB, double beforeMiB, double afterMiB);
+    [LoggerMessage(801, LogLevel.Information, "Released the memory only starting needed: a full GC ({GcMilliseconds:F1} ms), then {ReleasedMiB:F1} MiB of the executable's start-up pages; resident {BeforeMiB:F1} -> {AfterMiB:F1} MiB.")]
+    private partial void LogReleased(double gcMilliseconds, double releasedMiB, double beforeMiB, double afterMiB);
 
     [LoggerMessage(802, LogLevel.Warning, "Could not release the start-up memory; the gateway runs on unchanged.")]
     private partial void LogFailed(Exception exception);
